@@ -1,0 +1,14 @@
+"""nlp: summarize news pages, classify teasers by topic and score sentiment, offline-first.
+
+    from nlp import Pipeline, load_config
+    records = Pipeline(load_config("configs/default.yaml")).run(docs)   # an iterator
+"""
+
+from .config import RunConfig, load_config
+from .documents import Document, iter_documents, parse_page
+from .errors import ConfigError, InputError, ModelError, NlpError
+from .pipeline import Pipeline
+from .runner import run
+
+__version__ = "0.1.0"
+__all__ = ["ConfigError", "Document", "InputError", "ModelError", "NlpError", "Pipeline", "RunConfig", "iter_documents", "load_config", "parse_page", "run"]

@@ -1,0 +1,105 @@
+"""The `nlp` command: each command parses options and calls one library function."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .. import config as config_lib
+from ..documents import iter_documents
+from ..display import record_view
+from ..pipeline import Pipeline
+from ..runner import run
+from ._util import ConfigOpt, SetOpt, app, config_from_cli, err, friendly_errors, out, state
+
+__all__ = ["app", "main"]
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors.")) -> None:
+    state["debug"] = debug
+
+
+@app.command("run")
+def run_cli(
+    config: Path = typer.Argument(..., help="Run config YAML, e.g. configs/default.yaml.", dir_okay=False),
+    input: Optional[Path] = typer.Option(None, "--input", "-i", help="A news page .txt, a folder of pages, or a .jsonl file."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write records."),
+    format: Optional[str] = typer.Option(None, "--format", "-f", help="jsonl | json | csv | md"),
+    sets: Optional[List[str]] = SetOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No table, only the closing line."),
+) -> None:
+    """Summarize, classify and score every document of the configured input."""
+    with friendly_errors():
+        cfg = config_from_cli(config, sets, {"input": input, "output.path": output, "output.format": format})
+        result = run(cfg)
+    if not quiet:
+        for record in result.preview:
+            out.print(record_view(record))
+        if result.documents > len(result.preview):
+            out.print(f"… and {result.documents - len(result.preview)} more documents")
+    errors = f", {result.errors} with errors" if result.errors else ""
+    err.print(f"wrote {result.documents} records{errors} to {result.output} ({result.format}) in {result.seconds:.1f}s", highlight=False)
+
+
+@app.command("config")
+def config_cli(config: Optional[Path] = typer.Argument(None, help="Config YAML (default: the packaged default).", dir_okay=False), sets: Optional[List[str]] = SetOpt) -> None:
+    """Print the resolved config (after overrides) as YAML."""
+    with friendly_errors():
+        out.print(config_lib.config_to_yaml(config_from_cli(config, sets)), end="", highlight=False, markup=False)
+
+
+@app.command("summarize")
+def summarize_cli(
+    file: Path = typer.Argument(..., help="A news page .txt (or .jsonl: its first document)."),
+    config: Optional[Path] = ConfigOpt,
+    sentences: Optional[int] = typer.Option(None, "--sentences", "-n", help="How many sentences."),
+    sets: Optional[List[str]] = SetOpt,
+) -> None:
+    """Summarize the lead article of one page."""
+    with friendly_errors():
+        cfg = config_from_cli(config, sets, {"tasks.summarize.sentences": sentences, "tasks.topics.enabled": False, "tasks.sentiment.enabled": False})
+        record = next(Pipeline(cfg).run(iter_documents(file)))
+    for sentence in record.get("summary", {}).get("sentences", []):
+        out.print(sentence["text"], highlight=False)
+
+
+def _print_rows(texts: list[str], rows: list[dict], as_json: bool) -> None:
+    for text, row in zip(texts, rows):
+        if as_json:
+            out.print(json.dumps({"text": text, **row}, ensure_ascii=False), highlight=False, markup=False, soft_wrap=True)
+        else:
+            out.print(f"{row['label']}\t{row.get('score', row['scores'][row['label']]):+.3f}\t{text}", highlight=False, markup=False)
+
+
+@app.command("classify")
+def classify_cli(
+    texts: List[str] = typer.Argument(..., help="Texts to classify by topic."),
+    config: Optional[Path] = ConfigOpt,
+    sets: Optional[List[str]] = SetOpt,
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per text."),
+) -> None:
+    """Topic of each TEXT, with the score of every label."""
+    with friendly_errors():
+        rows = Pipeline(config_from_cli(config, sets)).classify(texts)
+    _print_rows(texts, rows, as_json)
+
+
+@app.command("sentiment")
+def sentiment_cli(
+    texts: List[str] = typer.Argument(..., help="Texts to score."),
+    config: Optional[Path] = ConfigOpt,
+    sets: Optional[List[str]] = SetOpt,
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per text."),
+) -> None:
+    """Sentiment of each TEXT: label and a score in [-1, 1]."""
+    with friendly_errors():
+        rows = Pipeline(config_from_cli(config, sets)).sentiment(texts)
+    _print_rows(texts, rows, as_json)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,57 @@
+"""Shared CLI plumbing: the Typer app, option aliases, config loading with overrides, and the
+one place where library errors become a one-line message and exit code 2."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import typer
+from rich.console import Console
+
+from ..config import RunConfig, load_config, parse_overrides
+from ..errors import NlpError
+
+app = typer.Typer(
+    name="nlp",
+    help="Summarize news pages, classify teasers by topic and score sentiment, offline-first.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+state = {"debug": False}
+
+SET_HELP = "Override a config key, e.g. --set tasks.topics.threshold=0.3 (repeatable; values are YAML scalars)."
+SetOpt = typer.Option(None, "--set", "-s", help=SET_HELP, metavar="KEY=VALUE")
+ConfigOpt = typer.Option(None, "--config", "-c", help="Run config YAML (default: the packaged default).", dir_okay=False)
+EXIT_USAGE = 2
+
+
+@contextlib.contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Library errors -> one line on stderr and exit 2; Ctrl-C -> exit 130. --debug shows tracebacks."""
+    try:
+        yield
+    except NlpError as exc:
+        if state["debug"]:
+            raise
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except KeyboardInterrupt:
+        err.print("interrupted", highlight=False)
+        raise typer.Exit(130) from None
+
+
+def config_from_cli(path: Optional[Path], sets: list[str] | None, extra: dict[str, Any] | None = None) -> RunConfig:
+    """Load a config and apply `--set` pairs, then command options (which win)."""
+    overrides = parse_overrides(sets or [])
+    overrides.update({k: v for k, v in (extra or {}).items() if v is not None})
+    return load_config(path, overrides)
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,283 @@
+"""The run config: one pydantic model per YAML section, loaded safely, with dotted overrides.
+
+Validation happens here and only here; errors name the dotted key, what was expected and the
+closest valid key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, Mapping, Sequence
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+from .resources import resource_path
+
+OutputFormat = Literal["jsonl", "json", "csv", "md"]
+DEFAULT_CONFIG_NAME = "default.yaml"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class OutputConfig(Section):
+    path: Path = Path("out/records.jsonl")
+    format: OutputFormat | None = Field(
+        default=None, description="jsonl, json, csv or md; null infers it from the path's suffix"
+    )
+
+    def resolved_format(self) -> OutputFormat:
+        if self.format:
+            return self.format
+        suffix = self.path.suffix.lstrip(".").lower()
+        return suffix if suffix in ("jsonl", "json", "csv", "md") else "jsonl"  # type: ignore[return-value]
+
+
+class EncoderConfig(Section):
+    model: str = Field(default="minilm", description="'minilm' (the packaged default), a folder, or a hub id")
+    max_length: int = Field(default=256, ge=8, le=8192, description="tokens per text; longer texts are truncated")
+
+
+class LabelSpec(Section):
+    description: str = ""
+    examples: list[str] = Field(default_factory=list)
+
+
+class SummarizeConfig(Section):
+    enabled: bool = True
+    method: Literal["extractive"] = "extractive"
+    sentences: int = Field(default=3, ge=1, le=50)
+    position_weight: float = Field(default=0.5, ge=0.0, le=1.0, description="weight of the lead-position prior")
+    position_decay: float = Field(default=3.0, gt=0.0, description="sentences over which the prior halves")
+    redundancy: float = Field(default=0.3, ge=0.0, le=1.0, description="MMR penalty on similarity to picked sentences")
+    min_words: int = Field(default=4, ge=1, description="shorter sentences are never picked")
+
+
+def _packaged_topic_labels() -> dict[str, LabelSpec]:
+    return dict(packaged_default()["tasks"]["topics"]["labels"])
+
+
+class TopicsConfig(Section):
+    enabled: bool = True
+    method: Literal["embedding"] = "embedding"
+    labels: dict[str, LabelSpec] = Field(default_factory=_packaged_topic_labels)
+    other_label: str = "other"
+    threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="below this best-label score the text is 'other'")
+    temperature: float = Field(default=0.05, gt=0.0, description="softmax temperature over label similarities")
+    multi_label: bool = False
+
+    @field_validator("labels")
+    @classmethod
+    def _at_least_one_label(cls, labels: dict[str, LabelSpec]) -> dict[str, LabelSpec]:
+        if not labels:
+            raise ValueError("needs at least one label")
+        return labels
+
+
+class SentimentConfig(Section):
+    enabled: bool = True
+    method: Literal["head", "embedding"] = "head"
+    head: str = Field(default="default", description="'default' (the packaged head) or a path to a head .npz")
+    labels: dict[str, LabelSpec] = Field(
+        default_factory=lambda: dict(packaged_default()["tasks"]["sentiment"]["labels"]),
+        description="descriptions used by the zero-shot 'embedding' method",
+    )
+    temperature: float = Field(default=0.05, gt=0.0)
+
+
+class TasksConfig(Section):
+    summarize: SummarizeConfig = Field(default_factory=SummarizeConfig)
+    topics: TopicsConfig = Field(default_factory=TopicsConfig)
+    sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
+
+
+class RunConfig(Section):
+    input: Path = Path("seeds")
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N | mps")
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    encoder: EncoderConfig = Field(default_factory=EncoderConfig)
+    tasks: TasksConfig = Field(default_factory=TasksConfig)
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, value: str) -> str:
+        if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", value):
+            raise ValueError("one of auto, cpu, cuda, cuda:N, mps")
+        return value
+
+
+# ---------------------------------------------------------------- loading
+
+
+@lru_cache(maxsize=1)
+def packaged_default() -> dict[str, Any]:
+    """The default config shipped inside the package (identical to configs/default.yaml)."""
+    return yaml.safe_load(resource_path(DEFAULT_CONFIG_NAME).read_text(encoding="utf-8"))
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML mapping safely; errors give the file, line and column."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path} (pass a YAML file, e.g. configs/default.yaml)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the config as UTF-8") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: malformed YAML{where}: {problem}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a config must be a YAML mapping of keys, got {type(data).__name__}")
+    return data
+
+
+def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
+    """Parse repeated `--set a.b=value` strings; values are YAML scalars (falling back to strings)."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--set {pair!r}: expected KEY=VALUE, e.g. --set tasks.topics.threshold=0.3")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        overrides[key] = value
+    return overrides
+
+
+def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Set each dotted key in a copy of `data`; a key the schema lacks fails with the closest one."""
+    import copy
+
+    result = copy.deepcopy(data)
+    for dotted, value in overrides.items():
+        _check_key_exists(dotted)
+        node = result
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[parts[-1]] = value
+    return result
+
+
+def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | Sequence[str] | None = None) -> RunConfig:
+    """Load a run config (the packaged default when `path` is None) and apply dotted overrides."""
+    data = read_yaml(path) if path is not None else dict(packaged_default())
+    if overrides:
+        if not isinstance(overrides, Mapping):
+            overrides = parse_overrides(list(overrides))
+        data = apply_overrides(data, overrides)
+    return validate_config(data, source=str(path) if path else "default config")
+
+
+def validate_config(data: Mapping[str, Any], source: str = "config") -> RunConfig:
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source)) from exc
+
+
+def config_to_yaml(config: RunConfig) -> str:
+    data = config.model_dump(mode="json")
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+# ---------------------------------------------------------------- error messages
+
+
+def format_validation_error(exc: ValidationError, source: str) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    loc = [str(p) for p in first["loc"]]
+    key = ".".join(loc)
+    if first["type"] == "extra_forbidden":
+        message = f"{source}: unknown key '{key}'{_closest_hint(loc)}"
+    else:
+        got = first.get("input")
+        got_text = "" if isinstance(got, (dict, list)) or got is None else f", got {got!r}"
+        message = f"{source}: {key}: expected {_expected(first)}{got_text}"
+    more = len(errors) - 1
+    return message + (f" (and {more} more error{'s' * (more > 1)})" if more else "")
+
+
+def _expected(error: Mapping[str, Any]) -> str:
+    msg = str(error["msg"])
+    for prefix in ("Input should be ", "Value error, ", "String should "):
+        if msg.startswith(prefix):
+            return msg[len(prefix):] if prefix != "String should " else msg[len("String "):]
+    return msg[0].lower() + msg[1:]
+
+
+def _closest_hint(loc: list[str]) -> str:
+    siblings = _keys_of(_schema_node(loc[:-1]))
+    close = difflib.get_close_matches(loc[-1], siblings, n=1, cutoff=0.5)
+    prefix = ".".join(loc[:-1] + [""]) if len(loc) > 1 else ""
+    if close:
+        return f"; did you mean '{prefix}{close[0]}'?"
+    return f"; valid keys here: {', '.join(sorted(siblings))}" if siblings else ""
+
+
+class _MapOf:
+    """A free-form mapping in the schema (label name -> LabelSpec): any key, then a section."""
+
+    def __init__(self, value_model: type[BaseModel]):
+        self.value_model = value_model
+
+
+_Node = Any  # a section model, a _MapOf, or None for a leaf value
+
+
+def _child(node: _Node, part: str) -> tuple[bool, _Node]:
+    """Step one dotted part down the schema: (exists, child node)."""
+    if isinstance(node, _MapOf):
+        return True, node.value_model
+    if node is None or part not in node.model_fields:
+        return False, None
+    annotation = node.model_fields[part].annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True, annotation
+    args = getattr(annotation, "__args__", ())
+    if getattr(annotation, "__origin__", None) is dict and isinstance(args[1], type) and issubclass(args[1], BaseModel):
+        return True, _MapOf(args[1])
+    return True, None
+
+
+def _schema_node(loc: Sequence[str]) -> _Node:
+    node: _Node = RunConfig
+    for part in loc:
+        _, node = _child(node, part)
+    return node
+
+
+def _keys_of(node: _Node) -> list[str]:
+    return list(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else []
+
+
+def _check_key_exists(dotted: str) -> None:
+    parts = dotted.split(".")
+    node: _Node = RunConfig
+    for i, part in enumerate(parts):
+        if node is None:
+            raise ConfigError(f"--set {dotted}: '{'.'.join(parts[:i])}' takes a single value, not sub-keys")
+        exists, node = _child(node, part)
+        if not exists:
+            raise ConfigError(f"--set {dotted}: unknown key '{dotted}'{_closest_hint(parts[: i + 1])}")

@@ -1,0 +1,155 @@
+"""Documents and their readers: a news-page .txt, a folder of pages, or JSONL (streamed)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import InputError
+from .text import clean_paragraph, is_crosshead, split_sentences
+
+_SOURCE_LINE = re.compile(r"^\s*source\s*:\s*(?P<source>.*\S)?\s*$", re.IGNORECASE)
+PAGE_SUFFIXES = (".txt",)
+
+
+@dataclass
+class Paragraph:
+    text: str
+    crosshead: bool = False
+
+
+@dataclass
+class Document:
+    """One news page: lead paragraphs, an optional source, and teaser snippets."""
+
+    id: str
+    paragraphs: list[Paragraph]
+    teasers: list[str] = field(default_factory=list)
+    source: str | None = None
+    title: str | None = None
+
+    @property
+    def lead(self) -> str:
+        """The lead article's body text (crossheads left out)."""
+        return "\n".join(p.text for p in self.paragraphs if not p.crosshead)
+
+    def sentences(self) -> list[str]:
+        """Lead sentences, in order; crossheads are headings, never sentences."""
+        return [s for p in self.paragraphs if not p.crosshead for s in split_sentences(p.text)]
+
+    @classmethod
+    def from_parts(cls, id: str, lead: str, teasers: list[str] | None = None, source: str | None = None, title: str | None = None) -> "Document":
+        return cls(id=id, paragraphs=_paragraphs(lead.splitlines()), teasers=list(teasers or []), source=source, title=title)
+
+
+def _paragraphs(lines: list[str]) -> list[Paragraph]:
+    paragraphs = []
+    for line in lines:
+        text = clean_paragraph(line)
+        if text:
+            paragraphs.append(Paragraph(text=text, crosshead=is_crosshead(text)))
+    return paragraphs
+
+
+def parse_page(text: str, id: str) -> Document:
+    """Parse a news page: lead lines, a `Source:` line, then one teaser per line.
+
+    A page without a `Source:` line is all lead.
+    """
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    source_at = next((i for i, line in enumerate(lines) if _SOURCE_LINE.match(line)), None)
+    if source_at is None:
+        return Document(id=id, paragraphs=_paragraphs(lines))
+    match = _SOURCE_LINE.match(lines[source_at])
+    source = match.group("source") if match else None
+    teasers = [clean_paragraph(line) for line in lines[source_at + 1 :] if line.strip()]
+    return Document(id=id, paragraphs=_paragraphs(lines[:source_at]), teasers=teasers, source=source)
+
+
+def read_text_file(path: Path) -> str:
+    """Read a UTF-8 text file, refusing binary or non-UTF-8 content with the byte offset."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{path}: binary file, not text (expected a UTF-8 news page)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); convert it to UTF-8") from exc
+
+
+def read_page(path: Path) -> Document:
+    text = read_text_file(path)
+    if not text.strip():
+        raise InputError(f"{path}: empty file (expected a news page: lead, 'Source:' line, teasers)")
+    return parse_page(text, id=path.stem)
+
+
+def _document_from_json(row: Any, where: str) -> Document:
+    if not isinstance(row, dict):
+        raise InputError(f"{where}: expected a JSON object with 'id' and 'text' (or 'lead' and 'teasers')")
+    if "id" not in row:
+        raise InputError(f"{where}: missing 'id'")
+    doc_id = str(row["id"])
+    if isinstance(row.get("text"), str):
+        doc = parse_page(row["text"], id=doc_id)
+        doc.title = row.get("title") or doc.title
+        return doc
+    if isinstance(row.get("lead"), str):
+        teasers = row.get("teasers") or []
+        if not isinstance(teasers, list) or not all(isinstance(t, str) for t in teasers):
+            raise InputError(f"{where}: 'teasers' must be a list of strings")
+        return Document.from_parts(doc_id, row["lead"], teasers, source=row.get("source"), title=row.get("title"))
+    raise InputError(f"{where}: needs a string 'text' (a whole page) or 'lead' (plus optional 'teasers')")
+
+
+def iter_jsonl(path: Path) -> Iterator[Document]:
+    """Stream documents from JSONL, one per line; a bad line names its line number."""
+    seen_any = False
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8").strip()
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}:{number}: not UTF-8 text (byte {exc.start} of the line)") from exc
+            if not line:
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{number}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
+            seen_any = True
+            yield _document_from_json(row, f"{path}:{number}")
+    if not seen_any:
+        raise InputError(f"{path}: empty file (expected one JSON document per line)")
+
+
+def iter_documents(path: str | Path) -> Iterator[Document]:
+    """Documents from a page, a folder of pages (sorted by name), or a JSONL file."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"input not found: {path} (give a .txt page, a folder of pages, or a .jsonl file)")
+    if path.is_dir():
+        pages = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+        if not pages:
+            raise InputError(f"{path}: folder has no .txt pages")
+        for page in pages:
+            yield read_page(page)
+    elif path.suffix.lower() in (".jsonl", ".ndjson"):
+        yield from iter_jsonl(path)
+    else:
+        yield read_page(path)
+
+
+def count_documents(path: str | Path) -> int | None:
+    """How many documents `iter_documents` will yield (cheap: counts lines or files), for progress."""
+    path = Path(path)
+    if path.is_dir():
+        return sum(1 for p in path.iterdir() if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+    return 1 if path.is_file() else None

@@ -1,0 +1,19 @@
+"""Errors a user can fix. The CLI prints their message as one line and exits 2."""
+
+from __future__ import annotations
+
+
+class NlpError(Exception):
+    """Base class: the message names the problem and, where there is one, the fix."""
+
+
+class ConfigError(NlpError):
+    """A config file or override that does not fit the schema."""
+
+
+class InputError(NlpError):
+    """An input path or document that cannot be read."""
+
+
+class ModelError(NlpError):
+    """A model reference that cannot be resolved offline, or a device that is not there."""

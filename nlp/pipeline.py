@@ -1,0 +1,128 @@
+"""Pipeline: built once from a config; runs every enabled task over documents, lazily.
+
+Per chunk of documents, the lead sentences, leads and teasers are encoded in ONE length-sorted
+pass of the shared encoder (identical texts encoded once); each task then reads the embeddings
+it needs from `DocView`s.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+
+from .config import RunConfig
+from .documents import Document
+from .encoder import Encoder
+from .errors import ConfigError
+from .tasks import DocView, Task, build_tasks
+from .tasks.sentiment import sentiment_record
+
+DOCS_PER_PASS = 128  # documents whose texts share one encoder pass (bounds memory when streaming)
+
+
+class Pipeline:
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self._encoder: Encoder | None = None
+        self._tasks: list[Task] | None = None
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = Encoder(self.config.encoder, device=self.config.device, dtype=self.config.dtype, batch_size=self.config.batch_size)
+        return self._encoder
+
+    @property
+    def tasks(self) -> list[Task]:
+        if self._tasks is None:
+            self._tasks = build_tasks(self.config.tasks, self.encoder.encode)
+        return self._tasks
+
+    def load(self) -> "Pipeline":
+        """Resolve and load every model now (otherwise the first document does it)."""
+        _ = self.tasks
+        return self
+
+    def task(self, name: str) -> Task:
+        for task in self.tasks:
+            if task.name == name:
+                return task
+        raise ConfigError(f"tasks.{name}.enabled is false in this config; enable it with --set tasks.{name}.enabled=true")
+
+    def classify(self, texts: list[str]) -> list[dict[str, Any]]:
+        """Topic of each text (label and every label's score)."""
+        return self.task("topics").classify(self.encoder.encode(texts))  # type: ignore[attr-defined]
+
+    def sentiment(self, texts: list[str]) -> list[dict[str, Any]]:
+        """Sentiment of each text (label, score in [-1, 1], per-label probabilities)."""
+        probs = self.task("sentiment").probabilities(self.encoder.encode(texts))  # type: ignore[attr-defined]
+        return [sentiment_record(p) for p in probs]
+
+    def run(self, docs: Iterable[Document], on_texts: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+        """Yield one record per document, in input order; `on_texts(n)` reports encoder progress."""
+        iterator = iter(docs)
+        while chunk := list(islice(iterator, DOCS_PER_PASS)):
+            yield from self._run_chunk(chunk, on_texts)
+
+    def _run_chunk(self, docs: list[Document], on_texts: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
+        tasks = self.tasks
+        sentences = [doc.sentences() for doc in docs]
+        leads = [doc.lead for doc in docs]
+        unique: dict[str, int] = {}
+        for doc, sents, lead in zip(docs, sentences, leads):
+            for text in [*sents, lead, *doc.teasers]:
+                if text:
+                    unique.setdefault(text, len(unique))
+        vectors = self.encoder.encode(list(unique), on_batch=on_texts)
+        zero = np.zeros(vectors.shape[1] if len(vectors) else self.encoder.dim, dtype=np.float32)
+
+        def rows(texts: list[str]) -> np.ndarray:
+            return vectors[[unique[t] for t in texts]] if texts else np.zeros((0, zero.shape[0]), dtype=np.float32)
+
+        views, valid = [], []
+        for doc, sents, lead in zip(docs, sentences, leads):
+            if not sents and not doc.teasers:
+                continue
+            valid.append(doc.id)
+            views.append(DocView(doc, sents, rows(sents), vectors[unique[lead]] if lead else zero, rows(doc.teasers)))
+        partials = [task(views) for task in tasks]
+        by_id = {doc_id: [p[i] for p in partials] for i, doc_id in enumerate(valid)}
+        for doc in docs:
+            record = base_record(doc)
+            if doc.id not in by_id:
+                record["error"] = "empty document: no lead text and no teasers"
+            for partial in by_id.get(doc.id, []):
+                merge_partial(record, partial)
+            yield ordered(record)
+
+
+def base_record(doc: Document) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": doc.id, "source": doc.source}
+    if doc.title:
+        record["title"] = doc.title
+    record["article"] = {}
+    record["teasers"] = [{"index": i, "text": text} for i, text in enumerate(doc.teasers)]
+    return record
+
+
+RECORD_ORDER = ("id", "source", "title", "error", "summary", "article", "teasers")
+
+
+def ordered(record: dict[str, Any]) -> dict[str, Any]:
+    """Stable key order (as in DESIGN.md's record) for readable output."""
+    first = {k: record[k] for k in RECORD_ORDER if k in record}
+    return {**first, **{k: v for k, v in record.items() if k not in first}}
+
+
+def merge_partial(record: dict[str, Any], partial: dict[str, Any]) -> None:
+    """Merge a task's partial record: `article` keys, per-teaser keys, and new top-level keys."""
+    for key, value in partial.items():
+        if key == "article":
+            record["article"].update(value)
+        elif key == "teasers":
+            for target, extra in zip(record["teasers"], value):
+                target.update(extra)
+        else:
+            record[key] = value

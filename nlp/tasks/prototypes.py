@@ -1,0 +1,42 @@
+"""Zero-shot scoring against label prototypes (name, description, example sentences).
+
+A label's similarity is the max cosine over its prototypes: measured on AG News, the max over
+a dozen short prototypes beat their average and beat a single description.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from ..config import LabelSpec
+from ..numeric import softmax
+
+
+class PrototypeScorer:
+    def __init__(self, labels: Mapping[str, LabelSpec], encode) -> None:
+        self.labels = list(labels)
+        texts, owners = [], []
+        for i, (name, spec) in enumerate(labels.items()):
+            prototypes = [p for p in [spec.description, *spec.examples] if p.strip()]
+            for text in prototypes:
+                texts.append(text)
+                owners.append(i)
+        self.has_prototypes = np.array([i in owners for i in range(len(self.labels))])
+        self.vectors = encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        self.owners = np.array(owners, dtype=int)
+
+    def similarities(self, vectors: np.ndarray) -> np.ndarray:
+        """(n, n_labels) max cosine per label; -inf for a label without prototypes."""
+        sims = np.full((len(vectors), len(self.labels)), -np.inf, dtype=np.float32)
+        if len(vectors) == 0 or len(self.owners) == 0:
+            return sims
+        all_sims = vectors @ self.vectors.T
+        for label in np.unique(self.owners):
+            sims[:, label] = all_sims[:, self.owners == label].max(axis=1)
+        return sims
+
+    def probabilities(self, vectors: np.ndarray, temperature: float) -> np.ndarray:
+        """Softmax over labels of max-similarity / temperature; a label without prototypes gets 0."""
+        return softmax(self.similarities(vectors), temperature)

@@ -1,0 +1,65 @@
+"""Extractive summaries: centrality to the article's centroid, a lead-position prior, and MMR.
+
+Measured on the dev sets, plain centroid selection falls well below Lead-3 on news; adding the
+position prior and redundancy removal is what brings it level with or above Lead-3.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..config import SummarizeConfig
+from ..text import word_count
+from .base import DocView
+
+
+def sentence_scores(vectors: np.ndarray, position_weight: float, position_decay: float) -> np.ndarray:
+    """Blend of min-max-scaled centrality and a prior that halves every `position_decay` sentences."""
+    centroid = vectors.mean(axis=0)
+    centroid /= np.linalg.norm(centroid) or 1.0
+    centrality = vectors @ centroid
+    spread = centrality.max() - centrality.min()
+    centrality = (centrality - centrality.min()) / spread if spread > 1e-9 else np.ones_like(centrality)
+    prior = 0.5 ** (np.arange(len(vectors)) / position_decay)
+    return (1 - position_weight) * centrality + position_weight * prior
+
+
+def select_mmr(scores: np.ndarray, vectors: np.ndarray, k: int, redundancy: float, eligible: np.ndarray) -> list[int]:
+    """Greedy maximal marginal relevance: score minus `redundancy` × max similarity to picked ones."""
+    candidates = [i for i in range(len(scores)) if eligible[i]] or list(range(len(scores)))
+    picked: list[int] = []
+    while candidates and len(picked) < k:
+        if picked:
+            overlap = (vectors[candidates] @ vectors[picked].T).max(axis=1)
+        else:
+            overlap = np.zeros(len(candidates))
+        best = candidates[int(np.argmax(scores[candidates] - redundancy * overlap))]
+        picked.append(best)
+        candidates.remove(best)
+    return sorted(picked)
+
+
+def summarize_sentences(sentences: list[str], vectors: np.ndarray, config: SummarizeConfig) -> list[dict[str, Any]]:
+    if not sentences:
+        return []
+    scores = sentence_scores(vectors, config.position_weight, config.position_decay)
+    eligible = np.array([word_count(s) >= config.min_words for s in sentences])
+    picked = select_mmr(scores, vectors, config.sentences, config.redundancy, eligible)
+    return [{"index": i, "text": sentences[i], "score": round(float(scores[i]), 4)} for i in picked]
+
+
+class ExtractiveSummarizer:
+    name = "summarize"
+
+    def __init__(self, config: SummarizeConfig) -> None:
+        self.config = config
+
+    def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
+        records = []
+        for view in views:
+            chosen = summarize_sentences(view.sentences, view.sentence_vectors, self.config)
+            text = " ".join(s["text"] for s in chosen)
+            records.append({"summary": {"method": "extractive", "text": text, "sentences": chosen}})
+        return records

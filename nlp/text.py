@@ -1,0 +1,55 @@
+"""Sentence splitting and cleaning of scraped news text.
+
+pysbd does the splitting; two guards make it robust to what real text holds: PTB-tokenised
+sentence ends (`he said . Police`), which pysbd can merge, and glued sentences from scraped
+pages (`community.Dr Venter`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pysbd
+
+# "said . Next" / "rose 5 % ." : a lone end mark between spaces closes a tokenised sentence.
+_PTB_END = re.compile(r"(?<=\s[.!?])\s+(?=[\"'`(\[]*[A-Z0-9])")
+# "community.Dr Venter": a word of 2+ lowercase letters, an end mark, then a capitalised word.
+_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+# Editor's or agency tags closing a paragraph: "(alg)", "(jk/dp)", "(Reporting by ...)" is kept.
+_EDITOR_TAG = re.compile(r"\s*\((?:[a-z]{2,4})(?:/[a-z]{2,4})*\)\s*$")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def clean_paragraph(text: str) -> str:
+    """Collapse spaces and drop a trailing editor's tag such as `(alg)`."""
+    text = _SPACES.sub(" ", text).strip()
+    return _EDITOR_TAG.sub("", text).strip()
+
+
+def is_crosshead(line: str) -> bool:
+    """A line in capitals (a heading such as `THE CHOICE IS WAR OR PEACE, SAYS PUTIN`)."""
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters) and len(line.split()) >= 2
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split one paragraph into sentences; a newline is always a boundary."""
+    sentences: list[str] = []
+    for line in paragraph.splitlines():
+        line = clean_paragraph(line)
+        if not line:
+            continue
+        for chunk in _PTB_END.split(line):
+            for piece in _GLUED.split(chunk):
+                sentences.extend(s.strip() for s in _segmenter().segment(piece) if s.strip())
+    return sentences
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
