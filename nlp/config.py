@@ -53,9 +53,9 @@ class SummarizeConfig(Section):
     enabled: bool = True
     method: Literal["extractive"] = "extractive"
     sentences: int = Field(default=3, ge=1, le=50)
-    position_weight: float = Field(default=0.5, ge=0.0, le=1.0, description="weight of the lead-position prior")
+    position_weight: float = Field(default=0.7, ge=0.0, le=1.0, description="weight of the lead-position prior")
     position_decay: float = Field(default=3.0, gt=0.0, description="sentences over which the prior halves")
-    redundancy: float = Field(default=0.3, ge=0.0, le=1.0, description="MMR penalty on similarity to picked sentences")
+    redundancy: float = Field(default=0.5, ge=0.0, le=1.0, description="MMR penalty on similarity to picked sentences")
     min_words: int = Field(default=4, ge=1, description="shorter sentences are never picked")
 
 
@@ -70,6 +70,7 @@ class TopicsConfig(Section):
     other_label: str = "other"
     threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="below this best-label score the text is 'other'")
     temperature: float = Field(default=0.05, gt=0.0, description="softmax temperature over label similarities")
+    prototype_smoothing: float = Field(default=0.05, ge=0.0, description="log-mean-exp over a label's prototypes; 0 = max")
     multi_label: bool = False
 
     @field_validator("labels")
@@ -89,6 +90,7 @@ class SentimentConfig(Section):
         description="descriptions used by the zero-shot 'embedding' method",
     )
     temperature: float = Field(default=0.05, gt=0.0)
+    prototype_smoothing: float = Field(default=0.05, ge=0.0, description="log-mean-exp over a label's prototypes; 0 = max")
 
 
 class TasksConfig(Section):

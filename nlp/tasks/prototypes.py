@@ -1,7 +1,10 @@
 """Zero-shot scoring against label prototypes (name, description, example sentences).
 
-A label's similarity is the max cosine over its prototypes: measured on AG News, the max over
-a dozen short prototypes beat their average and beat a single description.
+A label's similarity is a smoothed maximum of its prototypes' cosines, the log-mean-exp
+`τ·log(mean(exp(cos/τ)))`: τ → 0 gives the max, large τ the mean. Measured on AG News, the max
+over a dozen short prototypes beat their average and a single description, and log-mean-exp at
+τ = 0.05 beat the max on every prototype set tried; unlike log-sum-exp it gives no edge to a
+label for having more prototypes.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from ..numeric import softmax
 
 
 class PrototypeScorer:
-    def __init__(self, labels: Mapping[str, LabelSpec], encode) -> None:
+    def __init__(self, labels: Mapping[str, LabelSpec], encode, smoothing: float = 0.05) -> None:
         self.labels = list(labels)
+        self.smoothing = smoothing
         texts, owners = [], []
         for i, (name, spec) in enumerate(labels.items()):
             prototypes = [p for p in [spec.description, *spec.examples] if p.strip()]
@@ -34,7 +38,11 @@ class PrototypeScorer:
             return sims
         all_sims = vectors @ self.vectors.T
         for label in np.unique(self.owners):
-            sims[:, label] = all_sims[:, self.owners == label].max(axis=1)
+            own = all_sims[:, self.owners == label]
+            best = own.max(axis=1)
+            if self.smoothing > 0:
+                best = best + self.smoothing * np.log(np.exp((own - best[:, None]) / self.smoothing).mean(axis=1))
+            sims[:, label] = best
         return sims
 
     def probabilities(self, vectors: np.ndarray, temperature: float) -> np.ndarray:

@@ -37,7 +37,7 @@ class EmbeddingSentiment:
             order = [head.classes.index(label) for label in LABELS]
             self._proba: Callable[[np.ndarray], np.ndarray] = lambda v: head.predict_proba(v)[:, order]
         else:
-            scorer = PrototypeScorer({k: config.labels[k] for k in LABELS}, encode)
+            scorer = PrototypeScorer({k: config.labels[k] for k in LABELS}, encode, config.prototype_smoothing)
             self._proba = lambda v: scorer.probabilities(v, config.temperature)
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:

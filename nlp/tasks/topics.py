@@ -21,7 +21,7 @@ class EmbeddingTopics:
             from ..config import LabelSpec
 
             labels[config.other_label] = LabelSpec()  # always reported, even without prototypes
-        self.scorer = PrototypeScorer(labels, encode)
+        self.scorer = PrototypeScorer(labels, encode, config.prototype_smoothing)
         self.labels = self.scorer.labels
         self.other = self.labels.index(config.other_label)
 
