@@ -49,7 +49,7 @@ def run_cli(
 def config_cli(config: Optional[Path] = typer.Argument(None, help="Config YAML (default: the packaged default).", dir_okay=False), sets: Optional[List[str]] = SetOpt) -> None:
     """Print the resolved config (after overrides) as YAML."""
     with friendly_errors():
-        out.print(config_lib.config_to_yaml(config_from_cli(config, sets)), end="", highlight=False, markup=False)
+        typer.echo(config_lib.config_to_yaml(config_from_cli(config, sets)), nl=False)
 
 
 @app.command("summarize")
@@ -64,15 +64,15 @@ def summarize_cli(
         cfg = config_from_cli(config, sets, {"tasks.summarize.sentences": sentences, "tasks.topics.enabled": False, "tasks.sentiment.enabled": False})
         record = next(Pipeline(cfg).run(iter_documents(file)))
     for sentence in record.get("summary", {}).get("sentences", []):
-        out.print(sentence["text"], highlight=False)
+        typer.echo(sentence["text"])
 
 
 def _print_rows(texts: list[str], rows: list[dict], as_json: bool) -> None:
     for text, row in zip(texts, rows):
         if as_json:
-            out.print(json.dumps({"text": text, **row}, ensure_ascii=False), highlight=False, markup=False, soft_wrap=True)
+            typer.echo(json.dumps({"text": text, **row}, ensure_ascii=False))
         else:
-            out.print(f"{row['label']}\t{row.get('score', row['scores'][row['label']]):+.3f}\t{text}", highlight=False, markup=False)
+            typer.echo(f"{row['label']}\t{row.get('score', row['scores'][row['label']]):+.3f}\t{text}")
 
 
 @app.command("classify")

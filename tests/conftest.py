@@ -1,0 +1,73 @@
+"""Shared fixtures: the seed page, a tiny random BERT built in code, and the real packaged MiniLM.
+
+No test touches the network: HF_HUB_OFFLINE is set before transformers is imported.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_517d009a7ae7e6d3.txt"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+WORDS = "the a of to in and is was on for said oil gas prices shares stocks market bank rose fell peace talks war president minister team game won".split()
+
+
+def build_tiny_bert(folder: Path) -> Path:
+    """A 2-layer, 32-wide random BERT with a word-level vocabulary, saved like a hub model."""
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", *WORDS]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37, max_position_embeddings=64)
+    import torch
+
+    torch.manual_seed(0)
+    BertModel(config).eval().save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> Path:
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+@pytest.fixture(scope="session")
+def tiny_config(tiny_bert):
+    """The default config on the tiny encoder (zero-shot sentiment: the packaged head is 384-d)."""
+    from nlp.config import load_config
+
+    return load_config(None, {"encoder.model": str(tiny_bert), "encoder.max_length": 64, "tasks.sentiment.method": "embedding", "batch_size": 4})
+
+
+@pytest.fixture(scope="session")
+def default_pipeline():
+    """The real embedded default (packaged all-MiniLM-L6-v2), loaded once."""
+    from nlp import Pipeline, load_config
+
+    return Pipeline(load_config()).load()
+
+
+@pytest.fixture(scope="session")
+def seed_record(default_pipeline):
+    from nlp import iter_documents
+
+    return next(default_pipeline.run(iter_documents(SEED)))
+
+
+def shared_data(relative: str) -> Path:
+    path = SHARED_DATA / relative
+    if not path.is_file():
+        pytest.skip(f"{path} not present (../shared/data is a development-only folder)")
+    return path

@@ -1,0 +1,37 @@
+import numpy as np
+
+from nlp.config import SentimentConfig
+from nlp.heads import LinearHead
+from nlp.tasks.sentiment import EmbeddingSentiment, sentiment_record
+
+
+def test_seed_sentiment_fields(seed_record):
+    for item in [seed_record["article"], *seed_record["teasers"]]:
+        s = item["sentiment"]
+        assert s["label"] in ("negative", "neutral", "positive")
+        assert -1 <= s["score"] <= 1
+        assert abs(s["score"] - (s["scores"]["positive"] - s["scores"]["negative"])) < 1e-3
+        assert s["label"] == max(s["scores"], key=s["scores"].get)
+
+
+def test_record_from_probabilities():
+    r = sentiment_record(np.array([0.7, 0.2, 0.1]))
+    assert r == {"label": "negative", "score": -0.6, "scores": {"negative": 0.7, "neutral": 0.2, "positive": 0.1}}
+
+
+def test_head_classes_reordered_and_article_is_length_weighted(tmp_path):
+    # a head whose classes come in another order: x[0] -> positive, x[1] -> negative
+    head = LinearHead(classes=["positive", "negative", "neutral"], coef=np.array([[10.0, 0], [0, 10.0], [0, 0]]), intercept=np.zeros(3))
+    path = head.save(tmp_path / "h.npz")
+    task = EmbeddingSentiment(SentimentConfig(method="head", head=str(path)), encode=None)
+    probs = task.probabilities(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    assert probs[0].argmax() == 2 and probs[1].argmax() == 0
+
+    from nlp.documents import Document
+    from nlp.tasks.base import DocView
+
+    doc = Document.from_parts("d", "Good news here and more words for weight. Bad.")
+    view = DocView(doc, ["Good news here and more words for weight.", "Bad."], np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2), np.zeros((0, 2)))
+    record = task([view])[0]
+    assert record["article"]["sentiment"]["label"] == "positive"  # the long sentence weighs more
+    assert record["teasers"] == []

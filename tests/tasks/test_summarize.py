@@ -1,0 +1,38 @@
+import numpy as np
+
+from nlp.config import SummarizeConfig
+from nlp.tasks.summarize import select_mmr, sentence_scores, summarize_sentences
+
+
+def test_seed_summary_is_three_lead_sentences_in_order(seed_record, default_pipeline):
+    summary = seed_record["summary"]
+    assert summary["method"] == "extractive"
+    indices = [s["index"] for s in summary["sentences"]]
+    assert len(indices) == 3 and indices == sorted(indices)
+    assert summary["text"] == " ".join(s["text"] for s in summary["sentences"])
+    assert "THE CHOICE IS WAR" not in summary["text"]
+
+
+def test_position_prior_and_centrality():
+    vectors = np.eye(4, dtype=np.float32)[[0, 1, 1, 1]]  # sentence 0 is an outlier
+    only_centrality = sentence_scores(vectors, position_weight=0.0, position_decay=3)
+    assert only_centrality[0] < only_centrality[1]
+    only_position = sentence_scores(vectors, position_weight=1.0, position_decay=1)
+    assert np.allclose(only_position, [1, 0.5, 0.25, 0.125])
+
+
+def test_mmr_skips_near_duplicates():
+    vectors = np.array([[1, 0], [1, 0], [0, 1]], dtype=np.float32)
+    scores = np.array([1.0, 0.9, 0.5])
+    assert select_mmr(scores, vectors, 2, redundancy=0.0, eligible=np.ones(3, bool)) == [0, 1]
+    assert select_mmr(scores, vectors, 2, redundancy=1.0, eligible=np.ones(3, bool)) == [0, 2]
+
+
+def test_short_sentences_are_not_picked_and_k_is_respected():
+    sentences = ["Yes.", "This sentence has enough words to count.", "Another sentence with plenty of words here.", "No."]
+    vectors = np.random.default_rng(0).normal(size=(4, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    chosen = summarize_sentences(sentences, vectors, SummarizeConfig(sentences=2, min_words=4))
+    assert [c["index"] for c in chosen] == [1, 2]
+    assert summarize_sentences([], np.zeros((0, 8)), SummarizeConfig()) == []
+    assert len(summarize_sentences(sentences, vectors, SummarizeConfig(sentences=10))) == 2

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from nlp.config import LabelSpec, TopicsConfig
+from nlp.tasks.topics import EmbeddingTopics
+
+LABELS = ["markets", "diplomacy", "energy", "other"]
+
+
+def test_seed_teasers_get_sensible_topics(seed_record):
+    topics = [t["topic"]["label"] for t in seed_record["teasers"]]
+    # 0 tariffs ruling as a test for stocks, 1 oil tankers seized, 2 Greenland plan, 3 UN on Venezuela,
+    # 4 Iran protests, 5 gold prices, 6 oil prices, 7 Nikkei index
+    assert topics[0] == "markets" and topics[5] == "markets" and topics[7] == "markets"
+    assert topics[2] == "diplomacy" and topics[3] == "diplomacy" and topics[4] == "diplomacy"
+    assert topics[6] == "energy" and topics[1] in ("energy", "diplomacy")
+    assert seed_record["article"]["topic"]["label"] == "diplomacy"
+    for item in [seed_record["article"], *seed_record["teasers"]]:
+        scores = item["topic"]["scores"]
+        assert list(scores) == LABELS and abs(sum(scores.values()) - 1) < 1e-3
+
+
+def one_hot_encoder(vocab):
+    """Encodes each text as the one-hot of its first word: a stand-in encoder with known geometry."""
+    def encode(texts):
+        out = np.zeros((len(texts), len(vocab)), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i, vocab.index(text.split()[0])] = 1.0
+        return out
+    return encode
+
+
+def make(threshold=0.4, multi_label=False, other_examples=()):
+    vocab = ["stocks", "war", "oil", "football", "mixed"]
+    labels = {"markets": LabelSpec(description="stocks"), "diplomacy": LabelSpec(description="war"), "energy": LabelSpec(description="oil"),
+              "other": LabelSpec(examples=list(other_examples))}
+    cfg = TopicsConfig(labels=labels, threshold=threshold, temperature=0.1, multi_label=multi_label)
+    return EmbeddingTopics(cfg, one_hot_encoder(vocab)), vocab
+
+
+def test_abstains_to_other_under_the_threshold():
+    topics, vocab = make(threshold=0.5)
+    vec = np.zeros((2, len(vocab)), dtype=np.float32)
+    vec[0, 0] = 1.0  # clearly markets
+    vec[1, :3] = 1 / np.sqrt(3)  # equally markets, diplomacy and energy
+    out = topics.classify(vec)
+    assert out[0]["label"] == "markets"
+    assert out[1]["label"] == "other" and out[1]["scores"]["other"] == 0.0  # other has no prototypes here
+    assert list(out[1]["scores"]) == LABELS
+
+
+def test_other_with_prototypes_can_win():
+    topics, vocab = make(other_examples=["football"])
+    vec = np.zeros((1, len(vocab)), dtype=np.float32)
+    vec[0, 3] = 1.0
+    assert topics.classify(vec)[0]["label"] == "other"
+
+
+def test_multi_label_returns_every_label_over_threshold():
+    topics, vocab = make(threshold=0.3, multi_label=True, other_examples=["mixed"])
+    vec = np.zeros((2, len(vocab)), dtype=np.float32)
+    vec[0, :2] = 1 / np.sqrt(2)
+    vec[1, 4] = 1.0  # like other's prototype only
+    out = topics.classify(vec)
+    assert sorted(out[0]["labels"]) == ["diplomacy", "markets"]
+    assert out[1]["labels"] == ["other"] and out[1]["label"] == "other"
+
+
+def test_other_label_is_added_when_not_configured():
+    cfg = TopicsConfig(labels={"markets": LabelSpec(description="stocks")}, threshold=0.0)
+    topics = EmbeddingTopics(cfg, one_hot_encoder(["stocks"]))
+    assert list(topics.classify(np.ones((1, 1), dtype=np.float32))[0]["scores"]) == ["markets", "other"]
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.05])
+def test_prototype_smoothing_between_max_and_mean(smoothing):
+    from nlp.tasks.prototypes import PrototypeScorer
+
+    scorer = PrototypeScorer({"a": LabelSpec(description="stocks", examples=["war"])}, one_hot_encoder(["stocks", "war"]), smoothing)
+    sim = scorer.similarities(np.array([[1.0, 0.0]], dtype=np.float32))[0, 0]
+    assert (sim == pytest.approx(1.0)) if smoothing == 0 else (0.5 < sim < 1.0)

@@ -1,0 +1,117 @@
+"""End-to-end CLI tests with Typer's runner on the seed page and the real embedded default."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from nlp.cli import app
+
+from .conftest import ROOT, SEED
+
+runner = CliRunner()
+DEFAULT = str(ROOT / "configs" / "default.yaml")
+
+
+def invoke(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_help_lists_commands():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in ("run", "config", "summarize", "classify", "sentiment"):
+        assert command in result.output
+
+
+def test_run_on_seed_writes_one_record_and_a_table(tmp_path):
+    out = tmp_path / "records.jsonl"
+    result = invoke("run", DEFAULT, "--input", str(SEED), "--output", str(out))
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == 1
+    record = records[0]
+    assert record["id"] == SEED.stem and record["source"] == "Reuters.com"
+    assert len(record["summary"]["sentences"]) == 3
+    assert len(record["teasers"]) == 8
+    for teaser in record["teasers"]:
+        assert teaser["topic"]["label"] in ("markets", "diplomacy", "energy", "other")
+        assert set(teaser["topic"]["scores"]) == {"markets", "diplomacy", "energy", "other"}
+        assert -1 <= teaser["sentiment"]["score"] <= 1
+    assert "Summary" in result.output and "teaser" in result.output
+    assert "wrote 1 records" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "md"])
+def test_run_formats_and_sets(tmp_path, fmt):
+    out = tmp_path / f"r.{fmt}"
+    result = invoke("run", DEFAULT, "-i", str(SEED), "-o", str(out), "--format", fmt, "--set", "tasks.summarize.sentences=2", "--quiet")
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    if fmt == "json":
+        assert len(json.loads(text)[0]["summary"]["sentences"]) == 2
+    elif fmt == "csv":
+        assert len(text.strip().splitlines()) == 1 + 8
+    else:
+        assert text.startswith("## ")
+
+
+def test_config_prints_resolved_yaml():
+    result = invoke("config", DEFAULT, "--set", "tasks.topics.threshold=0.3", "--set", "batch_size=16")
+    assert result.exit_code == 0
+    assert "threshold: 0.3" in result.output and "batch_size: 16" in result.output
+
+
+def test_quick_commands():
+    result = invoke("summarize", str(SEED), "-n", "2")
+    assert result.exit_code == 0 and len(result.output.strip().splitlines()) == 2
+    result = invoke("classify", "Oil prices jumped after OPEC cut output", "Stocks fell on Wall Street", "--json")
+    assert result.exit_code == 0
+    labels = [json.loads(line)["label"] for line in result.output.strip().splitlines()]
+    assert labels == ["energy", "markets"]
+    result = invoke("sentiment", "Profit rose sharply and the company raised its forecast")
+    assert result.exit_code == 0 and result.output.split("\t")[0] in ("negative", "neutral", "positive")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "missing.yaml"], "config file not found"),
+        (["run", DEFAULT, "--set", "tasks.topics.treshold=0.3"], "did you mean 'tasks.topics.threshold'"),
+        (["run", DEFAULT, "--set", "batch_size=abc"], "batch_size: expected a valid integer"),
+        (["run", DEFAULT, "--input", "no/such/page.txt"], "input not found"),
+        (["run", DEFAULT, "--set", "encoder.model=./no/such/model"], "model path ./no/such/model does not exist"),
+        (["run", DEFAULT, "--format", "xml"], "output.format: expected"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
+    out = tmp_path / "o.jsonl"
+    result = invoke(*args, *(["--output", str(out)] if args[0] == "run" and len(args) > 2 else []))
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("content", [b"", b"caf\xe9", b"\x00\x01binary"])
+def test_bad_files_leave_no_output(tmp_path, content):
+    page = tmp_path / "page.txt"
+    page.write_bytes(content)
+    out = tmp_path / "o.jsonl"
+    result = invoke("run", DEFAULT, "-i", str(page), "-o", str(out))
+    assert result.exit_code == 2 and result.output.count("\n") <= 2
+    assert not out.exists() and not (tmp_path / "o.jsonl.partial").exists()
+
+
+def test_malformed_yaml_and_same_file(tmp_path):
+    bad = tmp_path / "c.yaml"
+    bad.write_text("device: [\n")
+    result = invoke("run", str(bad))
+    assert result.exit_code == 2 and "malformed YAML at line" in result.output
+    result = invoke("run", DEFAULT, "-i", str(SEED), "-o", str(SEED))
+    assert result.exit_code == 2 and "is the input file" in result.output
+
+
+def test_debug_shows_the_traceback():
+    result = invoke("--debug", "run", "missing.yaml")
+    assert result.exit_code != 0 and result.exception is not None

@@ -1,0 +1,122 @@
+import pytest
+import yaml
+
+from nlp.config import RunConfig, config_to_yaml, load_config, packaged_default, parse_overrides
+from nlp.errors import ConfigError
+
+from .conftest import ROOT
+
+
+def test_configs_default_is_the_packaged_default():
+    assert yaml.safe_load((ROOT / "configs" / "default.yaml").read_text()) == packaged_default()
+    assert load_config(ROOT / "configs" / "default.yaml") == load_config()
+
+
+def test_scripted_keys_exist():
+    cfg = load_config()
+    for key in ["input", "output.path", "output.format", "device", "dtype", "batch_size", "encoder.model", "tasks.summarize.method",
+                "tasks.summarize.sentences", "tasks.topics.method", "tasks.topics.labels", "tasks.topics.threshold", "tasks.sentiment.method"]:
+        node = cfg
+        for part in key.split("."):
+            node = getattr(node, part)
+
+
+def test_default_labels_have_descriptions():
+    labels = load_config().tasks.topics.labels
+    assert list(labels) == ["markets", "diplomacy", "energy", "other"]
+    assert all(spec.description and spec.examples for spec in labels.values())
+
+
+@pytest.mark.parametrize(
+    "pairs, expected",
+    [
+        (["tasks.topics.threshold=0.3"], {"tasks.topics.threshold": 0.3}),
+        (["batch_size=16", "device=cpu"], {"batch_size": 16, "device": "cpu"}),
+        (["tasks.topics.multi_label=true"], {"tasks.topics.multi_label": True}),
+        (["output.path=out/x=y.jsonl"], {"output.path": "out/x=y.jsonl"}),
+        (["encoder.model=[oops"], {"encoder.model": "[oops"}),  # not YAML: kept as a string
+        (["output.format="], {"output.format": ""}),
+    ],
+)
+def test_parse_overrides(pairs, expected):
+    assert parse_overrides(pairs) == expected
+
+
+@pytest.mark.parametrize("pair", ["novalue", "=3"])
+def test_parse_overrides_rejects(pair):
+    with pytest.raises(ConfigError, match="expected KEY=VALUE"):
+        parse_overrides([pair])
+
+
+def test_overrides_apply():
+    cfg = load_config(None, ["tasks.topics.threshold=0.3", "batch_size=16", "tasks.topics.labels.markets.description=money"])
+    assert cfg.tasks.topics.threshold == 0.3 and cfg.batch_size == 16
+    assert cfg.tasks.topics.labels["markets"].description == "money"
+    assert cfg.tasks.topics.labels["markets"].examples  # the rest of the label is kept
+
+
+@pytest.mark.parametrize(
+    "pairs, message",
+    [
+        (["tasks.topics.treshold=0.3"], "unknown key 'tasks.topics.treshold'; did you mean 'tasks.topics.threshold'?"),
+        (["batch_sise=3"], "did you mean 'batch_size'?"),
+        (["batch_size=abc"], "batch_size: expected a valid integer"),
+        (["tasks.topics.threshold=2"], "tasks.topics.threshold: expected less than or equal to 1"),
+        (["device=gpu"], "device: expected one of auto, cpu, cuda, cuda:N, mps, got 'gpu'"),
+        (["output.format=xml"], "output.format: expected 'jsonl', 'json', 'csv' or 'md'"),
+        (["batch_size.x=1"], "'batch_size' takes a single value"),
+        (["tasks.summarize.method=abstractive"], "tasks.summarize.method: expected 'extractive'"),
+    ],
+)
+def test_bad_overrides_name_the_key(pairs, message):
+    with pytest.raises(ConfigError) as info:
+        load_config(None, pairs)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_key_in_file(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("tasks:\n  topics:\n    treshold: 0.3\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'tasks.topics.treshold'; did you mean 'tasks.topics.threshold'\?"):
+        load_config(path)
+
+
+def test_malformed_yaml_gives_line_and_column(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("device: cpu\ntasks: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"malformed YAML at line \d+, column \d+"):
+        load_config(path)
+
+
+def test_yaml_never_executes_code(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("device: !!python/object/apply:os.system ['echo hacked']\n")
+    with pytest.raises(ConfigError, match="malformed YAML"):
+        load_config(path)
+
+
+def test_missing_and_non_mapping_config(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "none.yaml")
+    path = tmp_path / "c.yaml"
+    path.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="must be a YAML mapping"):
+        load_config(path)
+
+
+def test_partial_config_gets_defaults(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("batch_size: 8\n")
+    cfg = load_config(path)
+    assert cfg.batch_size == 8 and list(cfg.tasks.topics.labels) == ["markets", "diplomacy", "energy", "other"]
+
+
+def test_config_round_trips_through_yaml():
+    cfg = load_config(None, ["batch_size=7"])
+    assert RunConfig.model_validate(yaml.safe_load(config_to_yaml(cfg))) == cfg
+
+
+def test_output_format_from_suffix():
+    assert load_config(None, {"output.path": "x.csv", "output.format": None}).output.resolved_format() == "csv"
+    assert load_config(None, {"output.path": "x.out", "output.format": None}).output.resolved_format() == "jsonl"

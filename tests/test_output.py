@@ -1,0 +1,52 @@
+import csv
+import json
+
+import pytest
+
+from nlp.output import RecordWriter, csv_rows, markdown_page
+
+RECORD = {
+    "id": "p1", "source": "S",
+    "summary": {"method": "extractive", "text": "A. B.", "sentences": []},
+    "article": {"topic": {"label": "markets", "scores": {"markets": 0.9, "other": 0.1}}, "sentiment": {"label": "neutral", "score": 0.0, "scores": {}}},
+    "teasers": [{"index": 0, "text": "T | x...", "topic": {"label": "markets", "scores": {"markets": 0.8, "other": 0.2}},
+                 "sentiment": {"label": "positive", "score": 0.5, "scores": {}}}],
+}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "md"])
+def test_writers_are_atomic_and_complete(tmp_path, fmt):
+    path = tmp_path / "sub" / f"out.{fmt}"
+    with RecordWriter(path, fmt) as writer:
+        writer.write(RECORD)
+        writer.write({**RECORD, "id": "p2"})
+        assert not path.exists() and writer.tmp.exists()  # only the .partial exists while writing
+    assert path.exists() and not writer.tmp.exists()
+    text = path.read_text()
+    if fmt == "jsonl":
+        assert [json.loads(line)["id"] for line in text.splitlines()] == ["p1", "p2"]
+    elif fmt == "json":
+        assert [r["id"] for r in json.loads(text)] == ["p1", "p2"]
+    elif fmt == "csv":
+        rows = list(csv.DictReader(text.splitlines()))
+        assert len(rows) == 2 and rows[0]["topic"] == "markets" and rows[0]["topic_other"] == "0.2"
+    else:
+        assert "## p1 (S)" in text and "T \\| x..." in text
+
+
+def test_failed_run_leaves_no_output(tmp_path):
+    path = tmp_path / "out.jsonl"
+    with pytest.raises(RuntimeError):
+        with RecordWriter(path, "jsonl") as writer:
+            writer.write(RECORD)
+            raise RuntimeError("boom")
+    assert not path.exists() and not writer.tmp.exists()
+
+
+def test_csv_row_for_page_without_teasers():
+    rows = csv_rows({**RECORD, "teasers": []})
+    assert len(rows) == 1 and rows[0]["teaser"] == "" and rows[0]["article_topic"] == "markets"
+
+
+def test_markdown_error_record():
+    assert "**Error:** empty" in markdown_page({"id": "x", "error": "empty"})

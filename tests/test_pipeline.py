@@ -1,0 +1,47 @@
+import types
+
+from nlp import Document, Pipeline, parse_page
+
+PAGE = "Shares rose on the market today. The bank said profit was strong.\nSource: Wire\nOil prices fell...\nPeace talks began...\n"
+
+
+def test_records_stream_in_order_with_all_fields(tiny_config):
+    pipeline = Pipeline(tiny_config)
+    docs = (parse_page(PAGE, id=f"d{i}") for i in range(5))
+    records = pipeline.run(docs)
+    assert isinstance(records, types.GeneratorType)  # lazy: 100,000 documents stream
+    records = list(records)
+    assert [r["id"] for r in records] == [f"d{i}" for i in range(5)]
+    r = records[0]
+    assert list(r)[:5] == ["id", "source", "summary", "article", "teasers"]
+    assert r["source"] == "Wire" and len(r["teasers"]) == 2
+    assert set(r["article"]) == {"topic", "sentiment"}
+    assert all({"index", "text", "topic", "sentiment"} <= set(t) for t in r["teasers"])
+
+
+def test_one_encoder_pass_per_chunk_with_shared_texts(tiny_config, monkeypatch):
+    pipeline = Pipeline(tiny_config).load()
+    calls = []
+    original = pipeline.encoder.encode
+    monkeypatch.setattr(pipeline.encoder, "encode", lambda texts, on_batch=None: calls.append(list(texts)) or original(texts))
+    list(pipeline.run([parse_page(PAGE, id="a"), parse_page(PAGE, id="b")]))
+    assert len(calls) == 1
+    assert len(calls[0]) == len(set(calls[0]))  # identical sentences and teasers encoded once
+
+
+def test_empty_document_is_reported_not_dropped(tiny_config):
+    docs = [Document.from_parts("empty", ""), parse_page(PAGE, id="ok")]
+    records = list(Pipeline(tiny_config).run(docs))
+    assert records[0]["id"] == "empty" and "error" in records[0]
+    assert "error" not in records[1]
+
+
+def test_disabled_tasks_and_quick_calls(tiny_config):
+    cfg = tiny_config.model_copy(deep=True)
+    cfg.tasks.summarize.enabled = False
+    pipeline = Pipeline(cfg)
+    record = next(pipeline.run([parse_page(PAGE, id="a")]))
+    assert "summary" not in record
+    topics = pipeline.classify(["oil prices fell", "the team won"])
+    assert len(topics) == 2 and set(topics[0]["scores"]) == {"markets", "diplomacy", "energy", "other"}
+    assert pipeline.sentiment(["shares rose"])[0]["label"] in ("negative", "neutral", "positive")
