@@ -10,10 +10,6 @@ from rich.table import Table
 from rich.text import Text
 
 
-def _short(text: str, width: int = 56) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _sentiment(s: dict[str, Any] | None) -> Text:
     if not s:
         return Text("")
@@ -36,14 +32,14 @@ def record_view(record: dict[str, Any]) -> Panel:
     line += _sentiment(article.get("sentiment"))
     parts.append(line)
     if record.get("teasers"):
-        table = Table(show_header=True, header_style="bold", expand=False)
-        table.add_column("#", justify="right")
-        table.add_column("teaser", no_wrap=True)
-        table.add_column("topic")
-        table.add_column("sentiment")
+        table = Table(show_header=True, header_style="bold", expand=True)
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column("teaser", no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column("topic", no_wrap=True)
+        table.add_column("sentiment", no_wrap=True)
         for t in record["teasers"]:
             topic = t.get("topic")
             topic_text = f"{topic['label']} {topic['scores'][topic['label']]:.2f}" if topic else ""
-            table.add_row(str(t["index"]), _short(t["text"]), topic_text, _sentiment(t.get("sentiment")))
+            table.add_row(str(t["index"]), t["text"], topic_text, _sentiment(t.get("sentiment")))
         parts.append(table)
     return Panel(Group(*parts), title=title)

@@ -115,3 +115,16 @@ def test_malformed_yaml_and_same_file(tmp_path):
 def test_debug_shows_the_traceback():
     result = invoke("--debug", "run", "missing.yaml")
     assert result.exit_code != 0 and result.exception is not None
+
+
+def test_run_on_streamed_jsonl(tmp_path):
+    page = SEED.read_text()
+    docs = tmp_path / "docs.jsonl"
+    rows = [{"id": f"p{i}", "text": page} for i in range(5)] + [{"id": "lead-only", "lead": "Oil prices rose. OPEC met.", "teasers": []}]
+    docs.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "out.csv"
+    result = invoke("run", DEFAULT, "-i", str(docs), "-o", str(out), "--set", "output.format=null")
+    assert result.exit_code == 0, result.output
+    assert "and 3 more documents" in result.output and "wrote 6 records" in result.output
+    lines = out.read_text().strip().splitlines()
+    assert len(lines) == 1 + 5 * 8 + 1  # header, one row per teaser, one row for the page without teasers

@@ -72,7 +72,8 @@ def _print_rows(texts: list[str], rows: list[dict], as_json: bool) -> None:
         if as_json:
             typer.echo(json.dumps({"text": text, **row}, ensure_ascii=False))
         else:
-            typer.echo(f"{row['label']}\t{row.get('score', row['scores'][row['label']]):+.3f}\t{text}")
+            score = f"{row['score']:+.3f}" if "score" in row else f"{row['scores'][row['label']]:.3f}"  # sentiment is signed
+            typer.echo(f"{row['label']}\t{score}\t{text}")
 
 
 @app.command("classify")

@@ -17,3 +17,9 @@ def test_macro_f1_counts_only_gold_labels():
     assert m["per_class"]["markets"]["recall"] == 0.5 and m["per_class"]["markets"]["precision"] == 1.0
     assert m["accuracy"] == 0.75
     assert m["macro_f1"] == pytest.approx((2 / 3 + 1.0) / 2, abs=1e-4)  # other: P = R = 1
+
+
+def test_rouge_lsum_splits_one_line_references_into_sentences():
+    one_line = rouge(["Shares rose today. Oil fell sharply."], ["Oil fell sharply . Shares rose today ."])["rougeLsum"][0]
+    split = rouge(["Shares rose today.\nOil fell sharply."], ["Oil fell sharply .\nShares rose today ."])["rougeLsum"][0]
+    assert one_line == pytest.approx(split) and one_line > 90
