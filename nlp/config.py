@@ -6,6 +6,7 @@ closest valid key.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from functools import lru_cache
@@ -164,8 +165,6 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
 
 def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Set each dotted key in a copy of `data`; a key the schema lacks fails with the closest one."""
-    import copy
-
     result = copy.deepcopy(data)
     for dotted, value in overrides.items():
         _check_key_exists(dotted)
@@ -222,10 +221,11 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
 
 
 def _expected(error: Mapping[str, Any]) -> str:
+    """pydantic's message, reworded to follow 'expected': 'Input should be a valid integer' -> 'a valid integer'."""
     msg = str(error["msg"])
-    for prefix in ("Input should be ", "Value error, ", "String should "):
+    for prefix in ("Input should be ", "Value error, "):
         if msg.startswith(prefix):
-            return msg[len(prefix):] if prefix != "String should " else msg[len("String "):]
+            return msg[len(prefix):]
     return msg[0].lower() + msg[1:]
 
 

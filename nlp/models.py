@@ -6,6 +6,7 @@ here touches the network.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import torch
@@ -21,8 +22,6 @@ PACKAGED_MODELS = {
 
 
 def _packaged_model_path(module_name: str) -> Path:
-    import importlib
-
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..config import SentimentConfig
+from ..errors import ModelError
 from ..heads import load_head
 from ..text import word_count
 from .base import DocView, rounded
@@ -33,7 +34,7 @@ class EmbeddingSentiment:
             head = load_head(config.head, "sentiment")
             missing = set(LABELS) - set(head.classes)
             if missing:
-                raise ValueError(f"sentiment head lacks classes {sorted(missing)}")
+                raise ModelError(f"tasks.sentiment.head: the head's classes {head.classes} lack {sorted(missing)}; train it on negative/neutral/positive labels")
             order = [head.classes.index(label) for label in LABELS]
             self._proba: Callable[[np.ndarray], np.ndarray] = lambda v: head.predict_proba(v)[:, order]
         else:

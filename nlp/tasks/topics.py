@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import TopicsConfig
+from ..config import LabelSpec, TopicsConfig
 from .base import DocView, rounded
 from .prototypes import PrototypeScorer
 
@@ -18,8 +18,6 @@ class EmbeddingTopics:
         self.config = config
         labels = dict(config.labels)
         if config.other_label not in labels:
-            from ..config import LabelSpec
-
             labels[config.other_label] = LabelSpec()  # always reported, even without prototypes
         self.scorer = PrototypeScorer(labels, encode, config.prototype_smoothing)
         self.labels = self.scorer.labels
