@@ -60,14 +60,15 @@ class SummarizeConfig(Section):
     min_words: int = Field(default=4, ge=1, description="shorter sentences are never picked")
 
 
-def _packaged_topic_labels() -> dict[str, LabelSpec]:
-    return dict(packaged_default()["tasks"]["topics"]["labels"])
+def _packaged_labels(task: str) -> dict[str, LabelSpec]:
+    """Default labels come from the packaged default config: one place for label prototypes."""
+    return {name: LabelSpec(**spec) for name, spec in packaged_default()["tasks"][task]["labels"].items()}
 
 
 class TopicsConfig(Section):
     enabled: bool = True
     method: Literal["embedding"] = "embedding"
-    labels: dict[str, LabelSpec] = Field(default_factory=_packaged_topic_labels)
+    labels: dict[str, LabelSpec] = Field(default_factory=lambda: _packaged_labels("topics"))
     other_label: str = "other"
     threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="below this best-label score the text is 'other'")
     temperature: float = Field(default=0.05, gt=0.0, description="softmax temperature over label similarities")
@@ -87,11 +88,23 @@ class SentimentConfig(Section):
     method: Literal["head", "embedding"] = "head"
     head: str = Field(default="default", description="'default' (the packaged head) or a path to a head .npz")
     labels: dict[str, LabelSpec] = Field(
-        default_factory=lambda: dict(packaged_default()["tasks"]["sentiment"]["labels"]),
+        default_factory=lambda: _packaged_labels("sentiment"),
         description="descriptions used by the zero-shot 'embedding' method",
     )
     temperature: float = Field(default=0.05, gt=0.0)
     prototype_smoothing: float = Field(default=0.05, ge=0.0, description="log-mean-exp over a label's prototypes; 0 = max")
+
+
+class DataConfig(Section):
+    """Labelled data for `nlp evaluate` / `nlp calibrate` (absent in plain run configs)."""
+
+    path: Path = Field(description="a JSONL file; relative paths resolve against the current directory")
+    text_fields: list[str] = Field(default_factory=lambda: ["text"], min_length=1, description="joined in order")
+    label_field: str | None = Field(default=None, description="gold label (topics, sentiment)")
+    label_map: dict[str, str] = Field(default_factory=dict, description="data label -> task label; empty = as is")
+    reference_fields: list[str] = Field(default_factory=list, description="summaries: the first field a row has is used")
+    id_field: str | None = None
+    limit: int | None = Field(default=None, ge=1, description="evaluate the first N rows only")
 
 
 class TasksConfig(Section):
@@ -108,6 +121,7 @@ class RunConfig(Section):
     batch_size: int = Field(default=64, ge=1, le=4096)
     encoder: EncoderConfig = Field(default_factory=EncoderConfig)
     tasks: TasksConfig = Field(default_factory=TasksConfig)
+    data: DataConfig | None = None
 
     @field_validator("device")
     @classmethod
@@ -255,9 +269,12 @@ def _child(node: _Node, part: str) -> tuple[bool, _Node]:
     if node is None or part not in node.model_fields:
         return False, None
     annotation = node.model_fields[part].annotation
+    args = getattr(annotation, "__args__", ())
+    models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+    if getattr(annotation, "__origin__", None) is not dict and len(models) == 1:  # Optional[Section]
+        annotation = models[0]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return True, annotation
-    args = getattr(annotation, "__args__", ())
     if getattr(annotation, "__origin__", None) is dict and isinstance(args[1], type) and issubclass(args[1], BaseModel):
         return True, _MapOf(args[1])
     return True, None

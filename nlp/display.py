@@ -43,3 +43,37 @@ def record_view(record: dict[str, Any]) -> Panel:
             table.add_row(str(t["index"]), t["text"], topic_text, _sentiment(t.get("sentiment")))
         parts.append(table)
     return Panel(Group(*parts), title=title)
+
+
+def metrics_table(evaluation) -> Table:
+    """Ours beside the in-run baseline; per-class figures for classifiers."""
+    m = evaluation.metrics
+    b = m["baseline"]
+    table = Table(title=f"{evaluation.task} · n={m['n']} · {m.get('data', '')}", title_justify="left")
+    if evaluation.task == "summarize":
+        keys = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
+        table.add_column("system")
+        for k in keys:
+            table.add_column(k, justify="right")
+        table.add_row("ours", *(f"{m[k]:.2f}" for k in keys))
+        table.add_row(b["name"], *(f"{b[k]:.2f}" for k in keys))
+        lo, hi = m["delta_rouge1_ci95"]
+        table.caption = f"ROUGE-1 ours − {b['name']}: 95% CI [{lo:+.2f}, {hi:+.2f}]"
+        return table
+    for name in ("system / label", "accuracy", "macro-F1", "precision", "recall", "F1", "support"):
+        table.add_column(name, justify="left" if name.startswith("system") else "right")
+    table.add_row("ours", f"{m['accuracy']:.3f}", f"{m['macro_f1']:.3f}", "", "", "", str(m["n"]))
+    table.add_row(f"majority ({b['label']})", f"{b['accuracy']:.3f}", f"{b['macro_f1']:.3f}", "", "", "", "")
+    for label, c in m["per_class"].items():
+        table.add_row(f"  {label}", "", "", f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}", str(c["support"]))
+    table.caption = f"ECE {m['ece']:.3f}" + (f"\n[yellow]{m['warning']}[/]" if m.get("warning") else "")
+    return table
+
+
+def calibration_table(result) -> Table:
+    table = Table(title=f"calibrate topics · n={result.n}", title_justify="left")
+    for name in ("", "temperature", "threshold", "macro-F1", "accuracy", "ECE"):
+        table.add_column(name, justify="right" if name else "left")
+    for name, row in (("before", result.before), ("after", result.after)):
+        table.add_row(name, f"{row['temperature']:g}", f"{row['threshold']:g}", f"{row['macro_f1']:.3f}", f"{row['accuracy']:.3f}", f"{row['ece']:.3f}")
+    return table

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .config import RunConfig
 from .documents import count_documents, iter_documents
 from .errors import InputError
 from .output import RecordWriter
 from .pipeline import Pipeline
+from .progress import progress_bar
 
 PROGRESS_FROM = 5  # documents; fewer than this run without a progress bar
 PREVIEW = 3  # records kept for the terminal table
@@ -43,16 +43,14 @@ def run(config: RunConfig, *, progress: bool | None = None, console: Console | N
     show = progress if progress is not None else (total is None or total >= PROGRESS_FROM)
     result = RunResult(output=output, format=fmt)
     start = time.perf_counter()
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
-    with RecordWriter(output, fmt) as writer, Progress(*columns, console=console, disable=not show, transient=False) as bar:
-        task = bar.add_task("documents", total=total)
+    with RecordWriter(output, fmt) as writer, progress_bar("documents", total=total, show=show, console=console) as bar:
         for record in pipeline.run(itertools.chain([first], docs)):
             writer.write(record)
             result.documents += 1
             result.errors += "error" in record
             if len(result.preview) < PREVIEW:
                 result.preview.append(record)
-            bar.advance(task)
+            bar.advance()
     result.seconds = time.perf_counter() - start
     return result
 

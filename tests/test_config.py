@@ -110,6 +110,8 @@ def test_partial_config_gets_defaults(tmp_path):
     path.write_text("batch_size: 8\n")
     cfg = load_config(path)
     assert cfg.batch_size == 8 and list(cfg.tasks.topics.labels) == ["markets", "diplomacy", "energy", "other"]
+    assert cfg.tasks.topics.labels == load_config().tasks.topics.labels  # validated LabelSpecs, not raw dicts
+    assert cfg.tasks.sentiment.labels == load_config().tasks.sentiment.labels
 
 
 def test_config_round_trips_through_yaml():

@@ -10,7 +10,12 @@ import typer
 
 from .. import config as config_lib
 from ..documents import iter_documents
-from ..display import record_view
+from ..display import calibration_table, metrics_table, record_view
+from ..errors import ConfigError
+from ..evaluate.calibrate import calibrate_topics, write_calibrated_config
+from ..evaluate.evaluator import evaluate
+from ..evaluate.report import write_report
+from ..progress import progress_bar
 from ..pipeline import Pipeline
 from ..runner import run
 from ._util import ConfigOpt, SetOpt, app, config_from_cli, err, friendly_errors, out, state
@@ -100,6 +105,56 @@ def sentiment_cli(
     with friendly_errors():
         rows = Pipeline(config_from_cli(config, sets)).sentiment(texts)
     _print_rows(texts, rows, as_json)
+
+
+@app.command("evaluate")
+def evaluate_cli(
+    task: str = typer.Argument(..., help="summarize | topics | sentiment"),
+    config: Path = typer.Option(..., "--config", "-c", help="Eval config: a run config plus a data: section.", dir_okay=False),
+    sets: Optional[List[str]] = SetOpt,
+    report: Optional[Path] = typer.Option(None, "--report", help="Write metrics.json, report.md, plots and predictions.jsonl here."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else there."),
+) -> None:
+    """Score a task on labelled data, beside an in-run baseline."""
+    with friendly_errors():
+        cfg = config_from_cli(config, sets)
+        with progress_bar(f"evaluate {task}", show=True) as bar:
+            evaluation = evaluate(task, cfg, on_start=bar.start, on_batch=bar.advance)
+        if report:
+            write_report(evaluation, report, title=config.stem)
+    if as_json:
+        typer.echo(json.dumps(evaluation.metrics))
+    else:
+        out.print(metrics_table(evaluation))
+    if report:
+        err.print(f"report written to {report}/", highlight=False)
+
+
+@app.command("calibrate")
+def calibrate_cli(
+    task: str = typer.Argument(..., help="topics"),
+    config: Path = typer.Option(..., "--config", "-c", help="Eval config with a data: section.", dir_okay=False),
+    sets: Optional[List[str]] = SetOpt,
+    write: Optional[Path] = typer.Option(None, "--write", help="Write CONFIG with the calibrated keys set to this path."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Choose the abstain threshold and temperature that maximise macro-F1; print the --set lines."""
+    with friendly_errors():
+        if task != "topics":
+            raise ConfigError(f"calibrate {task}: only 'topics' has knobs to calibrate (the sentiment head uses no neutral band)")
+        cfg = config_from_cli(config, sets)
+        with progress_bar("calibrate topics") as bar:
+            result = calibrate_topics(cfg, on_start=bar.start, on_batch=bar.advance)
+        if write:
+            write_calibrated_config(config, result.overrides(), write)
+    if as_json:
+        typer.echo(json.dumps({"n": result.n, "before": result.before, "after": result.after, "overrides": result.overrides()}))
+        return
+    out.print(calibration_table(result))
+    for key, value in result.overrides().items():
+        typer.echo(f"--set {key}={value}")
+    if write:
+        err.print(f"wrote {write}", highlight=False)
 
 
 def main() -> None:

@@ -42,3 +42,43 @@ def classification_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dic
     per_class = {lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4), "f1": round(float(f[i]), 4), "support": int(s[i])}
                  for i, lab in enumerate(labels)}
     return {"n": len(gold), "accuracy": round(float(accuracy_score(gold, predicted)), 4), "macro_f1": round(float(np.mean(f)), 4), "per_class": per_class}
+
+
+def majority_baseline(gold: Sequence[str]) -> dict:
+    """Predict the most frequent gold label for every row (ties: alphabetical first)."""
+    labels, counts = np.unique(np.asarray(gold), return_counts=True)
+    majority = str(labels[int(np.argmax(counts))])
+    m = classification_metrics(gold, [majority] * len(gold))
+    return {"name": "majority", "label": majority, "accuracy": m["accuracy"], "macro_f1": m["macro_f1"]}
+
+
+def reliability_bins(confidence: Sequence[float], correct: Sequence[bool], bins: int = 10) -> list[dict]:
+    """Equal-width confidence bins: count, mean confidence and accuracy of each non-empty bin."""
+    confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
+    index = np.minimum((confidence * bins).astype(int), bins - 1)
+    out = []
+    for b in range(bins):
+        mask = index == b
+        if mask.any():
+            out.append({"low": b / bins, "high": (b + 1) / bins, "count": int(mask.sum()),
+                        "confidence": float(confidence[mask].mean()), "accuracy": float(correct[mask].mean())})
+    return out
+
+
+def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
+    """Σ_bins (n_b / n) · |accuracy_b − confidence_b| over equal-width confidence bins."""
+    n = len(confidence)
+    if n == 0:
+        return 0.0
+    return float(sum(b["count"] / n * abs(b["accuracy"] - b["confidence"]) for b in reliability_bins(confidence, correct, bins)))
+
+
+def paired_bootstrap_ci(deltas: Sequence[float], *, resamples: int = 2000, seed: int = 0, level: float = 0.95) -> list[float]:
+    """Percentile CI of the mean of per-document differences, resampling documents with replacement."""
+    deltas = np.asarray(deltas, dtype=float)
+    if len(deltas) == 0:
+        return [0.0, 0.0]
+    rng = np.random.default_rng(seed)
+    means = deltas[rng.integers(0, len(deltas), size=(resamples, len(deltas)))].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    return [round(float(np.percentile(means, tail)), 3), round(float(np.percentile(means, 100 - tail)), 3)]

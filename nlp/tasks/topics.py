@@ -23,19 +23,25 @@ class EmbeddingTopics:
         self.labels = self.scorer.labels
         self.other = self.labels.index(config.other_label)
 
+    def decide(self, probs: np.ndarray, threshold: float) -> np.ndarray:
+        """Label index per row: the best real label, or `other` when it wins or the best real
+        label scores under `threshold`."""
+        real = probs.copy()
+        real[:, self.other] = -1.0
+        best = real.argmax(axis=1)
+        abstain = (probs.argmax(axis=1) == self.other) | (probs[np.arange(len(probs)), best] < threshold)
+        return np.where(abstain, self.other, best)
+
     def classify(self, vectors: np.ndarray) -> list[dict[str, Any]]:
         """One topic dict per vector: label, scores of every label (and `labels` in multi-label mode)."""
         probs = self.scorer.probabilities(vectors, self.config.temperature)
-        real = [i for i in range(len(self.labels)) if i != self.other]
+        chosen = self.decide(probs, self.config.threshold) if len(probs) else []
         results = []
-        for row in probs:
-            best = max(real, key=lambda i: row[i]) if real else self.other
-            winner = int(np.argmax(row))
-            label = self.labels[winner] if winner == self.other or row[best] >= self.config.threshold else self.labels[self.other]
-            topic: dict[str, Any] = {"label": label, "scores": rounded(dict(zip(self.labels, row)))}
+        for row, label in zip(probs, chosen):
+            topic: dict[str, Any] = {"label": self.labels[label], "scores": rounded(dict(zip(self.labels, row)))}
             if self.config.multi_label:
-                chosen = [self.labels[i] for i in real if row[i] >= self.config.threshold]
-                topic["labels"] = chosen or [self.labels[self.other]]
+                over = [name for i, name in enumerate(self.labels) if i != self.other and row[i] >= self.config.threshold]
+                topic["labels"] = over or [self.labels[self.other]]
             results.append(topic)
         return results
 

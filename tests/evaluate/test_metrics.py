@@ -1,6 +1,7 @@
 import pytest
 
 from nlp.evaluate import classification_metrics, rouge
+from nlp.evaluate.metrics import expected_calibration_error, majority_baseline, paired_bootstrap_ci, reliability_bins
 
 
 def test_rouge_takes_the_best_reference():
@@ -23,3 +24,25 @@ def test_rouge_lsum_splits_one_line_references_into_sentences():
     one_line = rouge(["Shares rose today. Oil fell sharply."], ["Oil fell sharply . Shares rose today ."])["rougeLsum"][0]
     split = rouge(["Shares rose today.\nOil fell sharply."], ["Oil fell sharply .\nShares rose today ."])["rougeLsum"][0]
     assert one_line == pytest.approx(split) and one_line > 90
+
+
+def test_majority_baseline_by_hand():
+    b = majority_baseline(["a", "a", "a", "b"])
+    assert b["label"] == "a" and b["accuracy"] == 0.75
+    assert b["macro_f1"] == pytest.approx((2 * 0.75 / 1.75 + 0) / 2, abs=1e-4)  # a: P=.75 R=1; b: 0
+
+
+def test_ece_and_reliability_by_hand():
+    confidence = [0.95, 0.95, 0.55, 0.55]
+    correct = [True, False, True, True]
+    bins = reliability_bins(confidence, correct)
+    assert [(b["count"], b["accuracy"]) for b in bins] == [(2, 1.0), (2, 0.5)]
+    # |1.0 - 0.55| * 2/4 + |0.5 - 0.95| * 2/4
+    assert expected_calibration_error(confidence, correct) == pytest.approx(0.45)
+    assert expected_calibration_error([1.0, 1.0], [True, True]) == 0.0
+
+
+def test_paired_bootstrap_ci():
+    assert paired_bootstrap_ci([2.0] * 30) == [2.0, 2.0]
+    lo, hi = paired_bootstrap_ci(list(range(-10, 11)))
+    assert lo < 0 < hi and paired_bootstrap_ci(list(range(-10, 11))) == [lo, hi]  # seeded

@@ -1,0 +1,69 @@
+"""Labelled rows for evaluation, loaded with `datasets` from any JSONL with the named fields."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..config import DataConfig
+from ..errors import ConfigError, InputError
+
+SENTENCE_ENDS = (".", "!", "?", "…", '"', "'")
+
+
+def load_rows(data: DataConfig, required: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows of `data.path` (the first `data.limit`); a missing file or field is one clear error."""
+    import datasets
+    from datasets.utils.logging import set_verbosity_error
+
+    if not data.path.is_file():
+        raise InputError(f"data.path: {data.path} not found (set it with --set data.path=FILE)")
+    set_verbosity_error()
+    datasets.disable_progress_bars()
+    try:
+        table = datasets.load_dataset("json", data_files=str(data.path), split="train")
+    except Exception as exc:  # datasets wraps JSON errors in several types; the message is what matters
+        raise InputError(f"data.path: cannot read {data.path} as JSONL ({str(exc).splitlines()[0][:200]})") from exc
+    if data.limit:
+        table = table.select(range(min(data.limit, len(table))))
+    if len(table) == 0:
+        raise InputError(f"data.path: {data.path} has no rows")
+    missing = [f for f in required if f not in table.column_names]
+    if missing:
+        raise ConfigError(f"data: field '{missing[0]}' is not in {data.path} (its fields: {', '.join(table.column_names)})")
+    return table.to_list()
+
+
+def join_fields(row: dict[str, Any], fields: Sequence[str]) -> str:
+    """Join text fields in order, ending each with a full stop so a title reads as a sentence."""
+    parts = [str(row[f]).strip() for f in fields if row.get(f) is not None and str(row[f]).strip()]
+    closed = [p if p.endswith(SENTENCE_ENDS) else p + "." for p in parts[:-1]]
+    return " ".join(closed + parts[-1:])
+
+
+def gold_labels(rows: list[dict[str, Any]], data: DataConfig, task_labels: Sequence[str]) -> list[str]:
+    """Each row's label mapped into the task's label set; an unmapped label is an error."""
+    if not data.label_field:
+        raise ConfigError("data.label_field: not set; name the field that holds the gold label")
+    gold = []
+    for number, row in enumerate(rows, start=1):
+        raw = str(row[data.label_field])
+        label = data.label_map.get(raw, raw if not data.label_map else None)
+        if label is None:
+            raise ConfigError(f"data.label_map: no entry for label '{raw}' (row {number}); add '{raw}: <one of {', '.join(task_labels)}>'")
+        if label not in task_labels:
+            raise ConfigError(f"data: label '{label}' (row {number}) is not one of the task's labels ({', '.join(task_labels)}); map it with data.label_map")
+        gold.append(label)
+    return gold
+
+
+def references(rows: list[dict[str, Any]], data: DataConfig) -> list[list[str]]:
+    """Each row's references: from the first of `data.reference_fields` that the row has."""
+    if not data.reference_fields:
+        raise ConfigError("data.reference_fields: not set; name the field(s) that hold reference summaries")
+    out = []
+    for number, row in enumerate(rows, start=1):
+        value = next((row[f] for f in data.reference_fields if f in row and row[f]), None)
+        if value is None:
+            raise InputError(f"{data.path}: row {number} has none of the reference fields {data.reference_fields}")
+        out.append([value] if isinstance(value, str) else [str(v) for v in value])
+    return out

@@ -1,0 +1,123 @@
+"""`evaluate`: score one task of a config on its `data:` section, beside an in-run baseline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..config import RunConfig
+from ..documents import Document
+from ..errors import ConfigError
+from ..heads import load_head
+from ..pipeline import Pipeline
+from ..tasks.sentiment import LABELS as SENTIMENT_LABELS
+from .data import gold_labels, join_fields, load_rows, references
+from .metrics import classification_metrics, expected_calibration_error, majority_baseline, paired_bootstrap_ci, reliability_bins, rouge
+
+TASKS = ("summarize", "topics", "sentiment")
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Evaluation:
+    task: str
+    metrics: dict[str, Any]  # what --json prints
+    predictions: list[dict[str, Any]]  # one per row, worst first
+    labels: list[str] = field(default_factory=list)  # classifier label order, for the confusion matrix
+    gold: list[str] = field(default_factory=list)
+    predicted: list[str] = field(default_factory=list)
+    confidence: list[float] = field(default_factory=list)
+
+
+def evaluate(task: str, config: RunConfig, *, on_start: Callable[[int], None] | None = None, on_batch: Progress | None = None) -> Evaluation:
+    """Run `task` of `config` over `config.data` and score it; `on_start(total)`/`on_batch(n)` report progress."""
+    if task not in TASKS:
+        raise ConfigError(f"task '{task}': expected one of {', '.join(TASKS)}")
+    if config.data is None:
+        raise ConfigError("this config has no 'data:' section; use an eval config such as configs/eval-ag-news.yaml")
+    section = getattr(config.tasks, task)
+    if not section.enabled:
+        raise ConfigError(f"tasks.{task}.enabled is false; set it to true to evaluate {task}")
+    if task == "summarize":
+        return _evaluate_summaries(config, on_start, on_batch)
+    return _evaluate_classifier(task, config, on_start, on_batch)
+
+
+def _evaluate_classifier(task: str, config: RunConfig, on_start, on_batch) -> Evaluation:
+    data = config.data
+    assert data is not None
+    rows = load_rows(data, [*data.text_fields, *([data.label_field] if data.label_field else [])])
+    pipeline = Pipeline(config)
+    labels = list(config.tasks.topics.labels) if task == "topics" else list(SENTIMENT_LABELS)
+    if task == "topics" and config.tasks.topics.other_label not in labels:
+        labels.append(config.tasks.topics.other_label)
+    gold = gold_labels(rows, data, labels)
+    texts = [join_fields(row, data.text_fields) for row in rows]
+    if on_start:
+        on_start(len(texts))
+    outputs = (pipeline.classify if task == "topics" else pipeline.sentiment)(texts, on_batch=on_batch)
+    predicted = [o["label"] for o in outputs]
+    confidence = [float(o["scores"][o["label"]]) for o in outputs]
+    correct = [g == p for g, p in zip(gold, predicted)]
+    metrics: dict[str, Any] = classification_metrics(gold, predicted)
+    metrics["baseline"] = majority_baseline(gold)
+    metrics["ece"] = round(expected_calibration_error(confidence, correct), 4)
+    metrics["data"] = str(data.path)
+    warning = _in_sample_warning(task, config)
+    if warning:
+        metrics["warning"] = warning
+    predictions = [
+        {"row": i, "text": text, "gold": g, "predicted": p, "confidence": round(c, 4), "scores": o["scores"]}
+        for i, (text, g, p, c, o) in enumerate(zip(texts, gold, predicted, confidence, outputs))
+    ]
+    predictions.sort(key=lambda r: (r["gold"] == r["predicted"], -r["confidence"]))  # confident mistakes first
+    return Evaluation(task, metrics, predictions, labels, gold, predicted, confidence)
+
+
+def _in_sample_warning(task: str, config: RunConfig) -> str | None:
+    """A head evaluated on the file it was trained on gives an in-sample figure: say so."""
+    if task != "sentiment" or config.tasks.sentiment.method != "head" or config.data is None:
+        return None
+    card = load_head(config.tasks.sentiment.head, "sentiment").card
+    if card.get("data_file") != config.data.path.name:
+        return None
+    cv = card.get("cv", {})
+    return (f"in-sample: the sentiment head was trained on {config.data.path.name}; these figures are not quality. "
+            f"Its out-of-fold {cv.get('folds', 5)}-fold CV figures: accuracy {cv.get('accuracy')}, macro-F1 {cv.get('macro_f1')}")
+
+
+def _evaluate_summaries(config: RunConfig, on_start, on_batch) -> Evaluation:
+    data = config.data
+    assert data is not None
+    rows = load_rows(data, data.text_fields)
+    refs = references(rows, data)
+    ids = [str(row[data.id_field]) if data.id_field else str(i) for i, row in enumerate(rows)]
+    cfg = config.model_copy(deep=True)
+    cfg.tasks.topics.enabled = cfg.tasks.sentiment.enabled = False
+    docs = [Document.from_parts(doc_id, "\n".join(str(row[f]) for f in data.text_fields if row.get(f))) for doc_id, row in zip(ids, rows)]
+    if on_start:
+        on_start(len(docs))
+    k = cfg.tasks.summarize.sentences
+    ours, lead = [], []
+    for doc, record in zip(docs, Pipeline(cfg).run(docs)):
+        ours.append("\n".join(s["text"] for s in record.get("summary", {}).get("sentences", [])))
+        lead.append("\n".join(doc.sentences()[:k]))
+        if on_batch:
+            on_batch(1)
+    ours_scores, lead_scores = rouge(ours, refs), rouge(lead, refs)
+    mean = lambda scores: {name: round(float(np.mean(v)), 2) for name, v in scores.items()}  # noqa: E731
+    metrics: dict[str, Any] = {"n": len(rows), **mean(ours_scores), "baseline": {"name": f"lead-{k}", **mean(lead_scores)},
+                               "delta_rouge1_ci95": paired_bootstrap_ci(ours_scores["rouge1"] - lead_scores["rouge1"]), "data": str(data.path)}
+    predictions = [
+        {"row": i, "id": doc_id, "summary": s, "lead": ld, "references": r, "rouge1": round(float(a), 2), "lead_rouge1": round(float(b), 2)}
+        for i, (doc_id, s, ld, r, a, b) in enumerate(zip(ids, ours, lead, refs, ours_scores["rouge1"], lead_scores["rouge1"]))
+    ]
+    predictions.sort(key=lambda r: r["rouge1"] - r["lead_rouge1"])  # where we lose most to the baseline first
+    return Evaluation("summarize", metrics, predictions)
+
+
+def reliability(evaluation: Evaluation) -> list[dict]:
+    correct = [g == p for g, p in zip(evaluation.gold, evaluation.predicted)]
+    return reliability_bins(evaluation.confidence, correct)

@@ -1,0 +1,112 @@
+"""`nlp evaluate` and `nlp calibrate` end to end on small JSONL files with the tiny model."""
+
+import json
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from nlp.cli import app
+
+from ..conftest import ROOT
+
+runner = CliRunner()
+TOPIC_ROWS = [("oil prices fell", "energy"), ("shares rose on the market", "markets"), ("peace talks began", "diplomacy"), ("the team won the game", "other")] * 5
+
+
+@pytest.fixture()
+def eval_config(tmp_path, tiny_bert):
+    def make(data: dict, **tasks) -> str:
+        cfg = {"encoder": {"model": str(tiny_bert), "max_length": 64}, "batch_size": 4, "tasks": {"sentiment": {"method": "embedding"}, **tasks}, "data": data}
+        path = tmp_path / "eval.yaml"
+        path.write_text(yaml.safe_dump(cfg))
+        return str(path)
+    return make
+
+
+def jsonl(tmp_path, name, rows):
+    path = tmp_path / name
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return str(path)
+
+
+def test_topics_json_and_report(tmp_path, eval_config):
+    data = jsonl(tmp_path, "t.jsonl", [{"title": t, "body": "news", "y": y.upper()} for t, y in TOPIC_ROWS])
+    config = eval_config({"path": data, "text_fields": ["title", "body"], "label_field": "y",
+                          "label_map": {"ENERGY": "energy", "MARKETS": "markets", "DIPLOMACY": "diplomacy", "OTHER": "other"}})
+    result = runner.invoke(app, ["evaluate", "topics", "--config", config, "--json", "--report", str(tmp_path / "rep")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)  # stdout holds the JSON object and nothing else
+    assert metrics["n"] == 20 and set(metrics["per_class"]) == {"energy", "markets", "diplomacy", "other"}
+    assert metrics["baseline"]["name"] == "majority" and 0 <= metrics["macro_f1"] <= 1
+    files = {p.name for p in (tmp_path / "rep").iterdir()}
+    assert files == {"metrics.json", "report.md", "confusion.png", "reliability.png", "predictions.jsonl"}
+    predictions = [json.loads(line) for line in (tmp_path / "rep" / "predictions.jsonl").read_text().splitlines()]
+    correct = [p["gold"] == p["predicted"] for p in predictions]
+    assert correct == sorted(correct)  # every wrong prediction first
+    assert "| ours |" in (tmp_path / "rep" / "report.md").read_text()
+
+
+def test_set_overrides_data_path_and_threshold(tmp_path, eval_config):
+    data = jsonl(tmp_path, "t.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])
+    config = eval_config({"path": str(tmp_path / "missing.jsonl"), "label_field": "label"})
+    result = runner.invoke(app, ["evaluate", "topics", "-c", config, "--set", f"data.path={data}", "--set", "tasks.topics.threshold=1.0", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["per_class"]["other"]["recall"] == 1.0  # threshold 1: everything abstains
+
+
+def test_sentiment_and_summaries(tmp_path, eval_config):
+    data = jsonl(tmp_path, "s.jsonl", [{"sentence": "shares rose", "label": "pos"}, {"sentence": "oil prices fell", "label": "neg"}] * 4)
+    config = eval_config({"path": data, "text_fields": ["sentence"], "label_field": "label", "label_map": {"pos": "positive", "neg": "negative"}})
+    result = runner.invoke(app, ["evaluate", "sentiment", "-c", config, "--json"])
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.stdout)["per_class"]) == {"positive", "negative"}
+
+    article = "The bank said shares rose. Oil prices fell on the market. Peace talks began. The team won the game."
+    data = jsonl(tmp_path, "sum.jsonl", [{"id": "a", "article": article, "highlights": "Shares rose. Oil fell."},
+                                         {"id": "b", "article": article, "references": ["Peace talks began.", "Shares rose."]}])
+    config = eval_config({"path": data, "text_fields": ["article"], "reference_fields": ["references", "highlights"], "id_field": "id"},
+                         summarize={"sentences": 2})
+    result = runner.invoke(app, ["evaluate", "summarize", "-c", config, "--json", "--report", str(tmp_path / "srep")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["n"] == 2 and metrics["baseline"]["name"] == "lead-2"
+    assert {"rouge1", "rouge2", "rougeL", "rougeLsum"} <= set(metrics) and len(metrics["delta_rouge1_ci95"]) == 2
+    assert (tmp_path / "srep" / "predictions.jsonl").read_text().count("\n") == 2
+
+
+def test_calibrate_prints_sets_and_writes_config(tmp_path, eval_config):
+    data = jsonl(tmp_path, "t.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])
+    config = eval_config({"path": data, "label_field": "label"})
+    target = tmp_path / "calibrated.yaml"
+    result = runner.invoke(app, ["calibrate", "topics", "-c", config, "--write", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "--set tasks.topics.threshold=" in result.stdout and "--set tasks.topics.temperature=" in result.stdout
+    written = yaml.safe_load(target.read_text())
+    assert "threshold" in written["tasks"]["topics"] and written["data"]["label_field"] == "label"
+    result = runner.invoke(app, ["calibrate", "topics", "-c", config, "--json"])
+    payload = json.loads(result.stdout)
+    assert payload["after"]["macro_f1"] >= payload["before"]["macro_f1"]
+
+
+@pytest.mark.parametrize(
+    "task, data, message",
+    [
+        ("topics", {"text_fields": ["title"], "label_field": "label"}, "field 'title' is not in"),
+        ("topics", {"label_field": "label", "label_map": {"energy": "energy"}}, "no entry for label 'markets'"),
+        ("summarize", {"reference_fields": ["summary"]}, "none of the reference fields"),
+        ("entities", {"label_field": "label"}, "expected one of summarize, topics, sentiment"),
+        ("sentiment", {"label_field": "label"}, "is not one of the task's labels"),
+    ],
+)
+def test_errors_are_one_line_exit_2(tmp_path, eval_config, task, data, message):
+    path = jsonl(tmp_path, "t.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])
+    config = eval_config({"path": path, **data})
+    result = runner.invoke(app, ["evaluate", task, "-c", config])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_run_config_without_data_section(tmp_path):
+    result = runner.invoke(app, ["evaluate", "topics", "-c", str(ROOT / "configs" / "default.yaml")])
+    assert result.exit_code == 2 and "no 'data:' section" in result.output
