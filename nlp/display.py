@@ -49,7 +49,7 @@ def metrics_table(evaluation) -> Table:
     """Ours beside the in-run baseline; per-class figures for classifiers."""
     m = evaluation.metrics
     b = m["baseline"]
-    table = Table(title=f"{evaluation.task} · n={m['n']} · {m.get('data', '')}", title_justify="left")
+    table = Table(title=f"{evaluation.task} · n={m['n']}", title_justify="left")
     if evaluation.task == "summarize":
         keys = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
         table.add_column("system")
