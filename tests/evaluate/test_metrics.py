@@ -46,3 +46,10 @@ def test_paired_bootstrap_ci():
     assert paired_bootstrap_ci([2.0] * 30) == [2.0, 2.0]
     lo, hi = paired_bootstrap_ci(list(range(-10, 11)))
     assert lo < 0 < hi and paired_bootstrap_ci(list(range(-10, 11))) == [lo, hi]  # seeded
+
+
+def test_rouge_known_pair():
+    # unigrams: 2 of 3 shared both ways -> P = R = F1 = 2/3; bigrams: 1 of 2 ("the cat")
+    scores = rouge(["the cat sat"], ["the cat ran"])
+    assert scores["rouge1"][0] == pytest.approx(200 / 3, abs=1e-6)
+    assert scores["rouge2"][0] == pytest.approx(50.0)
