@@ -60,6 +60,36 @@ class SummarizeConfig(Section):
     min_words: int = Field(default=4, ge=1, description="shorter sentences are never picked")
 
 
+class HeadTrainConfig(Section):
+    """How `nlp train` fits a head for this task (logistic regression over feature blocks)."""
+
+    c: float = Field(default=2.0, gt=0.0, description="inverse regularisation strength")
+    lexicon: bool = Field(default=False, description="add VADER and direction-of-change features")
+    ngrams: bool = Field(default=False, description="add word 1-2-gram TF-IDF features")
+    familiarity: bool = Field(default=False, description="store training embeddings so the head is trusted only on familiar text")
+    familiarity_low: float = Field(default=0.42, description="mean cosine to the k nearest training texts at which trust starts")
+    familiarity_high: float = Field(default=0.50, description="... and at which trust is full")
+    familiarity_k: int = Field(default=5, ge=1)
+    folds: int = Field(default=5, ge=2, le=20)
+    seed: int = 0
+
+
+class TopicsTrainConfig(HeadTrainConfig):
+    """Topics: n-grams help within a source; the familiarity gate keeps other sources zero-shot."""
+
+    c: float = Field(default=8.0, gt=0.0)
+    ngrams: bool = True
+    familiarity: bool = True
+
+
+class SentimentTrainConfig(HeadTrainConfig):
+    """Sentiment: lexicon and n-gram features beat the embedding alone by CV (see README)."""
+
+    c: float = Field(default=8.0, gt=0.0)
+    lexicon: bool = True
+    ngrams: bool = True
+
+
 def _packaged_labels(task: str) -> dict[str, LabelSpec]:
     """Default labels come from the packaged default config: one place for label prototypes."""
     return {name: LabelSpec(**spec) for name, spec in packaged_default()["tasks"][task]["labels"].items()}
@@ -67,7 +97,10 @@ def _packaged_labels(task: str) -> dict[str, LabelSpec]:
 
 class TopicsConfig(Section):
     enabled: bool = True
-    method: Literal["embedding"] = "embedding"
+    method: Literal["embedding", "head"] = "embedding"
+    head: str = Field(default="default", description="'default' (the packaged head) or a path to a head .npz")
+    head_weight: float = Field(default=1.0, ge=0.0, le=1.0, description="method head: the head's weight against the prototypes on familiar text")
+    train: TopicsTrainConfig = Field(default_factory=TopicsTrainConfig)
     labels: dict[str, LabelSpec] = Field(default_factory=lambda: _packaged_labels("topics"))
     other_label: str = "other"
     threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="below this best-label score the text is 'other'")
@@ -93,6 +126,7 @@ class SentimentConfig(Section):
     )
     temperature: float = Field(default=0.05, gt=0.0)
     prototype_smoothing: float = Field(default=0.05, ge=0.0, description="log-mean-exp over a label's prototypes; 0 = max")
+    train: SentimentTrainConfig = Field(default_factory=SentimentTrainConfig)
 
 
 class DataConfig(Section):
@@ -104,6 +138,7 @@ class DataConfig(Section):
     label_map: dict[str, str] = Field(default_factory=dict, description="data label -> task label; empty = as is")
     reference_fields: list[str] = Field(default_factory=list, description="summaries: the first field a row has is used")
     id_field: str | None = None
+    license: str = Field(default="", description="the data's license; a head trained on it inherits it (written to its card)")
     limit: int | None = Field(default=None, ge=1, description="evaluate the first N rows only")
 
 

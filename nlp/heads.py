@@ -1,51 +1,113 @@
 """Small classifier heads over the shared embeddings, stored as plain arrays (.npz, no pickle)
-with a JSON card beside them that says what data trained them, its license and the CV figures."""
+with a JSON card beside them (labels, data, license, date, cross-validation figures).
+
+A head is multinomial logistic regression over feature blocks: always the embedding, and
+optionally lexicon features and word n-gram TF-IDF (stored as its vocabulary and idf arrays,
+and rebuilt with scikit-learn's own vectorizer)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
+from scipy import sparse
 
 from .errors import ModelError
+from .features import LEXICON_FEATURES, lexicon_features
 from .numeric import softmax
 from .resources import resource_path
 
-PACKAGED_HEADS = {"sentiment": "sentiment_head.npz"}
+PACKAGED_HEADS = {"sentiment": "sentiment_head.npz", "topics": "topics_head.npz"}
+NGRAM_RANGE = (1, 2)
+
+
+def ngram_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | None = None):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=1 if vocabulary is not None else 2, vocabulary=vocabulary)
+    if idf is not None:
+        vectorizer.idf_ = idf
+    return vectorizer
+
+
+def feature_matrix(vectors: np.ndarray, texts: Sequence[str] | None, *, lexicon: bool, vectorizer=None):
+    """[embedding | lexicon features | n-gram TF-IDF], dense unless n-grams make it sparse."""
+    if (lexicon or vectorizer is not None) and (texts is None or len(texts) != len(vectors)):
+        raise ValueError("this head needs the texts as well as their embeddings")
+    blocks: list[Any] = [vectors]
+    if lexicon:
+        blocks.append(lexicon_features(texts))  # type: ignore[arg-type]
+    if vectorizer is not None:
+        blocks.append(vectorizer.transform(texts))
+        return sparse.hstack([sparse.csr_matrix(b) for b in blocks]).tocsr()
+    return np.hstack(blocks) if len(blocks) > 1 else vectors
 
 
 @dataclass
 class LinearHead:
-    """Multinomial logistic regression: probabilities = softmax(X @ coef.T + intercept)."""
+    """probabilities = softmax([embedding | lexicon | ngrams] @ coef.T + intercept)."""
 
     classes: list[str]
-    coef: np.ndarray  # (n_classes, dim)
+    coef: np.ndarray  # (n_classes, n_features)
     intercept: np.ndarray  # (n_classes,)
+    lexicon: bool = False
+    vocabulary: list[str] | None = None
+    idf: np.ndarray | None = None
+    anchors: np.ndarray | None = None  # (m, dim) training embeddings, for familiarity
+    familiarity_ramp: tuple[float, float, int] = (0.42, 0.50, 5)  # low, high, k
     card: dict[str, Any] = field(default_factory=dict)
 
-    def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
-        if vectors.shape[-1] != self.coef.shape[1]:
-            raise ModelError(f"head expects {self.coef.shape[1]}-dim embeddings but the encoder gives {vectors.shape[-1]}; train the head on this encoder")
-        return softmax(vectors @ self.coef.T + self.intercept)
+    def familiarity(self, vectors: np.ndarray) -> np.ndarray:
+        """Per text, how much to trust this head, in [0, 1]: the mean cosine to its k nearest
+        training texts, ramped from `low` (0) to `high` (1). Without anchors, always 1."""
+        if self.anchors is None or len(vectors) == 0:
+            return np.ones(len(vectors))
+        low, high, k = self.familiarity_ramp
+        sims = vectors @ self.anchors.T.astype(np.float32)
+        k = min(int(k), sims.shape[1])
+        nearest = np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
+        return np.clip((nearest - low) / (high - low), 0.0, 1.0)
+
+    def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        expected = self.coef.shape[1] - (len(self.vocabulary) if self.vocabulary is not None else 0) - (len(LEXICON_FEATURES) if self.lexicon else 0)
+        if vectors.shape[-1] != expected:
+            raise ModelError(f"head expects {expected}-dim embeddings but the encoder gives {vectors.shape[-1]}; train the head on this encoder")
+        vectorizer = ngram_vectorizer(self.vocabulary, self.idf) if self.vocabulary is not None else None
+        x = feature_matrix(vectors, texts, lexicon=self.lexicon, vectorizer=vectorizer)
+        return softmax(np.asarray(x @ self.coef.T) + self.intercept)
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, coef=self.coef.astype(np.float32), intercept=self.intercept.astype(np.float32), classes=np.array(self.classes))
-        card_path = path.with_suffix(".json")
-        card_path.write_text(json.dumps(self.card, indent=2) + "\n", encoding="utf-8")
+        arrays: dict[str, np.ndarray] = {"coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32),
+                                         "classes": np.array(self.classes), "lexicon": np.array(self.lexicon)}
+        if self.vocabulary is not None and self.idf is not None:
+            arrays["vocabulary"] = np.array(self.vocabulary)
+            arrays["idf"] = self.idf.astype(np.float32)
+        if self.anchors is not None:
+            arrays["anchors"] = self.anchors.astype(np.float16)
+            arrays["familiarity_ramp"] = np.array(self.familiarity_ramp, dtype=np.float32)
+        np.savez_compressed(path, **arrays)
+        path.with_suffix(".json").write_text(json.dumps(self.card, indent=2) + "\n", encoding="utf-8")
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> "LinearHead":
         path = Path(path)
         if not path.is_file():
-            raise ModelError(f"head file not found: {path}; train one with scripts/train_sentiment_head.py or use head: default")
-        with np.load(path, allow_pickle=False) as arrays:
-            head = cls(classes=[str(c) for c in arrays["classes"]], coef=arrays["coef"], intercept=arrays["intercept"])
+            raise ModelError(f"head file not found: {path}; train one with `nlp train` or use head: default")
+        with np.load(path, allow_pickle=False) as a:
+            head = cls(classes=[str(c) for c in a["classes"]], coef=a["coef"], intercept=a["intercept"],
+                       lexicon=bool(a["lexicon"]) if "lexicon" in a.files else False,
+                       vocabulary=[str(v) for v in a["vocabulary"]] if "vocabulary" in a.files else None,
+                       idf=a["idf"].astype(np.float64) if "idf" in a.files else None,
+                       anchors=a["anchors"] if "anchors" in a.files else None)
+            if "familiarity_ramp" in a.files:
+                low, high, k = (float(v) for v in a["familiarity_ramp"])
+                head.familiarity_ramp = (low, high, int(k))
         card_path = path.with_suffix(".json")
         if card_path.is_file():
             head.card = json.loads(card_path.read_text(encoding="utf-8"))

@@ -53,11 +53,11 @@ class Pipeline:
 
     def classify(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
         """Topic of each text (label and every label's score); `on_batch(n)` reports progress."""
-        return self.task("topics").classify(self.encoder.encode(texts, on_batch))  # type: ignore[attr-defined]
+        return self.task("topics").classify(self.encoder.encode(texts, on_batch), texts)  # type: ignore[attr-defined]
 
     def sentiment(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
         """Sentiment of each text (label, score in [-1, 1], per-label probabilities)."""
-        probs = self.task("sentiment").probabilities(self.encoder.encode(texts, on_batch))  # type: ignore[attr-defined]
+        probs = self.task("sentiment").probabilities(self.encoder.encode(texts, on_batch), texts)  # type: ignore[attr-defined]
         return [sentiment_record(p) for p in probs]
 
     def run(self, docs: Iterable[Document], on_texts: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:

@@ -3,24 +3,27 @@ import json
 import numpy as np
 import pytest
 
+from nlp.config import HeadTrainConfig
 from nlp.errors import ModelError
+from nlp.features import LEXICON_FEATURES, direction_features, lexicon_features
 from nlp.heads import LinearHead, load_head, packaged_head_path
-from nlp.train import cross_validate, fit_linear_head
+from nlp.train import fit_head
 
 
-def test_packaged_head_has_a_card():
-    head = load_head("default", "sentiment")
-    assert sorted(head.classes) == ["negative", "neutral", "positive"]
-    assert head.coef.shape == (3, 384)
-    card = json.loads(packaged_head_path("sentiment").with_suffix(".json").read_text())
-    assert "CC BY-NC-SA" in card["data_license"] and card["cv"]["folds"] == 5
+@pytest.mark.parametrize("task, dim_extra", [("sentiment", True), ("topics", False)])
+def test_packaged_heads_have_cards(task, dim_extra):
+    head = load_head("default", task)
+    card = json.loads(packaged_head_path(task).with_suffix(".json").read_text())
+    assert card["cv"]["folds"] == 5 and card["data_files"] and card["license"]
+    assert head.coef.shape[0] == len(head.classes)
+    assert head.lexicon is dim_extra
 
 
 def test_arrays_only_no_pickle(tmp_path):
     head = LinearHead(["a", "b"], np.ones((2, 3)), np.zeros(2), card={"x": 1})
     path = head.save(tmp_path / "h.npz")
     with np.load(path, allow_pickle=False) as arrays:
-        assert set(arrays.files) == {"coef", "intercept", "classes"}
+        assert set(arrays.files) == {"coef", "intercept", "classes", "lexicon"}
     again = LinearHead.load(path)
     assert again.classes == ["a", "b"] and again.card == {"x": 1}
     with pytest.raises(ModelError, match="expects 3-dim"):
@@ -29,14 +32,43 @@ def test_arrays_only_no_pickle(tmp_path):
         LinearHead.load(tmp_path / "missing.npz")
 
 
-@pytest.mark.parametrize("classes", [["neg", "pos"], ["negative", "neutral", "positive"]])
-def test_fit_matches_sklearn_and_cv(classes):
-    rng = np.random.default_rng(0)
+def data(classes, n=90, seed=0):
+    rng = np.random.default_rng(seed)
     centers = rng.normal(size=(len(classes), 6)) * 3
-    y = [classes[i % len(classes)] for i in range(90)]
+    y = [classes[i % len(classes)] for i in range(n)]
     x = np.array([centers[classes.index(c)] + rng.normal(size=6) for c in y])
-    head = fit_linear_head(x, y)
-    predicted = [head.classes[i] for i in head.predict_proba(x).argmax(axis=1)]
-    assert np.mean(np.array(predicted) == np.array(y)) > 0.9
-    cv = cross_validate(x, y)
-    assert cv["folds"] == 5 and cv["macro_f1"] > 0.8
+    texts = [f"{c} profit rose" if i % 2 else f"{c} costs rose" for i, c in enumerate(y)]
+    return x, texts, y
+
+
+@pytest.mark.parametrize("classes", [["neg", "pos"], ["negative", "neutral", "positive"]])
+def test_fit_predicts_and_round_trips_with_every_feature_block(tmp_path, classes):
+    x, texts, y = data(classes)
+    head = fit_head(x, texts, y, HeadTrainConfig(lexicon=True, ngrams=True, familiarity=True))
+    probs = head.predict_proba(x, texts)
+    assert np.mean(np.array(head.classes)[probs.argmax(axis=1)] == np.array(y)) > 0.9
+    again = LinearHead.load(head.save(tmp_path / "h.npz"))
+    assert np.allclose(again.predict_proba(x, texts), probs, atol=1e-3)  # float16 anchors, float32 weights
+    with pytest.raises(ValueError, match="needs the texts"):
+        head.predict_proba(x)
+
+
+def test_familiarity_ramp():
+    anchors = np.eye(3, dtype=np.float32)
+    head = LinearHead(["a"], np.zeros((1, 3)), np.zeros(1), anchors=anchors, familiarity_ramp=(0.4, 0.6, 1))
+    familiar = head.familiarity(np.array([[1.0, 0, 0], [0.5, 0.5, 0.0], [-1.0, 0, 0]], dtype=np.float32))  # nearest cosines 1, 0.5, 0
+    assert familiar[0] == 1.0 and familiar[1] == pytest.approx(0.5) and familiar[2] == 0.0
+
+
+@pytest.mark.parametrize(
+    "text, sign",
+    [("Net loss narrowed to EUR 2 mn", 1), ("Operating profit rose 20 %", 1), ("Costs rose sharply", -1), ("Sales fell 5 %", -1), ("The firm is based in Oslo", 0)],
+)
+def test_direction_of_change_by_figure_kind(text, sign):
+    assert np.sign(direction_features(text)[0]) == sign
+
+
+def test_lexicon_features_shape():
+    f = lexicon_features(["great results", "terrible losses"])
+    assert f.shape == (2, len(LEXICON_FEATURES)) and f[0, 3] > 0 > f[1, 3]  # VADER compound
+    assert lexicon_features([]).shape == (0, len(LEXICON_FEATURES))

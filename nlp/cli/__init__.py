@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -16,6 +17,7 @@ from ..evaluate.calibrate import calibrate_topics, write_calibrated_config
 from ..evaluate.evaluator import evaluate
 from ..evaluate.report import write_report
 from ..progress import progress_bar
+from ..train import train_head
 from ..pipeline import Pipeline
 from ..runner import run
 from ._util import ConfigOpt, SetOpt, app, config_from_cli, err, friendly_errors, out, state
@@ -155,6 +157,33 @@ def calibrate_cli(
         typer.echo(f"--set {key}={value}")
     if write:
         err.print(f"wrote {write}", highlight=False)
+
+
+@app.command("train")
+def train_cli(
+    task: str = typer.Argument(..., help="topics | sentiment"),
+    config: List[Path] = typer.Option(..., "--config", "-c", help="Eval config(s) whose data: sections hold the labels (repeatable).", dir_okay=False),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the head (.npz; its card goes beside it as .json)."),
+    sets: Optional[List[str]] = SetOpt,
+) -> None:
+    """Fit a head over the shared embeddings on labelled data; print its cross-validation figures."""
+    with friendly_errors():
+        configs = [config_from_cli(path, sets) for path in config]
+        with progress_bar(f"embed for {task}") as bar:
+            head = train_head(task, configs, out, on_start=bar.start, on_batch=bar.advance, command="nlp train " + " ".join(sys.argv[2:]))
+    out_console_card(head.card)
+    err.print(f"wrote {out} and {out.with_suffix('.json')}", highlight=False)
+
+
+def out_console_card(card: dict) -> None:
+    cv = card["cv"]
+    typer.echo(f"{card['task']} head: {card['method']}; {sum(d['rows'] for d in card['data'])} rows from {', '.join(card['data_files'])}")
+    typer.echo(f"{cv['folds']}-fold CV: macro-F1 {cv['macro_f1']:.3f} ± {cv['macro_f1_std']:.3f}, accuracy {cv['accuracy']:.3f}" + (f" ({cv['scored_as']})" if "scored_as" in cv else ""))
+    for source, m in card.get("cv_by_source", {}).items():
+        typer.echo(f"  out-of-fold on {source}: macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}")
+    for source, m in card.get("source_held_out", {}).items():
+        zero = card.get("zero_shot_by_source", {}).get(source)
+        typer.echo(f"  held out {source} (trained on the other sources): macro-F1 {m['macro_f1']:.3f}" + (f" (zero-shot alone {zero:.3f})" if zero is not None else ""))
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ import yaml
 
 from ..config import RunConfig, apply_overrides, read_yaml, validate_config
 from ..errors import ConfigError
-from ..numeric import softmax
 from ..pipeline import Pipeline
 from .data import gold_labels, join_fields, load_rows
 from .metrics import classification_metrics, expected_calibration_error
@@ -35,8 +34,6 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
     data = config.data
     if data is None:
         raise ConfigError("this config has no 'data:' section; use an eval config such as configs/eval-ag-news.yaml")
-    if config.tasks.topics.method != "embedding":
-        raise ConfigError(f"tasks.topics.method: calibration covers 'embedding', not '{config.tasks.topics.method}'")
     rows = load_rows(data, [*data.text_fields, *([data.label_field] if data.label_field else [])])
     pipeline = Pipeline(config)
     topics = pipeline.task("topics")
@@ -44,10 +41,12 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
     texts = [join_fields(row, data.text_fields) for row in rows]
     if on_start:
         on_start(len(texts))
-    sims = topics.scorer.similarities(pipeline.encoder.encode(texts, on_batch))  # type: ignore[attr-defined]
+    vectors = pipeline.encoder.encode(texts, on_batch)
+    sims = topics.scorer.similarities(vectors)  # type: ignore[attr-defined]
+    head_part = topics.head_part(vectors, texts)  # type: ignore[attr-defined]
 
     def score(temperature: float, threshold: float) -> dict[str, float]:
-        probs = softmax(sims, temperature)
+        probs = topics.combine(sims, head_part, temperature)  # type: ignore[attr-defined]
         chosen = topics.decide(probs, threshold)  # type: ignore[attr-defined]
         predicted = [topics.labels[i] for i in chosen]  # type: ignore[attr-defined]
         m = classification_metrics(gold, predicted)

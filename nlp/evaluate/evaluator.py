@@ -81,7 +81,7 @@ def _in_sample_warning(task: str, config: RunConfig) -> str | None:
     if task != "sentiment" or config.tasks.sentiment.method != "head" or config.data is None:
         return None
     card = load_head(config.tasks.sentiment.head, "sentiment").card
-    if card.get("data_file") != config.data.path.name:
+    if config.data.path.name not in card.get("data_files", []):
         return None
     cv = card.get("cv", {})
     return (f"in-sample: the sentiment head was trained on {config.data.path.name}; these figures are not quality. "

@@ -6,7 +6,7 @@ weighted mean of its sentences' probabilities.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -36,22 +36,22 @@ class EmbeddingSentiment:
             if missing:
                 raise ModelError(f"tasks.sentiment.head: the head's classes {head.classes} lack {sorted(missing)}; train it on negative/neutral/positive labels")
             order = [head.classes.index(label) for label in LABELS]
-            self._proba: Callable[[np.ndarray], np.ndarray] = lambda v: head.predict_proba(v)[:, order]
+            self._proba: Callable[[np.ndarray, Sequence[str]], np.ndarray] = lambda v, t: head.predict_proba(v, t)[:, order]
         else:
             scorer = PrototypeScorer({k: config.labels[k] for k in LABELS}, encode, config.prototype_smoothing)
-            self._proba = lambda v: scorer.probabilities(v, config.temperature)
+            self._proba = lambda v, t: scorer.probabilities(v, config.temperature)
 
-    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        """(n, 3) probabilities of negative, neutral, positive."""
+    def probabilities(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """(n, 3) probabilities of negative, neutral, positive for texts and their embeddings."""
         if len(vectors) == 0:
             return np.zeros((0, 3), dtype=np.float32)
-        return self._proba(vectors)
+        return self._proba(vectors, texts)
 
     def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
         records = []
         for view in views:
-            sentence_probs = self.probabilities(view.sentence_vectors)
-            teaser_probs = self.probabilities(view.teaser_vectors)
+            sentence_probs = self.probabilities(view.sentence_vectors, view.sentences)
+            teaser_probs = self.probabilities(view.teaser_vectors, view.doc.teasers)
             record: dict[str, Any] = {"teasers": [{"sentiment": sentiment_record(p)} for p in teaser_probs]}
             if len(sentence_probs):
                 weights = np.array([word_count(s) for s in view.sentences], dtype=np.float64)

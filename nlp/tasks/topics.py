@@ -1,12 +1,20 @@
-"""Zero-shot topics from label prototypes, with abstention to the `other` label."""
+"""Topics from label prototypes (zero-shot), optionally blended with a trained head, with
+abstention to the `other` label.
+
+A head trained on one source collapses on another (measured: 0.87 → 0.31 macro-F1 from AG News
+to Reuters). So the head is trusted per text by its familiarity (how close the text is to the
+head's training texts): on familiar text the head decides, on unfamiliar text the prototypes do.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..config import LabelSpec, TopicsConfig
+from ..heads import LinearHead, load_head
+from ..numeric import softmax
 from .base import DocView, rounded
 from .prototypes import PrototypeScorer
 
@@ -14,7 +22,7 @@ from .prototypes import PrototypeScorer
 class EmbeddingTopics:
     name = "topics"
 
-    def __init__(self, config: TopicsConfig, encode) -> None:
+    def __init__(self, config: TopicsConfig, encode, head: LinearHead | None = None) -> None:
         self.config = config
         labels = dict(config.labels)
         if config.other_label not in labels:
@@ -22,6 +30,32 @@ class EmbeddingTopics:
         self.scorer = PrototypeScorer(labels, encode, config.prototype_smoothing)
         self.labels = self.scorer.labels
         self.other = self.labels.index(config.other_label)
+        if head is None and config.method == "head":
+            head = load_head(config.head, "topics")
+        self.head = head
+
+    def head_part(self, vectors: np.ndarray, texts: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """The head's probabilities in this task's label order (0 for labels it lacks) and its
+        per-text weight (head_weight × familiarity), or None without a head."""
+        if self.head is None:
+            return None
+        raw = self.head.predict_proba(vectors, texts)
+        probs = np.zeros((len(vectors), len(self.labels)))
+        for j, label in enumerate(self.head.classes):
+            if label in self.labels:
+                probs[:, self.labels.index(label)] = raw[:, j]
+        return probs, self.config.head_weight * self.head.familiarity(vectors)
+
+    def combine(self, similarities: np.ndarray, head_part: tuple[np.ndarray, np.ndarray] | None, temperature: float) -> np.ndarray:
+        """Prototype softmax, blended per text with the head where it is trusted."""
+        probs = softmax(similarities, temperature)
+        if head_part is None:
+            return probs
+        head_probs, weight = head_part
+        return weight[:, None] * head_probs + (1 - weight[:, None]) * probs
+
+    def probabilities(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        return self.combine(self.scorer.similarities(vectors), self.head_part(vectors, texts), self.config.temperature)
 
     def decide(self, probs: np.ndarray, threshold: float) -> np.ndarray:
         """Label index per row: the best real label, or `other` when it wins or the best real
@@ -32,9 +66,9 @@ class EmbeddingTopics:
         abstain = (probs.argmax(axis=1) == self.other) | (probs[np.arange(len(probs)), best] < threshold)
         return np.where(abstain, self.other, best)
 
-    def classify(self, vectors: np.ndarray) -> list[dict[str, Any]]:
+    def classify(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """One topic dict per vector: label, scores of every label (and `labels` in multi-label mode)."""
-        probs = self.scorer.probabilities(vectors, self.config.temperature)
+        probs = self.probabilities(vectors, texts)
         chosen = self.decide(probs, self.config.threshold) if len(probs) else []
         results = []
         for row, label in zip(probs, chosen):
@@ -49,6 +83,6 @@ class EmbeddingTopics:
         records = []
         for view in views:
             vectors = np.vstack([view.lead_vector[None, :], view.teaser_vectors])
-            topics = self.classify(vectors)
+            topics = self.classify(vectors, [view.doc.lead, *view.doc.teasers])
             records.append({"article": {"topic": topics[0]}, "teasers": [{"topic": t} for t in topics[1:]]})
         return records

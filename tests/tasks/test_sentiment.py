@@ -24,7 +24,7 @@ def test_head_classes_reordered_and_article_is_length_weighted(tmp_path):
     head = LinearHead(classes=["positive", "negative", "neutral"], coef=np.array([[10.0, 0], [0, 10.0], [0, 0]]), intercept=np.zeros(3))
     path = head.save(tmp_path / "h.npz")
     task = EmbeddingSentiment(SentimentConfig(method="head", head=str(path)), encode=None)
-    probs = task.probabilities(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    probs = task.probabilities(np.array([[1.0, 0.0], [0.0, 1.0]]), ["a", "b"])
     assert probs[0].argmax() == 2 and probs[1].argmax() == 0
 
     from nlp.documents import Document

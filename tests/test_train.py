@@ -1,0 +1,51 @@
+"""`nlp train` end to end on small JSONL files with the tiny model."""
+
+import json
+
+import yaml
+from typer.testing import CliRunner
+
+from nlp.cli import app
+from nlp.config import load_config
+from nlp.pipeline import Pipeline
+
+runner = CliRunner()
+ROWS = [("oil prices fell", "energy"), ("shares rose on the market", "markets"), ("peace talks began", "diplomacy"), ("the team won the game", "other")] * 5
+
+
+def write_config(tmp_path, tiny_bert, name, rows, **data):
+    path = tmp_path / f"{name}.jsonl"
+    path.write_text("\n".join(json.dumps({"text": t, "label": y}) for t, y in rows) + "\n")
+    cfg = {"encoder": {"model": str(tiny_bert), "max_length": 64}, "batch_size": 8, "tasks": {"sentiment": {"method": "embedding"}},
+           "data": {"path": str(path), "label_field": "label", "license": "CC0", **data}}
+    config = tmp_path / f"{name}.yaml"
+    config.write_text(yaml.safe_dump(cfg))
+    return str(config)
+
+
+def test_train_topics_on_two_sources_and_use_the_head(tmp_path, tiny_bert):
+    a = write_config(tmp_path, tiny_bert, "a", ROWS)
+    b = write_config(tmp_path, tiny_bert, "b", [(t.upper(), y) for t, y in ROWS])
+    out = tmp_path / "heads" / "topics.npz"
+    result = runner.invoke(app, ["train", "topics", "-c", a, "-c", b, "--out", str(out), "--set", "tasks.topics.train.folds=2"])
+    assert result.exit_code == 0, result.output
+    assert "2-fold CV: macro-F1" in result.stdout and "held out a" in result.stdout
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["data_files"] == ["a.jsonl", "b.jsonl"] and card["license"] == "CC0"
+    assert set(card["source_held_out"]) == {"a", "b"} and "familiarity gate" in card["method"]
+    cfg = load_config(a, {"tasks.topics.method": "head", "tasks.topics.head": str(out)})
+    topics = Pipeline(cfg).classify(["oil prices fell"])
+    assert set(topics[0]["scores"]) == {"markets", "diplomacy", "energy", "other"}
+
+
+def test_train_sentiment_and_errors(tmp_path, tiny_bert):
+    config = write_config(tmp_path, tiny_bert, "s", [("shares rose", "positive"), ("oil fell", "negative"), ("the team", "neutral")] * 6)
+    out = tmp_path / "s.npz"
+    result = runner.invoke(app, ["train", "sentiment", "-c", config, "--out", str(out), "--set", "tasks.sentiment.train.folds=3"])
+    assert result.exit_code == 0, result.output
+    assert "embedding + lexicon + ngrams" in result.stdout and out.exists()
+    result = runner.invoke(app, ["train", "summarize", "-c", config, "--out", str(out)])
+    assert result.exit_code == 2 and "heads can be trained for topics, sentiment" in result.output
+    bad = write_config(tmp_path, tiny_bert, "bad", [("x", "POS")] * 4)
+    result = runner.invoke(app, ["train", "sentiment", "-c", bad, "--out", str(out)])
+    assert result.exit_code == 2 and "is not one of the task's labels" in result.output
