@@ -58,6 +58,9 @@ class SummarizeConfig(Section):
     position_decay: float = Field(default=3.0, gt=0.0, description="sentences over which the prior halves")
     redundancy: float = Field(default=0.5, ge=0.0, le=1.0, description="MMR penalty on similarity to picked sentences")
     min_words: int = Field(default=4, ge=1, description="shorter sentences are never picked")
+    adaptive: bool = Field(default=False, description="scale the position prior per article by how central its first sentence is")
+    adaptive_gap: float = Field(default=-0.5, le=0.0, description="first sentence's centrality gap (to the most central, in spreads) at half trust")
+    adaptive_slope: float = Field(default=0.2, gt=0.0)
 
 
 class HeadTrainConfig(Section):

@@ -15,15 +15,30 @@ from ..text import word_count
 from .base import DocView
 
 
-def sentence_scores(vectors: np.ndarray, position_weight: float, position_decay: float) -> np.ndarray:
-    """Blend of min-max-scaled centrality and a prior that halves every `position_decay` sentences."""
+def centrality(vectors: np.ndarray) -> np.ndarray:
+    """Each sentence's cosine to the article's centroid, min-max scaled to [0, 1]."""
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
-    centrality = vectors @ centroid
-    spread = centrality.max() - centrality.min()
-    centrality = (centrality - centrality.min()) / spread if spread > 1e-9 else np.ones_like(centrality)
+    cos = vectors @ centroid
+    spread = cos.max() - cos.min()
+    return (cos - cos.min()) / spread if spread > 1e-9 else np.ones_like(cos)
+
+
+def position_trust(scaled_centrality: np.ndarray, config: SummarizeConfig) -> float:
+    """The position prior's weight for this article. Adaptive: full weight when the first
+    sentence is about as central as the most central one (an inverted-pyramid lead), fading
+    when it is not (an opening scene or quote)."""
+    if not config.adaptive or len(scaled_centrality) < 2:
+        return config.position_weight
+    gap = float(scaled_centrality[0] - scaled_centrality.max())  # in [-1, 0]
+    return config.position_weight / (1.0 + np.exp(-(gap - config.adaptive_gap) / config.adaptive_slope))
+
+
+def sentence_scores(vectors: np.ndarray, position_weight: float, position_decay: float, scaled_centrality: np.ndarray | None = None) -> np.ndarray:
+    """Blend of min-max-scaled centrality and a prior that halves every `position_decay` sentences."""
+    scaled = centrality(vectors) if scaled_centrality is None else scaled_centrality
     prior = 0.5 ** (np.arange(len(vectors)) / position_decay)
-    return (1 - position_weight) * centrality + position_weight * prior
+    return (1 - position_weight) * scaled + position_weight * prior
 
 
 def select_mmr(scores: np.ndarray, vectors: np.ndarray, k: int, redundancy: float, eligible: np.ndarray) -> list[int]:
@@ -44,7 +59,8 @@ def select_mmr(scores: np.ndarray, vectors: np.ndarray, k: int, redundancy: floa
 def summarize_sentences(sentences: list[str], vectors: np.ndarray, config: SummarizeConfig) -> list[dict[str, Any]]:
     if not sentences:
         return []
-    scores = sentence_scores(vectors, config.position_weight, config.position_decay)
+    scaled = centrality(vectors)
+    scores = sentence_scores(vectors, position_trust(scaled, config), config.position_decay, scaled)
     eligible = np.array([word_count(s) >= config.min_words for s in sentences])
     picked = select_mmr(scores, vectors, config.sentences, config.redundancy, eligible)
     return [{"index": i, "text": sentences[i], "score": round(float(scores[i]), 4)} for i in picked]

@@ -36,3 +36,13 @@ def test_short_sentences_are_not_picked_and_k_is_respected():
     assert [c["index"] for c in chosen] == [1, 2]
     assert summarize_sentences([], np.zeros((0, 8)), SummarizeConfig()) == []
     assert len(summarize_sentences(sentences, vectors, SummarizeConfig(sentences=10))) == 2
+
+
+def test_adaptive_position_trust_follows_the_opening():
+    from nlp.tasks.summarize import position_trust
+
+    cfg = SummarizeConfig(position_weight=0.8, adaptive=True, adaptive_gap=-0.5, adaptive_slope=0.1)
+    central_lead = position_trust(np.array([1.0, 0.2, 0.0]), cfg)
+    scene_opening = position_trust(np.array([0.0, 1.0, 0.5]), cfg)
+    assert central_lead > 0.7 and scene_opening < 0.05
+    assert position_trust(np.array([0.0, 1.0]), SummarizeConfig(position_weight=0.8)) == 0.8  # off: fixed weight
