@@ -11,5 +11,7 @@ for spec in topics:ag-news topics:reuters-r8 sentiment:fpb sentiment:sentence-po
   echo "== nlp evaluate $task --config configs/eval-$name.yaml $*"
   nlp evaluate "$task" --config "configs/eval-$name.yaml" --report "reports/$name" "$@"
 done
-echo "== sentiment head, out-of-fold (nlp/resources/sentiment_head.json)"
-python -c "import json; c=json.load(open('nlp/resources/sentiment_head.json')); print(c['data_file'], c['cv'])"
+echo "== packaged heads, out-of-fold cross-validation (their figures on the data they were trained on)"
+for task in sentiment topics; do
+  python -c "import json,sys; c=json.load(open('nlp/resources/${task}_head.json')); print('$task', c['data_files'], 'cv', c['cv'], 'held-out', c.get('source_held_out', '-'), 'zero-shot', c.get('zero_shot_by_source', '-'))"
+done
