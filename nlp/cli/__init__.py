@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -170,12 +169,13 @@ def train_cli(
     with friendly_errors():
         configs = [config_from_cli(path, sets) for path in config]
         with progress_bar(f"embed for {task}") as bar:
-            head = train_head(task, configs, out, on_start=bar.start, on_batch=bar.advance, command="nlp train " + " ".join(sys.argv[2:]))
-    out_console_card(head.card)
+            command = " ".join(["nlp train", task, *(f"--config {p}" for p in config), *(f"--set {s}" for s in sets or []), f"--out {out}"])
+            head = train_head(task, configs, out, on_start=bar.start, on_batch=bar.advance, command=command)
+    _print_card(head.card)
     err.print(f"wrote {out} and {out.with_suffix('.json')}", highlight=False)
 
 
-def out_console_card(card: dict) -> None:
+def _print_card(card: dict) -> None:
     cv = card["cv"]
     typer.echo(f"{card['task']} head: {card['method']}; {sum(d['rows'] for d in card['data'])} rows from {', '.join(card['data_files'])}")
     typer.echo(f"{cv['folds']}-fold CV: macro-F1 {cv['macro_f1']:.3f} ± {cv['macro_f1_std']:.3f}, accuracy {cv['accuracy']:.3f}" + (f" ({cv['scored_as']})" if "scored_as" in cv else ""))

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import numpy as np
 import yaml
 
-from ..config import RunConfig, apply_overrides, read_yaml, validate_config
+from ..config import RunConfig, apply_overrides, packaged_default, read_yaml, validate_config
 from ..errors import ConfigError
 from ..pipeline import Pipeline
 from .data import gold_labels, join_fields, load_rows
@@ -64,8 +64,6 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
 
 def write_calibrated_config(source: Path | None, overrides: dict[str, Any], target: Path) -> Path:
     """Write `source` (or the packaged default) with the calibrated keys set, validated first."""
-    from ..config import packaged_default
-
     data = read_yaml(source) if source else dict(packaged_default())
     data = apply_overrides(data, overrides)
     validate_config(data, source=str(target))

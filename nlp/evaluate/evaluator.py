@@ -78,13 +78,14 @@ def _evaluate_classifier(task: str, config: RunConfig, on_start, on_batch) -> Ev
 
 def _in_sample_warning(task: str, config: RunConfig) -> str | None:
     """A head evaluated on the file it was trained on gives an in-sample figure: say so."""
-    if task != "sentiment" or config.tasks.sentiment.method != "head" or config.data is None:
+    section = getattr(config.tasks, task)
+    if section.method != "head" or config.data is None:
         return None
-    card = load_head(config.tasks.sentiment.head, "sentiment").card
+    card = load_head(section.head, task).card
     if config.data.path.name not in card.get("data_files", []):
         return None
     cv = card.get("cv", {})
-    return (f"in-sample: the sentiment head was trained on {config.data.path.name}; these figures are not quality. "
+    return (f"in-sample: the {task} head was trained on {config.data.path.name}; these figures are not quality. "
             f"Its out-of-fold {cv.get('folds', 5)}-fold CV figures: accuracy {cv.get('accuracy')}, macro-F1 {cv.get('macro_f1')}")
 
 

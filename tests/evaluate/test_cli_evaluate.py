@@ -110,3 +110,13 @@ def test_errors_are_one_line_exit_2(tmp_path, eval_config, task, data, message):
 def test_run_config_without_data_section(tmp_path):
     result = runner.invoke(app, ["evaluate", "topics", "-c", str(ROOT / "configs" / "default.yaml")])
     assert result.exit_code == 2 and "no 'data:' section" in result.output
+
+
+def test_in_sample_head_is_flagged(tmp_path, eval_config):
+    data = jsonl(tmp_path, "t.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])
+    config = eval_config({"path": data, "label_field": "label"})
+    head = tmp_path / "h.npz"
+    assert runner.invoke(app, ["train", "topics", "-c", config, "--out", str(head), "--set", "tasks.topics.train.folds=2"]).exit_code == 0
+    result = runner.invoke(app, ["evaluate", "topics", "-c", config, "--set", "tasks.topics.method=head", "--set", f"tasks.topics.head={head}", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["warning"].startswith("in-sample: the topics head was trained on t.jsonl")
