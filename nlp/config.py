@@ -86,11 +86,15 @@ class TopicsTrainConfig(HeadTrainConfig):
 
 
 class SentimentTrainConfig(HeadTrainConfig):
-    """Sentiment: lexicon and n-gram features beat the embedding alone by CV (see README)."""
+    """Sentiment: lexicon and n-gram features beat the embedding alone by CV (see README); text
+    unlike the financial training sentences (world news, reviews) goes to the prototypes."""
 
     c: float = Field(default=8.0, gt=0.0)
     lexicon: bool = True
     ngrams: bool = True
+    familiarity: bool = True
+    familiarity_low: float = 0.30
+    familiarity_high: float = 0.40
 
 
 def _packaged_labels(task: str) -> dict[str, LabelSpec]:

@@ -25,7 +25,9 @@ from .errors import ConfigError
 from .evaluate.data import gold_labels, join_fields, load_rows
 from .evaluate.metrics import classification_metrics
 from .heads import LinearHead, feature_matrix, ngram_vectorizer
+from .numeric import blend
 from .tasks.sentiment import LABELS as SENTIMENT_LABELS
+from .tasks.sentiment import EmbeddingSentiment
 from .tasks.topics import EmbeddingTopics
 
 TRAINABLE = ("topics", "sentiment")
@@ -97,6 +99,7 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
     settings = getattr(config.tasks, task)
     encoder = Encoder(config.encoder, device=config.device, dtype=config.dtype, batch_size=config.batch_size)
     topics = EmbeddingTopics(config.tasks.topics.model_copy(update={"method": "embedding"}), encoder.encode) if task == "topics" else None
+    sentiment = EmbeddingSentiment(config.tasks.sentiment.model_copy(update={"method": "embedding"}), encoder.encode) if task == "sentiment" else None
     task_labels = topics.labels if topics else list(SENTIMENT_LABELS)
     texts: list[str] = []
     labels: list[str] = []
@@ -113,7 +116,7 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
     if on_start:
         on_start(len(texts))
     data = Labelled(texts, np.asarray(labels), np.asarray(sources), encoder.encode(texts, on_batch))
-    predict = _predictor(topics, data)
+    predict = _predictor(topics, sentiment, data)
 
     cv, oof = cross_validate(data, settings.train, predict)
     card: dict[str, Any] = {
@@ -124,6 +127,8 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
     }
     if topics:
         card["cv"]["scored_as"] = f"blended with prototypes (head_weight {config.tasks.topics.head_weight}), threshold {config.tasks.topics.threshold}"
+    elif settings.train.familiarity:
+        card["cv"]["scored_as"] = "blended with the zero-shot prototypes by familiarity"
     if len(files) > 1:
         card["cv_by_source"] = {str(s): {k: classification_metrics(list(data.labels[data.sources == s]), list(oof[data.sources == s]))[k] for k in ("macro_f1", "accuracy")}
                                 for s in np.unique(data.sources)}
@@ -141,12 +146,18 @@ def _blocks(train: HeadTrainConfig) -> list[str]:
     return ["embedding"] + (["lexicon"] if train.lexicon else []) + (["ngrams"] if train.ngrams else []) + (["familiarity gate"] if train.familiarity else [])
 
 
-def _predictor(topics: EmbeddingTopics | None, data: Labelled) -> Predict:
-    if topics is None:
-        def predict_argmax(head: LinearHead, idx: np.ndarray) -> list[str]:
-            probs = head.predict_proba(data.vectors[idx], [data.texts[i] for i in idx])
-            return [head.classes[i] for i in probs.argmax(axis=1)]
-        return predict_argmax
+def _predictor(topics: EmbeddingTopics | None, sentiment: EmbeddingSentiment | None, data: Labelled) -> Predict:
+    """Predictions as the task runs them with a given head (prototypes scored once for all folds)."""
+    if sentiment is not None:
+        zero_shot = sentiment.scorer.probabilities(data.vectors, sentiment.config.temperature)
+
+        def predict_sentiment(head: LinearHead, idx: np.ndarray) -> list[str]:
+            order = [head.classes.index(label) for label in SENTIMENT_LABELS]
+            head_probs = head.predict_proba(data.vectors[idx], [data.texts[i] for i in idx])[:, order]
+            probs = blend(head_probs, zero_shot[idx], head.familiarity(data.vectors[idx]))
+            return [SENTIMENT_LABELS[i] for i in probs.argmax(axis=1)]
+        return predict_sentiment
+    assert topics is not None
     sims = topics.scorer.similarities(data.vectors)  # prototypes scored once for every fold
 
     def predict_topics(head: LinearHead, idx: np.ndarray) -> list[str]:

@@ -6,13 +6,14 @@ weighted mean of its sentences' probabilities.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..config import SentimentConfig
 from ..errors import ModelError
-from ..heads import load_head
+from ..heads import LinearHead, load_head
+from ..numeric import blend
 from ..text import word_count
 from .base import DocView, rounded
 from .prototypes import PrototypeScorer
@@ -28,18 +29,24 @@ def sentiment_record(probs: np.ndarray) -> dict[str, Any]:
 class EmbeddingSentiment:
     name = "sentiment"
 
-    def __init__(self, config: SentimentConfig, encode) -> None:
+    def __init__(self, config: SentimentConfig, encode, head: LinearHead | None = None) -> None:
         self.config = config
+        self.scorer = PrototypeScorer({k: config.labels[k] for k in LABELS}, encode, config.prototype_smoothing)
+        self.head: LinearHead | None = None
         if config.method == "head":
-            head = load_head(config.head, "sentiment")
-            missing = set(LABELS) - set(head.classes)
+            self.head = head or load_head(config.head, "sentiment")
+            missing = set(LABELS) - set(self.head.classes)
             if missing:
-                raise ModelError(f"tasks.sentiment.head: the head's classes {head.classes} lack {sorted(missing)}; train it on negative/neutral/positive labels")
-            order = [head.classes.index(label) for label in LABELS]
-            self._proba: Callable[[np.ndarray, Sequence[str]], np.ndarray] = lambda v, t: head.predict_proba(v, t)[:, order]
-        else:
-            scorer = PrototypeScorer({k: config.labels[k] for k in LABELS}, encode, config.prototype_smoothing)
-            self._proba = lambda v, t: scorer.probabilities(v, config.temperature)
+                raise ModelError(f"tasks.sentiment.head: the head's classes {self.head.classes} lack {sorted(missing)}; train it on negative/neutral/positive labels")
+
+    def _proba(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Zero-shot prototypes; with a head, the head where the text is familiar to it."""
+        zero_shot = self.scorer.probabilities(vectors, self.config.temperature)
+        if self.head is None:
+            return zero_shot
+        order = [self.head.classes.index(label) for label in LABELS]
+        head_probs = self.head.predict_proba(vectors, texts)[:, order]
+        return blend(head_probs, zero_shot, self.head.familiarity(vectors))
 
     def probabilities(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """(n, 3) probabilities of negative, neutral, positive for texts and their embeddings."""

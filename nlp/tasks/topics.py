@@ -14,7 +14,7 @@ import numpy as np
 
 from ..config import LabelSpec, TopicsConfig
 from ..heads import LinearHead, load_head
-from ..numeric import softmax
+from ..numeric import blend, softmax
 from .base import DocView, rounded
 from .prototypes import PrototypeScorer
 
@@ -52,7 +52,7 @@ class EmbeddingTopics:
         if head_part is None:
             return probs
         head_probs, weight = head_part
-        return weight[:, None] * head_probs + (1 - weight[:, None]) * probs
+        return blend(head_probs, probs, weight)
 
     def probabilities(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         return self.combine(self.scorer.similarities(vectors), self.head_part(vectors, texts), self.config.temperature)

@@ -23,7 +23,8 @@ def test_head_classes_reordered_and_article_is_length_weighted(tmp_path):
     # a head whose classes come in another order: x[0] -> positive, x[1] -> negative
     head = LinearHead(classes=["positive", "negative", "neutral"], coef=np.array([[10.0, 0], [0, 10.0], [0, 0]]), intercept=np.zeros(3))
     path = head.save(tmp_path / "h.npz")
-    task = EmbeddingSentiment(SentimentConfig(method="head", head=str(path)), encode=None)
+    stub_encode = lambda texts: np.tile([0.6, 0.8], (len(texts), 1)).astype(np.float32)  # noqa: E731  (prototypes only)
+    task = EmbeddingSentiment(SentimentConfig(method="head", head=str(path)), encode=stub_encode)  # no anchors: the head decides
     probs = task.probabilities(np.array([[1.0, 0.0], [0.0, 1.0]]), ["a", "b"])
     assert probs[0].argmax() == 2 and probs[1].argmax() == 0
 
@@ -35,3 +36,15 @@ def test_head_classes_reordered_and_article_is_length_weighted(tmp_path):
     record = task([view])[0]
     assert record["article"]["sentiment"]["label"] == "positive"  # the long sentence weighs more
     assert record["teasers"] == []
+
+
+def test_unfamiliar_text_falls_back_to_the_prototypes():
+    # anchors along x[0]: text along x[1] is unfamiliar, so the zero-shot prototypes decide it
+    head = LinearHead(classes=["negative", "neutral", "positive"], coef=np.array([[0, 0], [0, 0], [10.0, 10.0]]), intercept=np.zeros(3),
+                      anchors=np.array([[1.0, 0.0]], dtype=np.float16), familiarity_ramp=(0.3, 0.4, 1))
+    config = SentimentConfig(method="head")
+    encode = lambda texts: np.array([[0.0, 1.0] if "bad" in t or "loss" in t else [0.0, -1.0] for t in texts], dtype=np.float32)  # noqa: E731
+    task = EmbeddingSentiment(config, encode=encode, head=head)
+    familiar, unfamiliar = task.probabilities(np.array([[1.0, 0.0], [0.0, 1.0]]), ["a", "b"])
+    assert familiar.argmax() == 2  # the head: positive
+    assert unfamiliar.argmax() == 0  # the prototypes: like the negative examples
