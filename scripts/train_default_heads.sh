@@ -9,5 +9,5 @@ if [ ! -d ../shared/data ]; then echo "../shared/data not found: the heads are t
 echo "== sentiment head: Financial PhraseBank (majority agreement)"
 nlp train sentiment --config configs/eval-fpb.yaml --out nlp/resources/sentiment_head.npz
 echo "== topics head: AG News dev half + Reuters R8"
-nlp train topics --config configs/eval-ag-news.yaml --config configs/eval-reuters-r8.yaml --set tasks.topics.method=embedding \
+nlp train topics --config configs/eval-ag-news.yaml --config configs/eval-reuters-r8.yaml \
   --out nlp/resources/topics_head.npz
