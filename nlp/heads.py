@@ -59,6 +59,7 @@ class LinearHead:
     anchors: np.ndarray | None = None  # (m, dim) training embeddings, for familiarity
     familiarity_ramp: tuple[float, float, int] = (0.42, 0.50, 5)  # low, high, k
     card: dict[str, Any] = field(default_factory=dict)
+    _ngrams: Any = field(default=None, init=False, repr=False, compare=False)
 
     def familiarity(self, vectors: np.ndarray) -> np.ndarray:
         """Per text, how much to trust this head, in [0, 1]: the mean cosine to its k nearest
@@ -75,9 +76,16 @@ class LinearHead:
         expected = self.coef.shape[1] - (len(self.vocabulary) if self.vocabulary is not None else 0) - (len(LEXICON_FEATURES) if self.lexicon else 0)
         if vectors.shape[-1] != expected:
             raise ModelError(f"head expects {expected}-dim embeddings but the encoder gives {vectors.shape[-1]}; train the head on this encoder")
-        vectorizer = ngram_vectorizer(self.vocabulary, self.idf) if self.vocabulary is not None else None
-        x = feature_matrix(vectors, texts, lexicon=self.lexicon, vectorizer=vectorizer)
+        x = feature_matrix(vectors, texts, lexicon=self.lexicon, vectorizer=self._vectorizer())
         return softmax(np.asarray(x @ self.coef.T) + self.intercept)
+
+    def _vectorizer(self):
+        """The n-gram vectorizer, rebuilt once from the stored vocabulary (not per call)."""
+        if self.vocabulary is None:
+            return None
+        if self._ngrams is None:
+            self._ngrams = ngram_vectorizer(self.vocabulary, self.idf)
+        return self._ngrams
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)

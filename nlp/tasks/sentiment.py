@@ -41,12 +41,13 @@ class EmbeddingSentiment:
 
     def _proba(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Zero-shot prototypes; with a head, the head where the text is familiar to it."""
-        zero_shot = self.scorer.probabilities(vectors, self.config.temperature)
         if self.head is None:
-            return zero_shot
+            return self.scorer.probabilities(vectors, self.config.temperature)
         order = [self.head.classes.index(label) for label in LABELS]
         head_probs = self.head.predict_proba(vectors, texts)[:, order]
-        return blend(head_probs, zero_shot, self.head.familiarity(vectors))
+        if self.head.anchors is None:
+            return head_probs
+        return blend(head_probs, self.scorer.probabilities(vectors, self.config.temperature), self.head.familiarity(vectors))
 
     def probabilities(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """(n, 3) probabilities of negative, neutral, positive for texts and their embeddings."""
@@ -55,10 +56,15 @@ class EmbeddingSentiment:
         return self._proba(vectors, texts)
 
     def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
-        records = []
+        # one call for every sentence and teaser of the chunk, then split per document
+        vectors = [v for view in views for v in (view.sentence_vectors, view.teaser_vectors)]
+        texts = [t for view in views for t in (*view.sentences, *view.doc.teasers)]
+        probs = self.probabilities(np.vstack(vectors), texts) if texts else np.zeros((0, 3))
+        records, start = [], 0
         for view in views:
-            sentence_probs = self.probabilities(view.sentence_vectors, view.sentences)
-            teaser_probs = self.probabilities(view.teaser_vectors, view.doc.teasers)
+            n_sent, n_teas = len(view.sentences), len(view.doc.teasers)
+            sentence_probs, teaser_probs = probs[start : start + n_sent], probs[start + n_sent : start + n_sent + n_teas]
+            start += n_sent + n_teas
             record: dict[str, Any] = {"teasers": [{"sentiment": sentiment_record(p)} for p in teaser_probs]}
             if len(sentence_probs):
                 weights = np.array([word_count(s) for s in view.sentences], dtype=np.float64)

@@ -80,9 +80,12 @@ class EmbeddingTopics:
         return results
 
     def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
-        records = []
+        # one call for every lead and teaser of the chunk, then split per document
+        vectors = np.vstack([np.vstack([view.lead_vector[None, :], view.teaser_vectors]) for view in views]) if views else None
+        topics = self.classify(vectors, [t for view in views for t in (view.doc.lead, *view.doc.teasers)]) if views else []
+        records, start = [], 0
         for view in views:
-            vectors = np.vstack([view.lead_vector[None, :], view.teaser_vectors])
-            topics = self.classify(vectors, [view.doc.lead, *view.doc.teasers])
-            records.append({"article": {"topic": topics[0]}, "teasers": [{"topic": t} for t in topics[1:]]})
+            mine = topics[start : start + 1 + len(view.doc.teasers)]
+            start += len(mine)
+            records.append({"article": {"topic": mine[0]}, "teasers": [{"topic": t} for t in mine[1:]]})
         return records
