@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 from .config import HeadTrainConfig, RunConfig
 from .encoder import Encoder
 from .errors import ConfigError
-from .evaluate.data import gold_labels, join_fields, load_rows
+from .evaluate.data import labelled_texts
 from .evaluate.metrics import classification_metrics
 from .heads import LinearHead, feature_matrix, ngram_vectorizer
 from .numeric import blend
@@ -108,11 +108,11 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
     for cfg in configs:
         if cfg.data is None:
             raise ConfigError("a config for nlp train needs a 'data:' section, e.g. configs/eval-fpb.yaml")
-        rows = load_rows(cfg.data, [*cfg.data.text_fields, *([cfg.data.label_field] if cfg.data.label_field else [])])
-        labels += gold_labels(rows, cfg.data, task_labels)
-        texts += [join_fields(row, cfg.data.text_fields) for row in rows]
-        sources += [cfg.data.path.stem] * len(rows)
-        files.append({"file": cfg.data.path.name, "rows": len(rows), "license": cfg.data.license or "unknown"})
+        source_texts, source_labels = labelled_texts(cfg.data, task_labels)
+        texts += source_texts
+        labels += source_labels
+        sources += [cfg.data.path.stem] * len(source_texts)
+        files.append({"file": cfg.data.path.name, "rows": len(source_texts), "license": cfg.data.license or "unknown"})
     if on_start:
         on_start(len(texts))
     data = Labelled(texts, np.asarray(labels), np.asarray(sources), encoder.encode(texts, on_batch))

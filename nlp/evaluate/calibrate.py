@@ -13,7 +13,7 @@ import yaml
 from ..config import RunConfig, apply_overrides, packaged_default, read_yaml, validate_config
 from ..errors import ConfigError
 from ..pipeline import Pipeline
-from .data import gold_labels, join_fields, load_rows
+from .data import labelled_texts
 from .metrics import classification_metrics, expected_calibration_error
 
 TEMPERATURES = np.round(np.geomspace(0.01, 0.2, 14), 4)
@@ -34,11 +34,9 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
     data = config.data
     if data is None:
         raise ConfigError("this config has no 'data:' section; use an eval config such as configs/eval-ag-news.yaml")
-    rows = load_rows(data, [*data.text_fields, *([data.label_field] if data.label_field else [])])
     pipeline = Pipeline(config)
     topics = pipeline.task("topics")
-    gold = gold_labels(rows, data, topics.labels)  # type: ignore[attr-defined]
-    texts = [join_fields(row, data.text_fields) for row in rows]
+    texts, gold = labelled_texts(data, topics.labels)  # type: ignore[attr-defined]
     if on_start:
         on_start(len(texts))
     vectors = pipeline.encoder.encode(texts, on_batch)
@@ -59,7 +57,7 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
     # best macro-F1; among near-ties (within 0.001) the lowest ECE
     top = max(g["macro_f1"] for g in grid)
     after = min((g for g in grid if g["macro_f1"] >= top - 1e-3), key=lambda g: g["ece"])
-    return Calibration(before, after, len(rows))
+    return Calibration(before, after, len(texts))
 
 
 def write_calibrated_config(source: Path | None, overrides: dict[str, Any], target: Path) -> Path:

@@ -56,6 +56,13 @@ def gold_labels(rows: list[dict[str, Any]], data: DataConfig, task_labels: Seque
     return gold
 
 
+def labelled_texts(data: DataConfig, task_labels: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(texts, gold labels) of `data`: text fields joined, labels mapped into `task_labels`."""
+    rows = load_rows(data, [*data.text_fields, *([data.label_field] if data.label_field else [])])
+    gold = gold_labels(rows, data, task_labels)
+    return [join_fields(row, data.text_fields) for row in rows], gold
+
+
 def references(rows: list[dict[str, Any]], data: DataConfig) -> list[list[str]]:
     """Each row's references: from the first of `data.reference_fields` that the row has."""
     if not data.reference_fields:

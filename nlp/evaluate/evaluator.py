@@ -13,7 +13,7 @@ from ..errors import ConfigError
 from ..heads import load_head
 from ..pipeline import Pipeline
 from ..tasks.sentiment import LABELS as SENTIMENT_LABELS
-from .data import gold_labels, join_fields, load_rows, references
+from .data import labelled_texts, load_rows, references
 from .metrics import classification_metrics, expected_calibration_error, majority_baseline, paired_bootstrap_ci, reliability_bins, rouge
 
 TASKS = ("summarize", "topics", "sentiment")
@@ -48,13 +48,9 @@ def evaluate(task: str, config: RunConfig, *, on_start: Callable[[int], None] | 
 def _evaluate_classifier(task: str, config: RunConfig, on_start, on_batch) -> Evaluation:
     data = config.data
     assert data is not None
-    rows = load_rows(data, [*data.text_fields, *([data.label_field] if data.label_field else [])])
     pipeline = Pipeline(config)
-    labels = list(config.tasks.topics.labels) if task == "topics" else list(SENTIMENT_LABELS)
-    if task == "topics" and config.tasks.topics.other_label not in labels:
-        labels.append(config.tasks.topics.other_label)
-    gold = gold_labels(rows, data, labels)
-    texts = [join_fields(row, data.text_fields) for row in rows]
+    labels = list(pipeline.task("topics").labels) if task == "topics" else list(SENTIMENT_LABELS)  # type: ignore[attr-defined]
+    texts, gold = labelled_texts(data, labels)
     if on_start:
         on_start(len(texts))
     outputs = (pipeline.classify if task == "topics" else pipeline.sentiment)(texts, on_batch=on_batch)
