@@ -50,9 +50,25 @@ class LabelSpec(Section):
     examples: list[str] = Field(default_factory=list)
 
 
+class GenerationKnobs(Section):
+    """Generation settings for method abstractive; a knob left null comes from the model's own
+    generation_config. Lengths are clamped to what the model can hold."""
+
+    num_beams: int | None = Field(default=None, ge=1, le=64)
+    min_new_tokens: int | None = Field(default=None, ge=0)
+    max_new_tokens: int | None = Field(default=None, ge=1)
+    length_penalty: float | None = None
+    no_repeat_ngram_size: int | None = Field(default=None, ge=0)
+
+
 class SummarizeConfig(Section):
     enabled: bool = True
-    method: Literal["extractive"] = "extractive"
+    method: Literal["extractive", "abstractive"] = "extractive"
+    model: str | None = Field(default=None, description="abstractive: a seq2seq model folder or hub id, e.g. sshleifer/distilbart-cnn-12-6")
+    generation: GenerationKnobs = Field(default_factory=GenerationKnobs)
+    max_input_tokens: int | None = Field(default=None, ge=16, description="abstractive: tokens per chunk; null = the model's input limit")
+    chunk_overlap: int = Field(default=1, ge=0, le=10, description="abstractive: sentences a chunk repeats from the end of the previous one")
+    max_rounds: int = Field(default=8, ge=1, le=32, description="abstractive: map-reduce rounds at most (each round shrinks the text)")
     sentences: int = Field(default=3, ge=1, le=50)
     position_weight: float = Field(default=0.7, ge=0.0, le=1.0, description="weight of the lead-position prior")
     position_decay: float = Field(default=3.0, gt=0.0, description="sentences over which the prior halves")
@@ -104,7 +120,9 @@ def _packaged_labels(task: str) -> dict[str, LabelSpec]:
 
 class TopicsConfig(Section):
     enabled: bool = True
-    method: Literal["embedding", "head"] = "embedding"
+    method: Literal["embedding", "head", "nli"] = "embedding"
+    model: str | None = Field(default=None, description="method nli: an NLI model folder or hub id, e.g. facebook/bart-large-mnli")
+    hypothesis_template: str = Field(default="This news is about {}.", description="method nli: '{}' takes each label's description (or its name)")
     head: str = Field(default="default", description="'default' (the packaged head) or a path to a head .npz")
     head_weight: float = Field(default=1.0, ge=0.0, le=1.0, description="method head: the head's weight against the prototypes on familiar text")
     train: TopicsTrainConfig = Field(default_factory=TopicsTrainConfig)
@@ -122,10 +140,24 @@ class TopicsConfig(Section):
             raise ValueError("needs at least one label")
         return labels
 
+    @field_validator("hypothesis_template")
+    @classmethod
+    def _one_placeholder(cls, template: str) -> str:
+        if template.count("{}") != 1:
+            raise ValueError("a sentence with one '{}' where the label goes, e.g. 'This news is about {}.'")
+        return template
+
+
+SentimentLabel = Literal["negative", "neutral", "positive"]
+
 
 class SentimentConfig(Section):
     enabled: bool = True
-    method: Literal["head", "embedding"] = "head"
+    method: Literal["head", "embedding", "classifier"] = "head"
+    model: str | None = Field(default=None, description="method classifier: a sequence classifier folder or hub id, e.g. ProsusAI/finbert")
+    label_map: dict[str, SentimentLabel] = Field(
+        default_factory=dict, description="method classifier: model label -> negative/neutral/positive; empty = read from the model's id2label"
+    )
     head: str = Field(default="default", description="'default' (the packaged head) or a path to a head .npz")
     labels: dict[str, LabelSpec] = Field(
         default_factory=lambda: _packaged_labels("sentiment"),

@@ -2,7 +2,8 @@
 
 Per chunk of documents, the lead sentences, leads and teasers are encoded in ONE length-sorted
 pass of the shared encoder (identical texts encoded once); each task then reads the embeddings
-it needs from `DocView`s.
+it needs from `DocView`s. When no enabled task reads embeddings (hub models for every task),
+the encoder is neither loaded nor run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .config import RunConfig
 from .documents import Document
 from .encoder import Encoder
 from .errors import ConfigError
+from .hub import Runtime
 from .tasks import DocView, Task, build_tasks
 from .tasks.sentiment import sentiment_record
 
@@ -37,7 +39,8 @@ class Pipeline:
     @property
     def tasks(self) -> list[Task]:
         if self._tasks is None:
-            self._tasks = build_tasks(self.config.tasks, self.encoder.encode)
+            runtime = Runtime(self.config.device, self.config.dtype, self.config.batch_size)
+            self._tasks = build_tasks(self.config.tasks, lambda texts: self.encoder.encode(texts), runtime)
         return self._tasks
 
     def load(self) -> "Pipeline":
@@ -53,12 +56,21 @@ class Pipeline:
 
     def classify(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
         """Topic of each text (label and every label's score); `on_batch(n)` reports progress."""
-        return self.task("topics").classify(self.encoder.encode(texts, on_batch), texts)  # type: ignore[attr-defined]
+        task = self.task("topics")
+        return task.classify(texts, self._vectors_for(task, texts, on_batch))  # type: ignore[attr-defined]
 
     def sentiment(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
         """Sentiment of each text (label, score in [-1, 1], per-label probabilities)."""
-        probs = self.task("sentiment").probabilities(self.encoder.encode(texts, on_batch), texts)  # type: ignore[attr-defined]
+        task = self.task("sentiment")
+        probs = task.probabilities(texts, self._vectors_for(task, texts, on_batch))  # type: ignore[attr-defined]
         return [sentiment_record(p) for p in probs]
+
+    def _vectors_for(self, task: Task, texts: list[str], on_batch: Callable[[int], None] | None) -> np.ndarray | None:
+        if task.needs_embeddings:
+            return self.encoder.encode(texts, on_batch)
+        if on_batch:  # hub-model tasks batch internally; report the texts as one step
+            on_batch(len(texts))
+        return None
 
     def run(self, docs: Iterable[Document], on_texts: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
         """Yield one record per document, in input order; `on_texts(n)` reports encoder progress."""
@@ -75,8 +87,13 @@ class Pipeline:
             for text in [*sents, lead, *doc.teasers]:
                 if text:
                     unique.setdefault(text, len(unique))
-        vectors = self.encoder.encode(list(unique), on_batch=on_texts)
-        zero = np.zeros(vectors.shape[1] if len(vectors) else self.encoder.dim, dtype=np.float32)
+        if any(task.needs_embeddings for task in tasks):
+            vectors = self.encoder.encode(list(unique), on_batch=on_texts)
+            zero = np.zeros(vectors.shape[1] if len(vectors) else self.encoder.dim, dtype=np.float32)
+        else:  # no task reads embeddings: views carry empty ones
+            vectors, zero = np.zeros((len(unique), 0), dtype=np.float32), np.zeros(0, dtype=np.float32)
+            if on_texts:
+                on_texts(len(unique))
 
         def rows(texts: list[str]) -> np.ndarray:
             return vectors[[unique[t] for t in texts]] if texts else np.zeros((0, zero.shape[0]), dtype=np.float32)

@@ -44,6 +44,20 @@ def tiny_bert(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_bart(tmp_path_factory) -> Path:
+    from tests.tiny_models import build_tiny_bart
+
+    return build_tiny_bart(tmp_path_factory.mktemp("tiny-bart"))
+
+
+@pytest.fixture(scope="session")
+def tiny_nli(tmp_path_factory) -> Path:
+    from tests.tiny_models import build_tiny_classifier
+
+    return build_tiny_classifier(tmp_path_factory.mktemp("tiny-nli"), ["entailment", "neutral", "contradiction"])
+
+
+@pytest.fixture(scope="session")
 def tiny_config(tiny_bert):
     """The default config on the tiny encoder (zero-shot sentiment: the packaged head is 384-d)."""
     from nlp.config import load_config

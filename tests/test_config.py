@@ -65,7 +65,7 @@ def test_overrides_apply():
         (["device=gpu"], "device: expected one of auto, cpu, cuda, cuda:N, mps, got 'gpu'"),
         (["output.format=xml"], "output.format: expected 'jsonl', 'json', 'csv' or 'md'"),
         (["batch_size.x=1"], "'batch_size' takes a single value"),
-        (["tasks.summarize.method=abstractive"], "tasks.summarize.method: expected 'extractive'"),
+        (["tasks.summarize.method=bogus"], "tasks.summarize.method: expected 'extractive' or 'abstractive'"),
     ],
 )
 def test_bad_overrides_name_the_key(pairs, message):

@@ -69,8 +69,9 @@ def summarize_cli(
     with friendly_errors():
         cfg = config_from_cli(config, sets, {"tasks.summarize.sentences": sentences, "tasks.topics.enabled": False, "tasks.sentiment.enabled": False})
         record = next(Pipeline(cfg).run(iter_documents(file)))
-    for sentence in record.get("summary", {}).get("sentences", []):
-        typer.echo(sentence["text"])
+    summary = record.get("summary", {})
+    for line in [s["text"] for s in summary.get("sentences", [])] or [summary.get("text", "")]:  # extractive: a sentence a line
+        typer.echo(line)
 
 
 def _print_rows(texts: list[str], rows: list[dict], as_json: bool) -> None:

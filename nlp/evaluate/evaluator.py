@@ -99,7 +99,8 @@ def _evaluate_summaries(config: RunConfig, on_start, on_batch) -> Evaluation:
     k = cfg.tasks.summarize.sentences
     ours, lead = [], []
     for doc, record in zip(docs, Pipeline(cfg).run(docs)):
-        ours.append("\n".join(s["text"] for s in record.get("summary", {}).get("sentences", [])))
+        summary = record.get("summary", {})
+        ours.append("\n".join(s["text"] for s in summary["sentences"]) if "sentences" in summary else summary.get("text", ""))
         lead.append("\n".join(doc.sentences()[:k]))
         if on_batch:
             on_batch(1)

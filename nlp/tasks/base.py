@@ -29,6 +29,7 @@ class Task(Protocol):
     """
 
     name: str
+    needs_embeddings: bool  # reads the shared encoder's vectors (else the pipeline may skip that pass)
 
     def __call__(self, views: list[DocView]) -> list[dict[str, Any]]: ...
 

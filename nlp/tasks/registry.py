@@ -1,31 +1,69 @@
-"""Config section -> task object, through an explicit table (no introspection, no imports by name)."""
+"""Config section -> task object, through an explicit table keyed by (task, method): no
+introspection, no imports by name. Hub-model tasks import their modules only when chosen."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from ..config import TasksConfig
+from ..hub import Runtime
 from .base import Task
-from .sentiment import EmbeddingSentiment
-from .summarize import ExtractiveSummarizer
-from .topics import EmbeddingTopics
 
 Encode = Callable[[list[str]], np.ndarray]
 
-BUILDERS: dict[str, Callable[..., Task]] = {
-    "summarize": lambda cfg, encode: ExtractiveSummarizer(cfg),
-    "topics": lambda cfg, encode: EmbeddingTopics(cfg, encode),
-    "sentiment": lambda cfg, encode: EmbeddingSentiment(cfg, encode),
+
+def _extractive(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+    from .summarize import ExtractiveSummarizer
+
+    return ExtractiveSummarizer(cfg)
+
+
+def _abstractive(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+    from .abstractive import AbstractiveSummarizer
+
+    return AbstractiveSummarizer(cfg, runtime)
+
+
+def _embedding_topics(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+    from .topics import EmbeddingTopics
+
+    return EmbeddingTopics(cfg, encode)
+
+
+def _nli_topics(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+    from .nli import NLITopics
+
+    return NLITopics(cfg, runtime)
+
+
+def _embedding_sentiment(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+    from .sentiment import EmbeddingSentiment
+
+    return EmbeddingSentiment(cfg, encode)
+
+
+def _classifier_sentiment(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+    from .classifier import ClassifierSentiment
+
+    return ClassifierSentiment(cfg, runtime)
+
+
+BUILDERS: dict[str, dict[str, Callable[[Any, Encode, Runtime], Task]]] = {
+    "summarize": {"extractive": _extractive, "abstractive": _abstractive},
+    "topics": {"embedding": _embedding_topics, "head": _embedding_topics, "nli": _nli_topics},
+    "sentiment": {"embedding": _embedding_sentiment, "head": _embedding_sentiment, "classifier": _classifier_sentiment},
 }
 
 
-def build_tasks(config: TasksConfig, encode: Encode) -> list[Task]:
-    """The enabled tasks, in a fixed order; `encode` embeds label prototypes once per run."""
+def build_tasks(config: TasksConfig, encode: Encode, runtime: Runtime | None = None) -> list[Task]:
+    """The enabled tasks, in a fixed order; `encode` embeds label prototypes once per run, and
+    hub models load onto `runtime`'s device and dtype."""
+    runtime = runtime or Runtime()
     tasks = []
-    for name, builder in BUILDERS.items():
+    for name, methods in BUILDERS.items():
         section = getattr(config, name)
         if section.enabled:
-            tasks.append(builder(section, encode))
+            tasks.append(methods[section.method](section, encode, runtime))
     return tasks

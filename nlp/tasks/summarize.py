@@ -68,6 +68,7 @@ def summarize_sentences(sentences: list[str], vectors: np.ndarray, config: Summa
 
 class ExtractiveSummarizer:
     name = "summarize"
+    needs_embeddings = True
 
     def __init__(self, config: SummarizeConfig) -> None:
         self.config = config

@@ -21,13 +21,11 @@ from .prototypes import PrototypeScorer
 
 class EmbeddingTopics:
     name = "topics"
+    needs_embeddings = True
 
     def __init__(self, config: TopicsConfig, encode, head: LinearHead | None = None) -> None:
         self.config = config
-        labels = dict(config.labels)
-        if config.other_label not in labels:
-            labels[config.other_label] = LabelSpec()  # always reported, even without prototypes
-        self.scorer = PrototypeScorer(labels, encode, config.prototype_smoothing)
+        self.scorer = PrototypeScorer(topic_labels(config), encode, config.prototype_smoothing)
         self.labels = self.scorer.labels
         self.other = self.labels.index(config.other_label)
         if head is None and config.method == "head":
@@ -58,34 +56,55 @@ class EmbeddingTopics:
         return self.combine(self.scorer.similarities(vectors), self.head_part(vectors, texts), self.config.temperature)
 
     def decide(self, probs: np.ndarray, threshold: float) -> np.ndarray:
-        """Label index per row: the best real label, or `other` when it wins or the best real
-        label scores under `threshold`."""
-        real = probs.copy()
-        real[:, self.other] = -1.0
-        best = real.argmax(axis=1)
-        abstain = (probs.argmax(axis=1) == self.other) | (probs[np.arange(len(probs)), best] < threshold)
-        return np.where(abstain, self.other, best)
+        return decide(probs, self.other, threshold)
 
-    def classify(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        """One topic dict per vector: label, scores of every label (and `labels` in multi-label mode)."""
-        probs = self.probabilities(vectors, texts)
-        chosen = self.decide(probs, self.config.threshold) if len(probs) else []
-        results = []
-        for row, label in zip(probs, chosen):
-            topic: dict[str, Any] = {"label": self.labels[label], "scores": rounded(dict(zip(self.labels, row)))}
-            if self.config.multi_label:
-                over = [name for i, name in enumerate(self.labels) if i != self.other and row[i] >= self.config.threshold]
-                topic["labels"] = over or [self.labels[self.other]]
-            results.append(topic)
-        return results
+    def classify(self, texts: Sequence[str], vectors: np.ndarray) -> list[dict[str, Any]]:
+        """One topic dict per text: label, scores of every label (and `labels` in multi-label mode)."""
+        return topic_records(self.probabilities(vectors, texts), self.labels, self.other, self.config)
 
     def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
-        # one call for every lead and teaser of the chunk, then split per document
+        texts = [t for view in views for t in (view.doc.lead, *view.doc.teasers)]
         vectors = np.vstack([np.vstack([view.lead_vector[None, :], view.teaser_vectors]) for view in views]) if views else None
-        topics = self.classify(vectors, [t for view in views for t in (view.doc.lead, *view.doc.teasers)]) if views else []
-        records, start = [], 0
-        for view in views:
-            mine = topics[start : start + 1 + len(view.doc.teasers)]
-            start += len(mine)
-            records.append({"article": {"topic": mine[0]}, "teasers": [{"topic": t} for t in mine[1:]]})
-        return records
+        return split_per_document(views, self.classify(texts, vectors) if views else [])
+
+
+def topic_labels(config: TopicsConfig) -> dict[str, LabelSpec]:
+    """The configured labels, plus the abstain label (always reported, even when not described)."""
+    labels = dict(config.labels)
+    if config.other_label not in labels:
+        labels[config.other_label] = LabelSpec()
+    return labels
+
+
+def decide(probs: np.ndarray, other: int, threshold: float) -> np.ndarray:
+    """Label index per row: the best real label, or `other` when it wins or the best real label
+    scores under `threshold`. Every topics method abstains by this one rule."""
+    real = probs.copy()
+    real[:, other] = -1.0
+    best = real.argmax(axis=1)
+    abstain = (probs.argmax(axis=1) == other) | (probs[np.arange(len(probs)), best] < threshold)
+    return np.where(abstain, other, best)
+
+
+def topic_records(probs: np.ndarray, labels: list[str], other: int, config: TopicsConfig) -> list[dict[str, Any]]:
+    """Per row of label scores: the decided label, every label's score (and, multi-label, the
+    labels over the threshold)."""
+    chosen = decide(probs, other, config.threshold) if len(probs) else []
+    results = []
+    for row, label in zip(probs, chosen):
+        topic: dict[str, Any] = {"label": labels[label], "scores": rounded(dict(zip(labels, row)))}
+        if config.multi_label:
+            over = [name for i, name in enumerate(labels) if i != other and row[i] >= config.threshold]
+            topic["labels"] = over or [labels[other]]
+        results.append(topic)
+    return results
+
+
+def split_per_document(views: list[DocView], topics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Topics computed for [lead, *teasers] of every view, in order -> one partial record per document."""
+    records, start = [], 0
+    for view in views:
+        mine = topics[start : start + 1 + len(view.doc.teasers)]
+        start += len(mine)
+        records.append({"article": {"topic": mine[0]}, "teasers": [{"topic": t} for t in mine[1:]]})
+    return records

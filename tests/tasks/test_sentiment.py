@@ -25,7 +25,7 @@ def test_head_classes_reordered_and_article_is_length_weighted(tmp_path):
     path = head.save(tmp_path / "h.npz")
     stub_encode = lambda texts: np.tile([0.6, 0.8], (len(texts), 1)).astype(np.float32)  # noqa: E731  (prototypes only)
     task = EmbeddingSentiment(SentimentConfig(method="head", head=str(path)), encode=stub_encode)  # no anchors: the head decides
-    probs = task.probabilities(np.array([[1.0, 0.0], [0.0, 1.0]]), ["a", "b"])
+    probs = task.probabilities(["a", "b"], np.array([[1.0, 0.0], [0.0, 1.0]]))
     assert probs[0].argmax() == 2 and probs[1].argmax() == 0
 
     from nlp.documents import Document
@@ -45,6 +45,6 @@ def test_unfamiliar_text_falls_back_to_the_prototypes():
     config = SentimentConfig(method="head")
     encode = lambda texts: np.array([[0.0, 1.0] if "bad" in t or "loss" in t else [0.0, -1.0] for t in texts], dtype=np.float32)  # noqa: E731
     task = EmbeddingSentiment(config, encode=encode, head=head)
-    familiar, unfamiliar = task.probabilities(np.array([[1.0, 0.0], [0.0, 1.0]]), ["a", "b"])
+    familiar, unfamiliar = task.probabilities(["a", "b"], np.array([[1.0, 0.0], [0.0, 1.0]]))
     assert familiar.argmax() == 2  # the head: positive
     assert unfamiliar.argmax() == 0  # the prototypes: like the negative examples

@@ -43,7 +43,7 @@ def test_abstains_to_other_under_the_threshold():
     vec = np.zeros((2, len(vocab)), dtype=np.float32)
     vec[0, 0] = 1.0  # clearly markets
     vec[1, :3] = 1 / np.sqrt(3)  # equally markets, diplomacy and energy
-    out = topics.classify(vec)
+    out = topics.classify(["t"] * len(vec), vec)
     assert out[0]["label"] == "markets"
     assert out[1]["label"] == "other" and out[1]["scores"]["other"] == 0.0  # other has no prototypes here
     assert list(out[1]["scores"]) == LABELS
@@ -53,7 +53,7 @@ def test_other_with_prototypes_can_win():
     topics, vocab = make(other_examples=["football"])
     vec = np.zeros((1, len(vocab)), dtype=np.float32)
     vec[0, 3] = 1.0
-    assert topics.classify(vec)[0]["label"] == "other"
+    assert topics.classify(["t"] * len(vec), vec)[0]["label"] == "other"
 
 
 def test_multi_label_returns_every_label_over_threshold():
@@ -61,7 +61,7 @@ def test_multi_label_returns_every_label_over_threshold():
     vec = np.zeros((2, len(vocab)), dtype=np.float32)
     vec[0, :2] = 1 / np.sqrt(2)
     vec[1, 4] = 1.0  # like other's prototype only
-    out = topics.classify(vec)
+    out = topics.classify(["t"] * len(vec), vec)
     assert sorted(out[0]["labels"]) == ["diplomacy", "markets"]
     assert out[1]["labels"] == ["other"] and out[1]["label"] == "other"
 
@@ -69,7 +69,7 @@ def test_multi_label_returns_every_label_over_threshold():
 def test_other_label_is_added_when_not_configured():
     cfg = TopicsConfig(labels={"markets": LabelSpec(description="stocks")}, threshold=0.0)
     topics = EmbeddingTopics(cfg, one_hot_encoder(["stocks"]))
-    assert list(topics.classify(np.ones((1, 1), dtype=np.float32))[0]["scores"]) == ["markets", "other"]
+    assert list(topics.classify(["t"], np.ones((1, 1), dtype=np.float32))[0]["scores"]) == ["markets", "other"]
 
 
 @pytest.mark.parametrize("smoothing", [0.0, 0.05])

@@ -1,0 +1,76 @@
+"""Zero-shot topics from any NLI model: each text is the premise, "This news is about {label}."
+the hypothesis (the label's description, or its name, fills the template).
+
+Single-label: a softmax over the labels' entailment logits. Multi-label: per label, entailment
+against contradiction. Either way the embedding method's abstain-as-`other` rule decides. The
+entailment and contradiction outputs are read from the model's `id2label`, never assumed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from ..batching import run_batched
+from ..config import TopicsConfig
+from ..errors import ModelError
+from ..hub import LoadedModel, Runtime, load_model
+from ..numeric import softmax
+from .base import DocView
+from .topics import split_per_document, topic_labels, topic_records
+
+
+def nli_indices(id2label: dict[int, str], ref: str = "the model") -> tuple[int, int]:
+    """(entailment, contradiction) output indices. Two-way models ('entailment' /
+    'not_entailment') use the 'not' class as contradiction."""
+    names = {int(i): str(name).lower().replace("-", "_").replace(" ", "_") for i, name in id2label.items()}
+    entail = [i for i, n in names.items() if n.startswith("entail")]
+    contradict = [i for i, n in names.items() if n.startswith("contradict") or n.startswith(("not_entail", "non_entail"))]
+    if len(entail) != 1 or len(contradict) != 1:
+        raise ModelError(f"tasks.topics.model: {ref} has labels {sorted(id2label.values())}; method nli needs an NLI model "
+                         "with 'entailment' and 'contradiction' (or 'not_entailment') labels")
+    return entail[0], contradict[0]
+
+
+class NLITopics:
+    name = "topics"
+    needs_embeddings = False
+
+    def __init__(self, config: TopicsConfig, runtime: Runtime, loaded: LoadedModel | None = None) -> None:
+        self.config = config
+        self.runtime = runtime
+        self.loaded = loaded or load_model(config.model, "classifier", runtime, "tasks.topics.model")
+        specs = topic_labels(config)
+        self.labels = list(specs)
+        self.other = self.labels.index(config.other_label)
+        self.hypotheses = [config.hypothesis_template.format(spec.description or name) for name, spec in specs.items()]
+        self.entail, self.contradict = nli_indices(self.loaded.model.config.id2label, repr(self.loaded.ref))
+        self.limit = self.loaded.input_limit()
+
+    @torch.inference_mode()
+    def _logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        batch = self.loaded.tokenizer([p for p, _ in pairs], [h for _, h in pairs], padding=True, truncation="only_first",
+                                      max_length=self.limit, return_tensors="pt")
+        batch = {k: v.to(self.loaded.device) for k, v in batch.items()}
+        return self.loaded.model(**batch).logits.float().cpu().numpy()
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, n_labels) scores: summing to 1 per text (single-label), or each label's
+        P(entailment vs contradiction) (multi-label)."""
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        pairs = [(text, hypothesis) for text in texts for hypothesis in self.hypotheses]
+        rows = run_batched(pairs, self._logits, batch_size=self.runtime.batch_size, length=lambda p: len(p[0]) + len(p[1]))
+        logits = np.stack(rows).reshape(len(texts), len(self.labels), -1)
+        if self.config.multi_label:
+            return softmax(logits[..., [self.contradict, self.entail]])[..., 1]
+        return softmax(logits[..., self.entail])
+
+    def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[dict[str, Any]]:
+        return topic_records(self.probabilities(texts), self.labels, self.other, self.config)
+
+    def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
+        texts = [t for view in views for t in (view.doc.lead, *view.doc.teasers)]
+        return split_per_document(views, self.classify(texts))
