@@ -13,6 +13,7 @@ import yaml
 from ..config import RunConfig, apply_overrides, packaged_default, read_yaml, validate_config
 from ..errors import ConfigError
 from ..pipeline import Pipeline
+from ..tasks.topics import decide
 from .data import labelled_texts
 from .metrics import classification_metrics, expected_calibration_error
 
@@ -39,13 +40,22 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
     texts, gold = labelled_texts(data, topics.labels)  # type: ignore[attr-defined]
     if on_start:
         on_start(len(texts))
-    vectors = pipeline.encoder.encode(texts, on_batch)
-    sims = topics.scorer.similarities(vectors)  # type: ignore[attr-defined]
-    head_part = topics.head_part(vectors, texts)  # type: ignore[attr-defined]
+    if topics.needs_embeddings:  # embedding / head: temperature and threshold
+        vectors = pipeline.encoder.encode(texts, on_batch)
+        sims = topics.scorer.similarities(vectors)  # type: ignore[attr-defined]
+        head_part = topics.head_part(vectors, texts)  # type: ignore[attr-defined]
+        probabilities = lambda temperature: topics.combine(sims, head_part, temperature)  # type: ignore[attr-defined]  # noqa: E731
+        temperatures = TEMPERATURES
+    else:  # nli: scores have no temperature; the threshold alone is tuned
+        fixed = topics.probabilities(texts)  # type: ignore[attr-defined]
+        if on_batch:
+            on_batch(len(texts))
+        probabilities = lambda temperature: fixed  # noqa: E731
+        temperatures = (config.tasks.topics.temperature,)
 
     def score(temperature: float, threshold: float) -> dict[str, float]:
-        probs = topics.combine(sims, head_part, temperature)  # type: ignore[attr-defined]
-        chosen = topics.decide(probs, threshold)  # type: ignore[attr-defined]
+        probs = probabilities(temperature)
+        chosen = decide(probs, topics.other, threshold)  # type: ignore[attr-defined]
         predicted = [topics.labels[i] for i in chosen]  # type: ignore[attr-defined]
         m = classification_metrics(gold, predicted)
         confidence = probs[np.arange(len(probs)), chosen]
@@ -53,7 +63,7 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
         return {"temperature": float(temperature), "threshold": float(threshold), "macro_f1": m["macro_f1"], "accuracy": m["accuracy"], "ece": round(ece, 4)}
 
     before = score(config.tasks.topics.temperature, config.tasks.topics.threshold)
-    grid = [score(t, th) for t in TEMPERATURES for th in THRESHOLDS]
+    grid = [score(t, th) for t in temperatures for th in THRESHOLDS]
     # best macro-F1; among near-ties (within 0.001) the lowest ECE
     top = max(g["macro_f1"] for g in grid)
     after = min((g for g in grid if g["macro_f1"] >= top - 1e-3), key=lambda g: g["ece"])

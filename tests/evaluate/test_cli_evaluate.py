@@ -89,6 +89,19 @@ def test_calibrate_prints_sets_and_writes_config(tmp_path, eval_config):
     assert payload["after"]["macro_f1"] >= payload["before"]["macro_f1"]
 
 
+def test_evaluate_and_calibrate_nli_topics(tmp_path, eval_config, tiny_nli):
+    data = jsonl(tmp_path, "t.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])
+    config = eval_config({"path": data, "label_field": "label"}, topics={"method": "nli", "model": str(tiny_nli)})
+    result = runner.invoke(app, ["evaluate", "topics", "-c", config, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n"] == 20
+    result = runner.invoke(app, ["calibrate", "topics", "-c", config, "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["after"]["temperature"] == payload["before"]["temperature"]  # nli: the threshold alone is tuned
+    assert payload["after"]["macro_f1"] >= payload["before"]["macro_f1"]
+
+
 @pytest.mark.parametrize(
     "task, data, message",
     [
