@@ -40,9 +40,15 @@ class OutputConfig(Section):
         return suffix if suffix in ("jsonl", "json", "csv", "md") else "jsonl"  # type: ignore[return-value]
 
 
+Backend = Literal["torch", "onnx"]
+Quantize = Literal["none", "int8"]
+
+
 class EncoderConfig(Section):
     model: str = Field(default="minilm", description="'minilm' (the packaged default), a folder, or a hub id")
     max_length: int = Field(default=256, ge=8, le=8192, description="tokens per text; longer texts are truncated")
+    backend: Backend = Field(default="torch", description="torch (any device) | onnx (ONNX Runtime on CPU, exported once and cached)")
+    quantize: Quantize = Field(default="none", description="backend onnx: none | int8 (dynamic, per-channel MatMul weights)")
 
 
 class LabelSpec(Section):
@@ -123,6 +129,8 @@ class TopicsConfig(Section):
     method: Literal["embedding", "head", "nli"] = "embedding"
     model: str | None = Field(default=None, description="method nli: an NLI model folder or hub id, e.g. facebook/bart-large-mnli")
     hypothesis_template: str = Field(default="This news is about {}.", description="method nli: '{}' takes each label's description (or its name)")
+    backend: Backend = Field(default="torch", description="method nli: torch | onnx (CPU)")
+    quantize: Quantize = Field(default="none", description="method nli, backend onnx: none | int8")
     head: str = Field(default="default", description="'default' (the packaged head) or a path to a head .npz")
     head_weight: float = Field(default=1.0, ge=0.0, le=1.0, description="method head: the head's weight against the prototypes on familiar text")
     train: TopicsTrainConfig = Field(default_factory=TopicsTrainConfig)
@@ -158,6 +166,8 @@ class SentimentConfig(Section):
     label_map: dict[str, SentimentLabel] = Field(
         default_factory=dict, description="method classifier: model label -> negative/neutral/positive; empty = read from the model's id2label"
     )
+    backend: Backend = Field(default="torch", description="method classifier: torch | onnx (CPU)")
+    quantize: Quantize = Field(default="none", description="method classifier, backend onnx: none | int8")
     head: str = Field(default="default", description="'default' (the packaged head) or a path to a head .npz")
     labels: dict[str, LabelSpec] = Field(
         default_factory=lambda: _packaged_labels("sentiment"),
@@ -193,6 +203,7 @@ class RunConfig(Section):
     device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N | mps")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
     batch_size: int = Field(default=64, ge=1, le=4096)
+    threads: int = Field(default=0, ge=0, le=1024, description="CPU threads for inference; 0 = the libraries' default (all cores)")
     encoder: EncoderConfig = Field(default_factory=EncoderConfig)
     tasks: TasksConfig = Field(default_factory=TasksConfig)
     data: DataConfig | None = None

@@ -1,62 +1,94 @@
-"""The shared sentence encoder: transformers Auto classes, mean pooling, L2 normalisation.
+"""The shared sentence encoder: mean pooling and L2 normalisation over a transformer, as
+sentence-transformers runs all-MiniLM-L6-v2 (its model card's recipe), without depending on
+sentence-transformers at run time.
 
-This is how sentence-transformers runs all-MiniLM-L6-v2 (its model card's recipe), without
-depending on sentence-transformers at run time.
+Two backends: `torch` (transformers Auto classes, any device and dtype) and `onnx` (ONNX Runtime
+on CPU over a cached export, optionally int8; imports neither torch nor transformers).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
-import torch
 
 from .batching import run_batched
-from .config import EncoderConfig
+from .config import EncoderConfig, RunConfig
+from .errors import ConfigError
 from .models import choose_device, choose_dtype, resolve_model
 
 
 class Encoder:
     """Encode texts into unit-length vectors; models load on first use."""
 
-    def __init__(self, config: EncoderConfig, *, device: str = "auto", dtype: str = "auto", batch_size: int = 64):
+    def __init__(self, config: EncoderConfig, *, device: str = "auto", dtype: str = "auto", batch_size: int = 64, threads: int = 0):
         self.config = config
         self.batch_size = batch_size
-        self.device = choose_device(device)
-        self.dtype = choose_dtype(dtype, self.device)
+        self.threads = threads
         self.path: Path = resolve_model(config.model, key="encoder.model")
-        self._model = None
-        self._tokenizer = None
+        if config.backend == "onnx":
+            if device not in ("auto", "cpu"):
+                raise ConfigError(f"encoder.backend: onnx runs on the CPU; with device: {device} use backend: torch")
+            self.device_name = "cpu"
+        else:
+            self.device = choose_device(device)
+            self.dtype = choose_dtype(dtype, self.device)
+            self.device_name = str(self.device)
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._onnx: Any = None
 
     def _load(self) -> None:
+        if self.config.backend == "onnx":
+            from .onnx_backend import OnnxModel
+
+            self._onnx = OnnxModel(self.path, "encoder", self.config.quantize, self.config.max_length, self.threads)
+            return
+        import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
+        if self.threads:
+            torch.set_num_threads(self.threads)
         hf_logging.disable_progress_bar()  # our own progress bar speaks for the run
         self._tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
         model = AutoModel.from_pretrained(self.path, local_files_only=True, dtype=self.dtype)
         self._model = model.to(self.device).eval()
 
+    @classmethod
+    def for_run(cls, config: RunConfig) -> "Encoder":
+        return cls(config.encoder, device=config.device, dtype=config.dtype, batch_size=config.batch_size, threads=config.threads)
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None or self._onnx is not None
+
     @property
     def dim(self) -> int:
-        if self._model is None:
+        if not self.loaded:
             self._load()
+        if self._onnx is not None:
+            return int(self._onnx.run(["x"]).shape[1])
         return int(self._model.config.hidden_size)
 
-    @torch.inference_mode()
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        batch = self._tokenizer(texts, padding=True, truncation=True, max_length=self.config.max_length, return_tensors="pt")
-        batch = {k: v.to(self.device) for k, v in batch.items()}
-        hidden = self._model(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-        pooled = torch.nn.functional.normalize(pooled.float(), p=2, dim=1)
-        return pooled.cpu().numpy()
+        if self._onnx is not None:
+            return self._onnx.run(texts).astype(np.float32, copy=False)
+        import torch
+
+        with torch.inference_mode():
+            batch = self._tokenizer(texts, padding=True, truncation=True, max_length=self.config.max_length, return_tensors="pt")
+            batch = {k: v.to(self.device) for k, v in batch.items()}
+            hidden = self._model(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled.float(), p=2, dim=1)
+            return pooled.cpu().numpy()
 
     def encode(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Unit vectors for `texts`, shape (len(texts), dim), in input order."""
-        if self._model is None:
+        if not self.loaded:
             self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

@@ -8,12 +8,12 @@ and rebuilt with scikit-learn's own vectorizer)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-from scipy import sparse
 
 from .errors import ModelError
 from .features import LEXICON_FEATURES, lexicon_features
@@ -33,6 +33,41 @@ def ngram_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | 
     return vectorizer
 
 
+class NgramTfidf:
+    """The inference half of scikit-learn's TfidfVectorizer as `nlp train` fits it (lowercase,
+    token pattern `\\b\\w\\w+\\b`, word 1-2-grams, sublinear tf, idf, L2 norm), over the
+    stored vocabulary and idf. Importing scikit-learn costs about a second of start-up; this
+    gives the same matrix (a test checks it against scikit-learn)."""
+
+    _TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray) -> None:
+        self.index = {term: i for i, term in enumerate(vocabulary)}
+        self.idf = np.asarray(idf, dtype=np.float64)
+
+    def transform(self, texts: Sequence[str]):
+        from scipy import sparse
+
+        rows, cols, vals = [], [], []
+        for row, text in enumerate(texts):
+            tokens = self._TOKEN.findall(text.lower())
+            grams = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+            counts: dict[int, int] = {}
+            for gram in grams:
+                j = self.index.get(gram)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if not counts:
+                continue
+            idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.idf[idx]
+            weights /= np.linalg.norm(weights)
+            rows += [row] * len(idx)
+            cols += idx.tolist()
+            vals += weights.tolist()
+        return sparse.csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.index)))
+
+
 def feature_matrix(vectors: np.ndarray, texts: Sequence[str] | None, *, lexicon: bool, vectorizer=None):
     """[embedding | lexicon features | n-gram TF-IDF], dense unless n-grams make it sparse."""
     if (lexicon or vectorizer is not None) and (texts is None or len(texts) != len(vectors)):
@@ -41,6 +76,8 @@ def feature_matrix(vectors: np.ndarray, texts: Sequence[str] | None, *, lexicon:
     if lexicon:
         blocks.append(lexicon_features(texts))  # type: ignore[arg-type]
     if vectorizer is not None:
+        from scipy import sparse
+
         blocks.append(vectorizer.transform(texts))
         return sparse.hstack([sparse.csr_matrix(b) for b in blocks]).tocsr()
     return np.hstack(blocks) if len(blocks) > 1 else vectors
@@ -80,11 +117,11 @@ class LinearHead:
         return softmax(np.asarray(x @ self.coef.T) + self.intercept)
 
     def _vectorizer(self):
-        """The n-gram vectorizer, rebuilt once from the stored vocabulary (not per call)."""
+        """The n-gram features, rebuilt once from the stored vocabulary (not per call)."""
         if self.vocabulary is None:
             return None
         if self._ngrams is None:
-            self._ngrams = ngram_vectorizer(self.vocabulary, self.idf)
+            self._ngrams = NgramTfidf(self.vocabulary, self.idf)
         return self._ngrams
 
     def save(self, path: str | Path) -> Path:

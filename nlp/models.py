@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # torch loads only when a model does (fast `nlp --help`)
+    import torch
 
 from .errors import ModelError
 
@@ -56,8 +58,10 @@ def _cached_hub_model(model_id: str, key: str) -> Path:
         ) from exc
 
 
-def choose_device(name: str = "auto") -> torch.device:
+def choose_device(name: str = "auto") -> "torch.device":
     """`auto` picks cuda, then mps, then cpu; asking for a device that is absent is an error."""
+    import torch
+
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -71,8 +75,10 @@ def choose_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
-def choose_dtype(name: str, device: torch.device) -> torch.dtype:
+def choose_dtype(name: str, device: "torch.device") -> "torch.dtype":
     """`auto`: bf16 on a GPU that supports it, else fp16 on GPU, fp32 on CPU."""
+    import torch
+
     if name != "auto":
         return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[name]
     if device.type == "cuda":

@@ -33,13 +33,13 @@ class Pipeline:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = Encoder(self.config.encoder, device=self.config.device, dtype=self.config.dtype, batch_size=self.config.batch_size)
+            self._encoder = Encoder.for_run(self.config)
         return self._encoder
 
     @property
     def tasks(self) -> list[Task]:
         if self._tasks is None:
-            runtime = Runtime(self.config.device, self.config.dtype, self.config.batch_size)
+            runtime = Runtime(self.config.device, self.config.dtype, self.config.batch_size, self.config.threads)
             self._tasks = build_tasks(self.config.tasks, lambda texts: self.encoder.encode(texts), runtime)
         return self._tasks
 

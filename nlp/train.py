@@ -97,7 +97,7 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
         raise ConfigError(f"task '{task}': heads can be trained for {', '.join(TRAINABLE)}")
     config = configs[0]
     settings = getattr(config.tasks, task)
-    encoder = Encoder(config.encoder, device=config.device, dtype=config.dtype, batch_size=config.batch_size)
+    encoder = Encoder.for_run(config)
     topics = EmbeddingTopics(config.tasks.topics.model_copy(update={"method": "embedding"}), encoder.encode) if task == "topics" else None
     sentiment = EmbeddingSentiment(config.tasks.sentiment.model_copy(update={"method": "embedding"}), encoder.encode) if task == "sentiment" else None
     task_labels = topics.labels if topics else list(SENTIMENT_LABELS)

@@ -72,3 +72,14 @@ def test_lexicon_features_shape():
     f = lexicon_features(["great results", "terrible losses"])
     assert f.shape == (2, len(LEXICON_FEATURES)) and f[0, 3] > 0 > f[1, 3]  # VADER compound
     assert lexicon_features([]).shape == (0, len(LEXICON_FEATURES))
+
+
+def test_ngram_tfidf_matches_scikit_learn():
+    from nlp.heads import NgramTfidf, ngram_vectorizer
+
+    train = ["Shares rose 5% on Wall Street.", "Oil prices fell; oil fell again!", "Net loss narrowed from a year ago",
+             "shares ROSE and rose", "Zürich bank's profit rose", "the profit fell", "a b c d e"] * 2
+    fitted = ngram_vectorizer().fit(train)
+    ours = NgramTfidf(list(fitted.get_feature_names_out()), fitted.idf_)
+    texts = ["Shares rose, shares rose!", "unknown words only", "", "Oil prices fell on Wall Street; net loss narrowed", "ZÜRICH bank's profit"]
+    np.testing.assert_allclose(ours.transform(texts).toarray(), fitted.transform(texts).toarray(), atol=1e-12)

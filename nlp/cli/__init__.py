@@ -12,11 +12,7 @@ from .. import config as config_lib
 from ..documents import iter_documents
 from ..display import calibration_table, metrics_table, record_view
 from ..errors import ConfigError
-from ..evaluate.calibrate import calibrate_topics, write_calibrated_config
-from ..evaluate.evaluator import evaluate
-from ..evaluate.report import write_report
 from ..progress import progress_bar
-from ..train import train_head
 from ..pipeline import Pipeline
 from ..runner import run
 from ._util import ConfigOpt, SetOpt, app, config_from_cli, err, friendly_errors, out, state
@@ -118,6 +114,9 @@ def evaluate_cli(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else there."),
 ) -> None:
     """Score a task on labelled data, beside an in-run baseline."""
+    from ..evaluate.evaluator import evaluate  # heavy (rouge-score, scikit-learn): loaded when used
+    from ..evaluate.report import write_report
+
     with friendly_errors():
         cfg = config_from_cli(config, sets)
         with progress_bar(f"evaluate {task}", show=True) as bar:
@@ -141,6 +140,8 @@ def calibrate_cli(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Choose the abstain threshold and temperature that maximise macro-F1; print the --set lines."""
+    from ..evaluate.calibrate import calibrate_topics, write_calibrated_config
+
     with friendly_errors():
         if task != "topics":
             raise ConfigError(f"calibrate {task}: only 'topics' has knobs to calibrate (the sentiment head uses no neutral band)")
@@ -167,6 +168,8 @@ def train_cli(
     sets: Optional[List[str]] = SetOpt,
 ) -> None:
     """Fit a head over the shared embeddings on labelled data; print its cross-validation figures."""
+    from ..train import train_head
+
     with friendly_errors():
         configs = [config_from_cli(path, sets) for path in config]
         with progress_bar(f"embed for {task}") as bar:

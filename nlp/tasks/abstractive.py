@@ -92,7 +92,7 @@ class AbstractiveSummarizer:
         self.runtime = runtime
         self.loaded = loaded or load_model(config.model, "seq2seq", runtime, "tasks.summarize.model")
         self.tokenizer = self.loaded.tokenizer
-        limit = self.loaded.input_limit()
+        limit = self.loaded.limit
         special = self.tokenizer.num_special_tokens_to_add(pair=False)
         self.limit = min(config.max_input_tokens or limit, limit)
         self.budget = self.limit - special  # content tokens per chunk

@@ -12,12 +12,11 @@ import re
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-import torch
 
 from ..batching import run_batched
 from ..config import SentimentConfig
 from ..errors import ModelError
-from ..hub import LoadedModel, Runtime, load_model
+from ..hub import Classifier, Runtime
 from ..numeric import softmax
 from .base import DocView
 from .sentiment import LABELS, sentiment_partials, sentiment_texts
@@ -62,18 +61,14 @@ class ClassifierSentiment:
     name = "sentiment"
     needs_embeddings = False
 
-    def __init__(self, config: SentimentConfig, runtime: Runtime, loaded: LoadedModel | None = None) -> None:
+    def __init__(self, config: SentimentConfig, runtime: Runtime, model: Classifier | None = None) -> None:
         self.config = config
         self.runtime = runtime
-        self.loaded = loaded or load_model(config.model, "classifier", runtime, "tasks.sentiment.model")
-        self.buckets = bucket_matrix(self.loaded.model.config.id2label, config.label_map, repr(self.loaded.ref))
-        self.limit = self.loaded.input_limit()
+        self.model = model or Classifier(config.model, runtime, "tasks.sentiment.model", config.backend, config.quantize)
+        self.buckets = bucket_matrix(self.model.id2label, config.label_map, repr(self.model.ref))
 
-    @torch.inference_mode()
     def _logits(self, texts: list[str]) -> np.ndarray:
-        batch = self.loaded.tokenizer(texts, padding=True, truncation=True, max_length=self.limit, return_tensors="pt")
-        batch = {k: v.to(self.loaded.device) for k, v in batch.items()}
-        return self.loaded.model(**batch).logits.float().cpu().numpy()
+        return self.model.logits(texts)
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
         """(n, 3) probabilities of negative, neutral, positive."""

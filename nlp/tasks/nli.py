@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
-import torch
 
 from ..batching import run_batched
 from ..config import TopicsConfig
 from ..errors import ModelError
-from ..hub import LoadedModel, Runtime, load_model
+from ..hub import Classifier, Runtime
 from ..numeric import softmax
 from .base import DocView
 from .topics import split_per_document, topic_labels, topic_records
@@ -38,23 +37,18 @@ class NLITopics:
     name = "topics"
     needs_embeddings = False
 
-    def __init__(self, config: TopicsConfig, runtime: Runtime, loaded: LoadedModel | None = None) -> None:
+    def __init__(self, config: TopicsConfig, runtime: Runtime, model: Classifier | None = None) -> None:
         self.config = config
         self.runtime = runtime
-        self.loaded = loaded or load_model(config.model, "classifier", runtime, "tasks.topics.model")
+        self.model = model or Classifier(config.model, runtime, "tasks.topics.model", config.backend, config.quantize)
         specs = topic_labels(config)
         self.labels = list(specs)
         self.other = self.labels.index(config.other_label)
         self.hypotheses = [config.hypothesis_template.format(spec.description or name) for name, spec in specs.items()]
-        self.entail, self.contradict = nli_indices(self.loaded.model.config.id2label, repr(self.loaded.ref))
-        self.limit = self.loaded.input_limit()
+        self.entail, self.contradict = nli_indices(self.model.id2label, repr(self.model.ref))
 
-    @torch.inference_mode()
     def _logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
-        batch = self.loaded.tokenizer([p for p, _ in pairs], [h for _, h in pairs], padding=True, truncation="only_first",
-                                      max_length=self.limit, return_tensors="pt")
-        batch = {k: v.to(self.loaded.device) for k, v in batch.items()}
-        return self.loaded.model(**batch).logits.float().cpu().numpy()
+        return self.model.logits(pairs, pairs=True)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """(n_texts, n_labels) scores: summing to 1 per text (single-label), or each label's

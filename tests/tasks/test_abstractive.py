@@ -52,7 +52,7 @@ def test_short_article_is_one_chunk(summarizer):
 
 
 def test_long_article_is_chunked_within_the_model_limit(summarizer, monkeypatch):
-    limit = summarizer.loaded.input_limit()
+    limit = summarizer.loaded.limit
     seen: list[int] = []
     real = summarizer._generate
 

@@ -1,0 +1,71 @@
+"""The ONNX Runtime backend on tiny models: same vectors and labels as torch, the export cached
+and reused, and an interrupted export leaving nothing behind."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlp import onnx_backend
+from nlp.config import EncoderConfig, TopicsConfig
+from nlp.encoder import Encoder
+from nlp.hub import Runtime
+from nlp.tasks.nli import NLITopics
+
+TEXTS = ["oil prices rose", "the team won the game and the president said peace talks began", "shares fell", "a", "bank"]
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.mark.parametrize("quantize, atol", [("none", 1e-5), ("int8", 0.1)])
+def test_encoder_onnx_matches_torch(tiny_bert, quantize, atol):
+    torch_vectors = Encoder(EncoderConfig(model=str(tiny_bert), max_length=16), device="cpu", batch_size=2).encode(TEXTS)
+    onnx_vectors = Encoder(EncoderConfig(model=str(tiny_bert), max_length=16, backend="onnx", quantize=quantize), batch_size=2).encode(TEXTS)
+    assert onnx_vectors.shape == torch_vectors.shape
+    np.testing.assert_allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-4)
+    np.testing.assert_allclose(onnx_vectors, torch_vectors, atol=atol)
+    if quantize == "int8":
+        assert ((onnx_vectors * torch_vectors).sum(axis=1) > 0.95).all()
+
+
+def test_nli_onnx_gives_the_torch_labels(tiny_nli):
+    torch_task = NLITopics(TopicsConfig(method="nli", model=str(tiny_nli), threshold=0.0), Runtime("cpu", "float32", 3))
+    onnx_task = NLITopics(TopicsConfig(method="nli", model=str(tiny_nli), threshold=0.0, backend="onnx"), Runtime("cpu", "float32", 3))
+    np.testing.assert_allclose(onnx_task.probabilities(TEXTS), torch_task.probabilities(TEXTS), atol=1e-5)
+    assert [t["label"] for t in onnx_task.classify(TEXTS)] == [t["label"] for t in torch_task.classify(TEXTS)]
+
+
+def test_export_is_cached_and_reused(tiny_bert, cache, monkeypatch):
+    config = EncoderConfig(model=str(tiny_bert), max_length=16, backend="onnx")
+    first = Encoder(config).encode(TEXTS)
+    folders = list((cache / "onnx").iterdir())
+    assert len(folders) == 1 and (folders[0] / "model.onnx").is_file()
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_backend, "_export", no_export)
+    np.testing.assert_array_equal(Encoder(config).encode(TEXTS), first)  # a new encoder, the same cached file
+    assert list((cache / "onnx").iterdir()) == folders
+
+
+def test_a_failed_export_leaves_no_cache_entry(tiny_bert, cache, monkeypatch):
+    def broken(model_path, kind, target):
+        target.write_bytes(b"half a model")
+        raise KeyboardInterrupt  # killed mid-export
+
+    monkeypatch.setattr(onnx_backend, "_export", broken)
+    with pytest.raises(KeyboardInterrupt):
+        onnx_backend.ensure_export(tiny_bert, "encoder")
+    assert [p.name for p in (cache / "onnx").iterdir()] == []  # no final folder, no partial one
+
+
+def test_onnx_on_a_gpu_device_is_a_config_error(tiny_bert):
+    from nlp.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="backend: torch"):
+        Encoder(EncoderConfig(model=str(tiny_bert), backend="onnx"), device="cuda")
