@@ -41,14 +41,15 @@ class OutputConfig(Section):
 
 
 Backend = Literal["torch", "onnx"]
+EncoderBackend = Literal["auto", "torch", "onnx"]
 Quantize = Literal["none", "int8"]
 
 
 class EncoderConfig(Section):
     model: str = Field(default="minilm", description="'minilm' (the packaged default), a folder, or a hub id")
     max_length: int = Field(default=256, ge=8, le=8192, description="tokens per text; longer texts are truncated")
-    backend: Backend = Field(default="torch", description="torch (any device) | onnx (ONNX Runtime on CPU, exported once and cached)")
-    quantize: Quantize = Field(default="none", description="backend onnx: none | int8 (dynamic, per-channel MatMul weights)")
+    backend: EncoderBackend = Field(default="auto", description="auto (onnx on CPU, torch on a GPU) | torch | onnx (ONNX Runtime on CPU, exported once and cached)")
+    quantize: Quantize = Field(default="none", description="backend onnx: none | int8 (dynamic, per-channel MatMul weights; faster, labels can differ)")
 
 
 class LabelSpec(Section):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.console import Group
@@ -76,4 +77,17 @@ def calibration_table(result) -> Table:
         table.add_column(name, justify="right" if name else "left")
     for name, row in (("before", result.before), ("after", result.after)):
         table.add_row(name, f"{row['temperature']:g}", f"{row['threshold']:g}", f"{row['macro_f1']:.3f}", f"{row['accuracy']:.3f}", f"{row['ece']:.3f}")
+    return table
+
+
+def bench_table(figures: dict) -> Table:
+    """`nlp bench`'s figures: the headline ratios first, then everything measured."""
+    table = Table(title=f"nlp bench · {figures.get('texts')} · {figures.get('source')}", show_header=True)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    headline = ("speedup_vs_naive", "onnx_int8_speedup_vs_ours", "topic_agreement", "sentiment_agreement", "speedup_vs_sentence_transformers",
+                "nli_speedup_vs_hf_pipeline", "share_of_peak", "startup_ratio", "peak_rss_mb", "rss_ratio_100k_vs_10k")
+    for key in [*(k for k in headline if k in figures), *(k for k in figures if k not in headline and k not in ("texts", "source"))]:
+        value = figures[key]
+        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value), style="bold" if key in headline else None)
     return table

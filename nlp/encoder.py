@@ -3,7 +3,8 @@ sentence-transformers runs all-MiniLM-L6-v2 (its model card's recipe), without d
 sentence-transformers at run time.
 
 Two backends: `torch` (transformers Auto classes, any device and dtype) and `onnx` (ONNX Runtime
-on CPU over a cached export, optionally int8; imports neither torch nor transformers).
+on CPU over a cached export, optionally int8; imports neither torch nor transformers). `auto`
+(the default) runs onnx on a CPU and torch on a GPU.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from .batching import run_batched
 from .config import EncoderConfig, RunConfig
 from .errors import ConfigError
-from .models import choose_device, choose_dtype, resolve_model
+from .models import choose_backend, choose_device, choose_dtype, resolve_model
 
 
 class Encoder:
@@ -27,7 +28,8 @@ class Encoder:
         self.batch_size = batch_size
         self.threads = threads
         self.path: Path = resolve_model(config.model, key="encoder.model")
-        if config.backend == "onnx":
+        self.backend = choose_backend(config.backend, device)
+        if self.backend == "onnx":
             if device not in ("auto", "cpu"):
                 raise ConfigError(f"encoder.backend: onnx runs on the CPU; with device: {device} use backend: torch")
             self.device_name = "cpu"
@@ -40,7 +42,7 @@ class Encoder:
         self._onnx: Any = None
 
     def _load(self) -> None:
-        if self.config.backend == "onnx":
+        if self.backend == "onnx":
             from .onnx_backend import OnnxModel
 
             self._onnx = OnnxModel(self.path, "encoder", self.config.quantize, self.config.max_length, self.threads)

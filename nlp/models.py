@@ -86,3 +86,22 @@ def choose_dtype(name: str, device: "torch.device") -> "torch.dtype":
     if device.type == "mps":
         return torch.float16
     return torch.float32
+
+
+def gpu_hint() -> bool:
+    """Whether this machine may have a GPU, without importing torch: an NVIDIA driver, or Apple
+    silicon (mps). Only then is torch asked (`device: auto` on a CPU machine stays light)."""
+    import platform
+    import sys
+
+    return Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidiactl").exists() or (sys.platform == "darwin" and platform.machine() == "arm64")
+
+
+def choose_backend(backend: str, device: str) -> str:
+    """`auto`: torch when the device resolves to a GPU, else onnx (CPU: a cached export starts
+    without importing torch)."""
+    if backend != "auto":
+        return backend
+    if device == "cpu" or (device == "auto" and not gpu_hint()):
+        return "onnx"
+    return "torch" if choose_device(device).type != "cpu" else "onnx"

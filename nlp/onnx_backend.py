@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Literal, Sequence
@@ -49,6 +50,7 @@ def ensure_export(model_path: Path, kind: ExportKind, quantize: str = "none") ->
     if (final / "export.json").is_file():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
+    print(f"nlp: exporting {model_path.name} to ONNX ({kind}, quantize {quantize}) once, into {final.parent}", file=sys.stderr)
     partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
     try:
         meta = _export(model_path, kind, partial / "fp32.onnx")

@@ -6,9 +6,11 @@ No test touches the network: HF_HUB_OFFLINE is set before transformers is import
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("NLP_CACHE_DIR", tempfile.mkdtemp(prefix="nlp-test-cache-"))  # ONNX exports: never the user's cache
 
 from pathlib import Path  # noqa: E402
 

@@ -10,7 +10,7 @@ import typer
 
 from .. import config as config_lib
 from ..documents import iter_documents
-from ..display import calibration_table, metrics_table, record_view
+from ..display import bench_table, calibration_table, metrics_table, record_view
 from ..errors import ConfigError
 from ..progress import progress_bar
 from ..pipeline import Pipeline
@@ -192,3 +192,25 @@ def _print_card(card: dict) -> None:
 
 def main() -> None:
     app()
+
+
+@app.command("bench")
+def bench_cli(
+    config: Optional[Path] = ConfigOpt,
+    n: int = typer.Option(1000, "--n", help="Teasers to run (spread over 50 lead articles)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    with_scale: bool = typer.Option(False, "--scale", help="Also run 10,000 and 100,000 documents in child processes (peak RSS)."),
+    device: Optional[str] = typer.Option(None, "--device", help="Device for the torch runs, e.g. cuda."),
+    data: Path = typer.Option(Path("../shared/data"), "--data", help="Dev data folder; without it the texts are generated from the seed page."),
+    sets: Optional[List[str]] = SetOpt,
+) -> None:
+    """Measure ours against a hand-written loop, sentence-transformers and the zero-shot pipeline, as ratios."""
+    from ..bench import bench
+
+    with friendly_errors():
+        cfg = config_from_cli(config, sets, {"device": device})
+        figures = bench(cfg, config_path=config, n=n, with_scale=with_scale, data_dir=data, log=lambda s: err.print(f"[dim]{s}[/dim]"))
+    if as_json:
+        typer.echo(json.dumps(figures))
+    else:
+        out.print(bench_table(figures))
