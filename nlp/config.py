@@ -198,8 +198,19 @@ class TasksConfig(Section):
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
 
 
+class RayConfig(Section):
+    """`nlp run --engine ray` only."""
+
+    address: str | None = Field(default=None, description="null: a local Ray instance; 'auto' or 'ray://host:10001': a cluster")
+    workers: int = Field(default=0, ge=0, description="pipeline actors; 0 = one per CPU core (one per GPU with device cuda)")
+    batch_size: int = Field(default=128, ge=1, description="documents per actor call")
+
+
 class RunConfig(Section):
     input: Path = Path("seeds")
+    input_encoding: str = Field(default="utf-8", description="text encoding of the input files, e.g. latin-1")
+    on_duplicate: Literal["error", "suffix"] = Field(default="error", description="a repeated document id: an error, or made unique as id#2")
+    max_lead_chars: int = Field(default=200_000, ge=0, description="lead text read per document (0 = all); longer leads are cut at a paragraph, with a warning")
     output: OutputConfig = Field(default_factory=OutputConfig)
     device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N | mps")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
@@ -207,6 +218,7 @@ class RunConfig(Section):
     threads: int = Field(default=0, ge=0, le=1024, description="CPU threads for inference; 0 = the libraries' default (all cores)")
     encoder: EncoderConfig = Field(default_factory=EncoderConfig)
     tasks: TasksConfig = Field(default_factory=TasksConfig)
+    ray: RayConfig = Field(default_factory=RayConfig)
     data: DataConfig | None = None
 
     @field_validator("device")

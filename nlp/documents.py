@@ -30,6 +30,7 @@ class Document:
     teasers: list[str] = field(default_factory=list)
     source: str | None = None
     title: str | None = None
+    error: str | None = None  # a page of a folder that could not be read: reported, not dropped
 
     @property
     def lead(self) -> str:
@@ -70,19 +71,25 @@ def parse_page(text: str, id: str) -> Document:
     return Document(id=id, paragraphs=_paragraphs(lines[:source_at]), teasers=teasers, source=source)
 
 
-def read_text_file(path: Path) -> str:
-    """Read a UTF-8 text file, refusing binary or non-UTF-8 content with the byte offset."""
+def read_text_file(path: Path, encoding: str = "utf-8") -> str:
+    """Read a text file, refusing binary content, or text not in `encoding` with the byte offset."""
     data = path.read_bytes()
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] and not encoding.lower().startswith("utf-16"):
         raise InputError(f"{path}: binary file, not text (expected a UTF-8 news page)")
     try:
-        return data.decode("utf-8")
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); convert it to UTF-8") from exc
+        raise InputError(f"{path}: not {_name(encoding)} text (invalid byte at offset {exc.start}); convert it to UTF-8 or pass --encoding, e.g. --encoding latin-1") from exc
+    except LookupError as exc:
+        raise InputError(f"--encoding {encoding}: unknown encoding; e.g. utf-8, latin-1, cp1252") from exc
 
 
-def read_page(path: Path) -> Document:
-    text = read_text_file(path)
+def _name(encoding: str) -> str:
+    return "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def read_page(path: Path, encoding: str = "utf-8") -> Document:
+    text = read_text_file(path, encoding)
     if not text.strip():
         raise InputError(f"{path}: empty file (expected a news page: lead, 'Source:' line, teasers)")
     return parse_page(text, id=path.stem)
@@ -106,15 +113,15 @@ def _document_from_json(row: Any, where: str) -> Document:
     raise InputError(f"{where}: needs a string 'text' (a whole page) or 'lead' (plus optional 'teasers')")
 
 
-def iter_jsonl(path: Path) -> Iterator[Document]:
+def iter_jsonl(path: Path, encoding: str = "utf-8") -> Iterator[Document]:
     """Stream documents from JSONL, one per line; a bad line names its line number."""
     seen_any = False
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
-                line = raw.decode("utf-8").strip()
+                line = raw.decode(encoding).strip()
             except UnicodeDecodeError as exc:
-                raise InputError(f"{path}:{number}: not UTF-8 text (byte {exc.start} of the line)") from exc
+                raise InputError(f"{path}:{number}: not {_name(encoding)} text (byte {exc.start} of the line); pass --encoding if it is another one") from exc
             if not line:
                 continue
             try:
@@ -127,8 +134,10 @@ def iter_jsonl(path: Path) -> Iterator[Document]:
         raise InputError(f"{path}: empty file (expected one JSON document per line)")
 
 
-def iter_documents(path: str | Path) -> Iterator[Document]:
-    """Documents from a page, a folder of pages (sorted by name), or a JSONL file."""
+def iter_documents(path: str | Path, encoding: str = "utf-8") -> Iterator[Document]:
+    """Documents from a page, a folder of pages (sorted by name), or a JSONL file. In a folder,
+    a page that cannot be read becomes a document with an `error` (one bad file of thousands
+    does not stop a run); a single bad input file is an error."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"input not found: {path} (give a .txt page, a folder of pages, or a .jsonl file)")
@@ -137,19 +146,48 @@ def iter_documents(path: str | Path) -> Iterator[Document]:
         if not pages:
             raise InputError(f"{path}: folder has no .txt pages")
         for page in pages:
-            yield read_page(page)
+            try:
+                yield read_page(page, encoding)
+            except InputError as exc:
+                yield Document(id=page.stem, paragraphs=[], error=str(exc))
     elif path.suffix.lower() in (".jsonl", ".ndjson"):
-        yield from iter_jsonl(path)
+        yield from iter_jsonl(path, encoding)
     else:
-        yield read_page(path)
+        yield read_page(path, encoding)
 
 
-def count_documents(path: str | Path) -> int | None:
-    """How many documents `iter_documents` will yield (cheap: counts lines or files), for progress."""
-    path = Path(path)
-    if path.is_dir():
-        return sum(1 for p in path.iterdir() if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        with path.open("rb") as handle:
-            return sum(1 for line in handle if line.strip())
-    return 1 if path.is_file() else None
+def unique_ids(docs: Iterator[Document], on_duplicate: str = "error") -> Iterator[Document]:
+    """Documents with distinct ids: a repeated id is an error naming it, or (`suffix`) becomes
+    `id#2`, `id#3`, ... in input order, the same on every run (so --resume finds them)."""
+    seen: dict[str, int] = {}
+    for doc in docs:
+        if doc.id in seen:
+            if on_duplicate != "suffix":
+                raise InputError(f"duplicate document id '{doc.id}' (document {seen[doc.id]} and again later); "
+                                 "make ids unique or pass --on-duplicate suffix")
+            n = 2
+            while f"{doc.id}#{n}" in seen:
+                n += 1
+            doc.id = f"{doc.id}#{n}"
+        seen[doc.id] = len(seen) + 1
+        yield doc
+
+
+def scan_documents(path: str | Path, encoding: str = "utf-8", on_duplicate: str = "error") -> int:
+    """Read the whole input once before any output exists, so a bad JSONL line or a duplicate id
+    fails the run up front (exit 2, nothing written) rather than after hours; returns the count.
+    Only ids and line validity are kept in memory."""
+    count = 0
+    for _ in unique_ids(_light_documents(Path(path), encoding), on_duplicate):
+        count += 1
+    return count
+
+
+def _light_documents(path: Path, encoding: str) -> Iterator[Document]:
+    if path.is_dir() or path.suffix.lower() not in (".jsonl", ".ndjson"):
+        if path.is_dir():
+            yield from (Document(id=p.stem, paragraphs=[]) for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+        else:
+            yield next(iter_documents(path, encoding))
+        return
+    yield from iter_jsonl(path, encoding)

@@ -1,5 +1,8 @@
-"""Record writers (jsonl, json, csv, md), all atomic: they write `<output>.partial` and rename it
-to `<output>` only when the run completes, so a failed run never leaves a half-written output."""
+"""Record writers. Every record is appended, as one JSON line, to a journal `<output>.partial`
+and flushed, so a run killed at any moment loses at most a torn last line; `--resume` reads the
+journal's ids and appends the rest. When the run completes, the journal becomes `<output>`:
+renamed for jsonl, converted (streaming) for json, csv and md. A failed run never leaves a
+half-written `<output>`; the journal stays only when it holds records to resume from."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 from .errors import InputError
 
@@ -17,55 +20,94 @@ def partial_path(path: Path) -> Path:
     return path.with_name(path.name + ".partial")
 
 
-class RecordWriter:
-    """Context manager: `write(record)` per record; renamed into place on a clean exit."""
+def journal_ids(journal: Path) -> list[str]:
+    """Ids of the complete records in a journal; a torn last line (a kill mid-write) is cut off
+    so that appending continues on a clean line."""
+    ids: list[str] = []
+    good = 0  # byte offset after the last complete record
+    with journal.open("rb") as handle:
+        for raw in handle:
+            if not raw.endswith(b"\n"):
+                break
+            try:
+                ids.append(str(json.loads(raw)["id"]))
+            except (ValueError, KeyError, TypeError):
+                break
+            good += len(raw)
+    if good < journal.stat().st_size:
+        with journal.open("r+b") as handle:
+            handle.truncate(good)
+    return ids
 
-    def __init__(self, path: str | Path, fmt: str) -> None:
+
+def read_journal(journal: Path) -> Iterator[dict[str, Any]]:
+    with journal.open(encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+class RecordWriter:
+    """Context manager: `write(record)` appends to the journal; a clean exit finalises it."""
+
+    def __init__(self, path: str | Path, fmt: str, *, resume: bool = False) -> None:
         self.path = Path(path)
         self.fmt = fmt
         self.tmp = partial_path(self.path)
+        self.resume = resume
         self.count = 0
         self._handle: TextIO | None = None
-        self._csv: csv.DictWriter | None = None
 
     def __enter__(self) -> "RecordWriter":
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.tmp.open("w", encoding="utf-8", newline="")
+            self._handle = self.tmp.open("a" if self.resume else "w", encoding="utf-8", newline="")
         except OSError as exc:
             raise InputError(f"cannot write output {self.path}: {exc.strerror}; choose another --output") from exc
-        if self.fmt == "json":
-            self._handle.write("[")
         return self
 
     def write(self, record: dict[str, Any]) -> None:
-        handle = self._handle
-        assert handle is not None
-        if self.fmt == "jsonl":
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        elif self.fmt == "json":
-            handle.write(("," if self.count else "") + "\n" + json.dumps(record, ensure_ascii=False, indent=2))
-        elif self.fmt == "csv":
-            rows = csv_rows(record)
-            if self._csv is None:
-                self._csv = csv.DictWriter(handle, fieldnames=list(rows[0]), extrasaction="ignore")
-                self._csv.writeheader()
-            self._csv.writerows(rows)
-        else:
-            handle.write(markdown_page(record))
-        handle.flush()
+        assert self._handle is not None
+        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._handle.flush()
         self.count += 1
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        handle = self._handle
-        assert handle is not None
-        if exc_type is None and self.fmt == "json":
-            handle.write("\n]\n")
-        handle.close()
+        assert self._handle is not None
+        self._handle.close()
         if exc_type is None:
+            self._finalise()
+        elif self.count == 0 and not self.resume:
+            self.tmp.unlink(missing_ok=True)  # nothing to resume from: leave nothing behind
+
+    def _finalise(self) -> None:
+        if self.fmt == "jsonl":
             os.replace(self.tmp, self.path)
+            return
+        staging = self.path.with_name(self.path.name + ".writing")
+        with staging.open("w", encoding="utf-8", newline="") as out:
+            write_records(read_journal(self.tmp), out, self.fmt)
+        os.replace(staging, self.path)
+        self.tmp.unlink()
+
+
+def write_records(records: Iterator[dict[str, Any]], out: TextIO, fmt: str) -> None:
+    """Records as a JSON array, CSV (one row per teaser) or Markdown, streaming."""
+    writer: csv.DictWriter | None = None
+    if fmt == "json":
+        out.write("[")
+    for i, record in enumerate(records):
+        if fmt == "json":
+            out.write(("," if i else "") + "\n" + json.dumps(record, ensure_ascii=False, indent=2))
+        elif fmt == "csv":
+            rows = csv_rows(record)
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=list(rows[0]), extrasaction="ignore")
+                writer.writeheader()
+            writer.writerows(rows)
         else:
-            self.tmp.unlink(missing_ok=True)
+            out.write(markdown_page(record))
+    if fmt == "json":
+        out.write("\n]\n")
 
 
 def csv_rows(record: dict[str, Any]) -> list[dict[str, Any]]:

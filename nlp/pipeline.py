@@ -80,6 +80,7 @@ class Pipeline:
 
     def _run_chunk(self, docs: list[Document], on_texts: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
         tasks = self.tasks
+        warnings = {doc.id: input_warnings(doc, self.config.max_lead_chars, self.config.encoder.max_length) for doc in docs}
         sentences = [doc.sentences() for doc in docs]
         leads = [doc.lead for doc in docs]
         unique: dict[str, int] = {}
@@ -100,7 +101,7 @@ class Pipeline:
 
         views, valid = [], []
         for doc, sents, lead in zip(docs, sentences, leads):
-            if not sents and not doc.teasers:
+            if doc.error or (not sents and not doc.teasers):
                 continue
             valid.append(doc.id)
             views.append(DocView(doc, sents, rows(sents), vectors[unique[lead]] if lead else zero, rows(doc.teasers)))
@@ -109,7 +110,9 @@ class Pipeline:
         for doc in docs:
             record = base_record(doc)
             if doc.id not in by_id:
-                record["error"] = "empty document: no lead text and no teasers"
+                record["error"] = doc.error or "empty document: no lead text and no teasers"
+            if warnings[doc.id]:
+                record["warnings"] = warnings[doc.id]
             for partial in by_id.get(doc.id, []):
                 merge_partial(record, partial)
             yield ordered(record)
@@ -124,7 +127,31 @@ def base_record(doc: Document) -> dict[str, Any]:
     return record
 
 
-RECORD_ORDER = ("id", "source", "title", "error", "summary", "article", "teasers")
+RECORD_ORDER = ("id", "source", "title", "error", "warnings", "summary", "article", "teasers")
+
+
+def input_warnings(doc: Document, max_lead_chars: int, max_tokens: int) -> list[str]:
+    """Cut an over-long lead at a paragraph (or, for one giant paragraph, a space) so memory and
+    time stay bounded, and say so; flag teasers far longer than the models read."""
+    warnings = []
+    total = sum(len(p.text) for p in doc.paragraphs)
+    if max_lead_chars and total > max_lead_chars:
+        kept, used = [], 0
+        for paragraph in doc.paragraphs:
+            if used + len(paragraph.text) > max_lead_chars:
+                room = max_lead_chars - used
+                if room > 0 and not kept:  # a single giant paragraph: keep its start, cut at a space
+                    cut = paragraph.text.rfind(" ", 0, room)
+                    kept.append(type(paragraph)(paragraph.text[: cut if cut > 0 else room], paragraph.crosshead))
+                break
+            kept.append(paragraph)
+            used += len(paragraph.text)
+        doc.paragraphs = kept
+        warnings.append(f"lead is {total:,} characters; the first {sum(len(p.text) for p in kept):,} were read (max_lead_chars)")
+    for i, teaser in enumerate(doc.teasers):
+        if len(teaser) > 10 * max_tokens:  # ~4 characters a token: far past what the encoder reads
+            warnings.append(f"teaser {i} is {len(teaser):,} characters; the models read its first {max_tokens} tokens")
+    return warnings
 
 
 def ordered(record: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,8 @@ class Bar:
 
 @contextlib.contextmanager
 def progress_bar(description: str, *, total: int | None = None, show: bool = True, console: Console | None = None) -> Iterator[Bar]:
+    """A bar on a terminal; nothing when stderr is a file or a pipe (logs get no redraws)."""
+    console = console or Console(stderr=True)
     columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console or Console(stderr=True), disable=not show) as progress:
+    with Progress(*columns, console=console, disable=not show or not console.is_terminal) as progress:
         yield Bar(progress, description, total)

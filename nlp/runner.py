@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,9 +11,9 @@ from typing import Any
 from rich.console import Console
 
 from .config import RunConfig
-from .documents import count_documents, iter_documents
+from .documents import iter_documents, scan_documents, unique_ids
 from .errors import InputError
-from .output import RecordWriter
+from .output import RecordWriter, journal_ids, partial_path
 from .pipeline import Pipeline
 from .progress import progress_bar
 
@@ -25,32 +25,52 @@ PREVIEW = 3  # records kept for the terminal table
 class RunResult:
     output: Path
     format: str
-    documents: int = 0
+    documents: int = 0  # written by this run
+    resumed: int = 0  # already in the journal of an interrupted run
     errors: int = 0
     seconds: float = 0.0
     preview: list[dict[str, Any]] = field(default_factory=list)
 
 
-def run(config: RunConfig, *, progress: bool | None = None, console: Console | None = None) -> RunResult:
-    """Run `config` end to end and return counts plus the first records (for display)."""
+class RunInterrupted(Exception):
+    """Ctrl-C during a run: how many records the journal holds, and where."""
+
+    def __init__(self, written: int, journal: Path) -> None:
+        super().__init__(f"interrupted after {written} documents")
+        self.written, self.journal = written, journal
+
+
+def run(config: RunConfig, *, progress: bool | None = None, console: Console | None = None, resume: bool = False) -> RunResult:
+    """Run `config` end to end and return counts plus the first records (for display).
+
+    The input is read once up front (a bad line or a duplicate id fails before any output);
+    records stream to the journal; with `resume`, documents whose ids the journal of an
+    interrupted run already holds are skipped and the rest appended."""
     console = console or Console(stderr=True)
     output, fmt = config.output.path, config.output.resolved_format()
     _check_paths(config.input, output)
-    docs = iter_documents(config.input)
-    first = next(docs)  # bad input fails here, before any output file exists
-    pipeline = Pipeline(config).load()  # as do unavailable models
-    total = count_documents(config.input)
-    show = progress if progress is not None else (total is None or total >= PROGRESS_FROM)
-    result = RunResult(output=output, format=fmt)
+    journal = partial_path(output)
+    if journal.exists() and not resume:
+        raise InputError(f"{journal} holds an interrupted run: add --resume to continue it, or delete it to start over")
+    done = set(journal_ids(journal)) if resume and journal.exists() else set()
+    total = scan_documents(config.input, config.input_encoding, config.on_duplicate)
+    pipeline = Pipeline(config).load()  # unavailable models fail here, before any output
+    docs = (d for d in unique_ids(iter_documents(config.input, config.input_encoding), config.on_duplicate) if d.id not in done)
+    show = progress if progress is not None else total - len(done) >= PROGRESS_FROM
+    result = RunResult(output=output, format=fmt, resumed=len(done))
     start = time.perf_counter()
-    with RecordWriter(output, fmt) as writer, progress_bar("documents", total=total, show=show, console=console) as bar:
-        for record in pipeline.run(itertools.chain([first], docs)):
-            writer.write(record)
-            result.documents += 1
-            result.errors += "error" in record
-            if len(result.preview) < PREVIEW:
-                result.preview.append(record)
-            bar.advance()
+    try:
+        with RecordWriter(output, fmt, resume=resume and journal.exists()) as writer, \
+                progress_bar("documents", total=total - len(done), show=show, console=console) as bar:
+            for record in pipeline.run(docs):
+                writer.write(record)
+                result.documents += 1
+                result.errors += "error" in record
+                if len(result.preview) < PREVIEW:
+                    result.preview.append(record)
+                bar.advance()
+    except KeyboardInterrupt:
+        raise RunInterrupted(len(done) + result.documents, journal) from None
     result.seconds = time.perf_counter() - start
     return result
 
@@ -60,3 +80,10 @@ def _check_paths(input_path: Path, output: Path) -> None:
         raise InputError(f"output {output} is the input file; choose another --output")
     if output.exists() and output.is_dir():
         raise InputError(f"output {output} is a folder; give a file path such as {output / 'records.jsonl'}")
+    folder = output.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder {folder}: {exc.strerror}; choose another --output") from exc
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"output folder {folder} is not writable; choose another --output")

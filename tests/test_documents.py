@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from nlp.documents import count_documents, iter_documents, parse_page, read_page
+from nlp.documents import iter_documents, parse_page, read_page, scan_documents
 from nlp.errors import InputError
 
 from .conftest import SEED
@@ -46,14 +46,14 @@ def test_folder_and_jsonl(tmp_path):
     (tmp_path / "a.txt").write_text("Lead A.\n")
     (tmp_path / "notes.md").write_text("ignored")
     assert [d.id for d in iter_documents(tmp_path)] == ["a", "b"]
-    assert count_documents(tmp_path) == 2
+    assert scan_documents(tmp_path) == 2
     jsonl = tmp_path / "docs.jsonl"
     rows = [{"id": 1, "text": "Lead.\nSource: S\nT1...\n"}, {"id": "two", "lead": "Para one.\nPara two.", "teasers": ["x..."], "source": "Y"}]
     jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
     docs = list(iter_documents(jsonl))
     assert [d.id for d in docs] == ["1", "two"]
     assert docs[0].teasers == ["T1..."] and docs[1].source == "Y" and len(docs[1].paragraphs) == 2
-    assert count_documents(jsonl) == 2
+    assert scan_documents(jsonl) == 2
 
 
 def test_jsonl_is_streamed(tmp_path):

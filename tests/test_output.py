@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from nlp.output import RecordWriter, csv_rows, markdown_page
+from nlp.output import RecordWriter, csv_rows, journal_ids, markdown_page
 
 RECORD = {
     "id": "p1", "source": "S",
@@ -34,13 +34,25 @@ def test_writers_are_atomic_and_complete(tmp_path, fmt):
         assert "## p1 (S)" in text and "T \\| x..." in text
 
 
-def test_failed_run_leaves_no_output(tmp_path):
+def test_failed_run_leaves_no_output_but_keeps_its_journal(tmp_path):
     path = tmp_path / "out.jsonl"
     with pytest.raises(RuntimeError):
         with RecordWriter(path, "jsonl") as writer:
+            raise RuntimeError("before any record")
+    assert not path.exists() and not writer.tmp.exists()  # nothing to resume from: nothing left
+    with pytest.raises(RuntimeError):
+        with RecordWriter(path, "csv") as writer:
             writer.write(RECORD)
             raise RuntimeError("boom")
-    assert not path.exists() and not writer.tmp.exists()
+    assert not path.exists() and writer.tmp.exists()  # the journal stays for --resume
+    assert journal_ids(writer.tmp) == [RECORD["id"]]
+
+
+def test_journal_ids_cut_a_torn_last_line(tmp_path):
+    journal = tmp_path / "out.jsonl.partial"
+    journal.write_text(json.dumps({"id": "a"}) + "\n" + json.dumps({"id": "b"}) + "\n" + '{"id": "c", "summ')
+    assert journal_ids(journal) == ["a", "b"]
+    assert journal.read_text().endswith("}\n")  # appending continues on a clean line
 
 
 def test_csv_row_for_page_without_teasers():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -14,7 +16,7 @@ from ..display import bench_table, calibration_table, metrics_table, record_view
 from ..errors import ConfigError
 from ..progress import progress_bar
 from ..pipeline import Pipeline
-from ..runner import run
+from ..runner import RunInterrupted, run
 from ._util import ConfigOpt, SetOpt, app, config_from_cli, err, friendly_errors, out, state
 
 __all__ = ["app", "main"]
@@ -33,18 +35,37 @@ def run_cli(
     format: Optional[str] = typer.Option(None, "--format", "-f", help="jsonl | json | csv | md"),
     sets: Optional[List[str]] = SetOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No table, only the closing line."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run: skip the documents its <output>.partial holds."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of the input (default utf-8), e.g. latin-1."),
+    on_duplicate: Optional[str] = typer.Option(None, "--on-duplicate", help="A repeated document id: error (default) | suffix (id#2)."),
+    engine: str = typer.Option("local", "--engine", help="local | ray (Ray Data over the cluster in ray.address; pip install 'newsnlp[ray]')."),
 ) -> None:
     """Summarize, classify and score every document of the configured input."""
     with friendly_errors():
-        cfg = config_from_cli(config, sets, {"input": input, "output.path": output, "output.format": format})
-        result = run(cfg)
+        cfg = config_from_cli(config, sets, {"input": input, "output.path": output, "output.format": format,
+                                             "input_encoding": encoding, "on_duplicate": on_duplicate})
+        if engine == "ray":
+            from ..ray_engine import run_ray
+
+            result = run_ray(cfg)
+        elif engine == "local":
+            try:
+                result = run(cfg, resume=resume)
+            except RunInterrupted as stop:
+                again = " ".join(shlex.quote(a) for a in ["nlp", *sys.argv[1:]] + ([] if "--resume" in sys.argv else ["--resume"]))
+                err.print(f"interrupted: {stop.written} documents are in {stop.journal}; continue with: {again}", highlight=False, soft_wrap=True)
+                raise typer.Exit(130) from None
+        else:
+            raise ConfigError(f"--engine {engine}: expected local or ray")
     if not quiet:
         for record in result.preview:
             out.print(record_view(record))
         if result.documents > len(result.preview):
             out.print(f"… and {result.documents - len(result.preview)} more documents")
-    errors = f", {result.errors} with errors" if result.errors else ""
-    err.print(f"wrote {result.documents} records{errors} to {result.output} ({result.format}) in {result.seconds:.1f}s", highlight=False)
+    notes = [f"{result.resumed} from the interrupted run"] if result.resumed else []
+    notes += [f"{result.errors} with errors"] if result.errors else []
+    extra = f" ({', '.join(notes)})" if notes else ""
+    err.print(f"wrote {result.documents + result.resumed} records{extra} to {result.output} ({result.format}) in {result.seconds:.1f}s", highlight=False)
 
 
 @app.command("config")

@@ -1,0 +1,94 @@
+"""`nlp run --engine ray`: the same pipeline over Ray Data, for inputs one machine is too slow for.
+
+Input is read by Ray (`read_text` for JSONL, `read_binary_files` for pages), documents are parsed
+on the workers, and `map_batches` runs a callable class that loads the pipeline once per actor
+(one actor per CPU core, or per GPU with `device: cuda`). Records stream back in input order to
+the driver, which writes them with the same atomic writer as a local run, so the output file is
+the same. `ray.address` in the config points at a cluster (`auto`, or `ray://host:10001`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from .config import RunConfig
+from .documents import PAGE_SUFFIXES, Document, _document_from_json, parse_page, scan_documents
+from .errors import ConfigError
+from .output import RecordWriter
+from .pipeline import Pipeline
+from .runner import PREVIEW, RunResult, _check_paths
+
+
+class PipelineActor:
+    """Holds the loaded models; each call turns a batch of raw inputs into records."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = RunConfig.model_validate(config)
+        self.pipeline = Pipeline(self.config).load()
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
+        docs = [_parse(row, self.config.input_encoding) for row in _rows(batch)]
+        records = list(self.pipeline.run(docs))
+        return {"record": [json.dumps(r, ensure_ascii=False) for r in records]}
+
+
+def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
+    keys = list(batch)
+    return [dict(zip(keys, values)) for values in zip(*(batch[k] for k in keys))]
+
+
+def _parse(row: dict[str, Any], encoding: str) -> Document:
+    if "text" in row:  # a JSONL line
+        return _document_from_json(json.loads(row["text"]), "input line")
+    path = Path(str(row["path"]))
+    try:
+        return parse_page(bytes(row["bytes"]).decode(encoding).lstrip("\ufeff"), id=path.stem)
+    except UnicodeDecodeError as exc:
+        return Document(id=path.stem, paragraphs=[], error=f"{path}: not {encoding} text (invalid byte at offset {exc.start})")
+
+
+def run_ray(config: RunConfig) -> RunResult:
+    """Run `config` with Ray Data; the output equals a local run's."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise ConfigError("--engine ray needs Ray: pip install 'newsnlp[ray]'") from exc
+    output, fmt = config.output.path, config.output.resolved_format()
+    _check_paths(config.input, output)
+    scan_documents(config.input, config.input_encoding, config.on_duplicate)  # bad input fails before Ray starts
+    if config.on_duplicate == "suffix":
+        raise ConfigError("--engine ray: on_duplicate suffix needs input order on one machine; make ids unique or run locally")
+    if not ray.is_initialized():
+        ray.init(address=config.ray.address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    gpu = config.device.startswith("cuda")
+    workers = config.ray.workers or max(1, int(ray.available_resources().get("GPU" if gpu else "CPU", 1)))
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True  # records in input order, as a local run
+    context.enable_progress_bars = False
+    path = config.input
+    if path.is_dir() or path.suffix.lower() not in (".jsonl", ".ndjson"):
+        files = sorted(str(p) for p in path.iterdir() if p.suffix.lower() in PAGE_SUFFIXES) if path.is_dir() else [str(path)]
+        dataset = ray.data.read_binary_files(files, include_paths=True)
+    else:
+        dataset = ray.data.read_text(str(path)).filter(lambda row: bool(row["text"].strip()))
+    actor_config = config.model_copy(deep=True)
+    if not gpu and not actor_config.threads:
+        actor_config.threads = 1  # one core per actor: no oversubscription
+    records = dataset.map_batches(PipelineActor, fn_constructor_kwargs={"config": actor_config.model_dump(mode="json")},
+                                  batch_size=config.ray.batch_size, concurrency=workers, num_gpus=1 if gpu else 0, num_cpus=0 if gpu else 1)
+    result = RunResult(output=output, format=fmt)
+    start = time.perf_counter()
+    with RecordWriter(output, fmt) as writer:
+        for row in records.iter_rows():
+            record = json.loads(row["record"])
+            writer.write(record)
+            result.documents += 1
+            result.errors += "error" in record
+            if len(result.preview) < PREVIEW:
+                result.preview.append(record)
+    result.seconds = time.perf_counter() - start
+    return result
+

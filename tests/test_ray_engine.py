@@ -1,0 +1,43 @@
+"""`nlp run --engine ray` on a local Ray instance equals the single-process run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from nlp.cli import app
+
+ray = pytest.importorskip("ray", reason="the optional extra newsnlp[ray] is not installed")
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def test_ray_engine_equals_the_local_run(tmp_path, tiny_bert, local_ray):
+    docs = tmp_path / "docs.jsonl"
+    with docs.open("w") as f:
+        for i in range(300):
+            f.write(json.dumps({"id": f"d{i}", "lead": f"Oil prices rose {i} percent. The talks went on.", "teasers": [f"Shares fell {i}..."]}) + "\n")
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump({"encoder": {"model": str(tiny_bert), "max_length": 32}, "tasks": {"sentiment": {"method": "embedding"}},
+                                      "ray": {"batch_size": 64}}))
+    outs = {}
+    for engine in ("local", "ray"):
+        outs[engine] = tmp_path / f"{engine}.jsonl"
+        result = runner.invoke(app, ["run", str(config), "-i", str(docs), "-o", str(outs[engine]), "--quiet", "--engine", engine])
+        assert result.exit_code == 0, result.output
+    local = [json.loads(line) for line in outs["local"].read_text().splitlines()]
+    distributed = [json.loads(line) for line in outs["ray"].read_text().splitlines()]
+    assert [r["id"] for r in distributed] == [r["id"] for r in local]  # every document, in input order
+    for a, b in zip(local, distributed):
+        assert a["summary"] == b["summary"]
+        assert [t["topic"]["label"] for t in a["teasers"]] == [t["topic"]["label"] for t in b["teasers"]]
+        assert abs(a["article"]["sentiment"]["score"] - b["article"]["sentiment"]["score"]) < 1e-4

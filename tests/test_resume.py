@@ -1,0 +1,115 @@
+"""Resume for real: `nlp run` in a subprocess on a few thousand short documents, killed with
+SIGKILL at random points, resumed; the output must hold every input id exactly once and equal an
+uninterrupted run's records (scores within 1e-4)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+N_DOCS = 1500
+WORDS = "oil gas prices shares stocks market bank rose fell peace talks war president minister team game won".split()
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory, tiny_bert):
+    root = tmp_path_factory.mktemp("resume")
+    rng = random.Random(0)
+    with (root / "docs.jsonl").open("w") as f:
+        for i in range(N_DOCS):
+            lead = " ".join(rng.choice(WORDS) for _ in range(8)) + f" {i}. " + " ".join(rng.choice(WORDS) for _ in range(6)) + "."
+            f.write(json.dumps({"id": f"doc-{i}", "lead": lead, "teasers": [" ".join(rng.choice(WORDS) for _ in range(7)) + "..."]}) + "\n")
+    config = {"encoder": {"model": str(tiny_bert), "max_length": 32}, "batch_size": 16, "tasks": {"sentiment": {"method": "embedding"}}}
+    (root / "config.yaml").write_text(yaml.safe_dump(config))
+    reference = root / "reference.jsonl"
+    nlp(root, reference)
+    return root, {r["id"]: r for r in read(reference)}
+
+
+def nlp(root, out, *extra, wait=True):
+    command = [sys.executable, "-m", "nlp", "run", str(root / "config.yaml"), "-i", str(root / "docs.jsonl"), "-o", str(out), "--quiet", *extra]
+    if not wait:
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def read(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def close(a, b, path="record"):
+    if isinstance(a, float) or isinstance(b, float):
+        assert abs(a - b) <= 1e-4, path
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for key in a:
+            close(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            close(x, y, f"{path}[{i}]")
+    else:
+        assert a == b, path
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_killed_then_resumed_equals_an_uninterrupted_run(setup, tmp_path, seed):
+    root, reference = setup
+    out = tmp_path / "out.jsonl"
+    journal = tmp_path / "out.jsonl.partial"
+    kill_after = random.Random(seed).randint(1, N_DOCS - 200)
+    proc = nlp(root, out, wait=False)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if journal.exists() and journal.read_bytes().count(b"\n") >= kill_after:
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "the run ended before the kill point"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not out.exists() and journal.exists()
+    resumed = nlp(root, out, "--resume")
+    assert "from the interrupted run" in resumed.stderr
+    records = read(out)
+    ids = [r["id"] for r in records]
+    assert sorted(ids) == sorted(reference) and len(ids) == len(set(ids)) == N_DOCS  # every id exactly once
+    for record in records:
+        close(record, reference[record["id"]], record["id"])
+    assert not journal.exists()
+
+
+def test_a_leftover_journal_needs_resume(setup, tmp_path):
+    root, _ = setup
+    out = tmp_path / "out.jsonl"
+    (tmp_path / "out.jsonl.partial").write_text("")
+    command = [sys.executable, "-m", "nlp", "run", str(root / "config.yaml"), "-i", str(root / "docs.jsonl"), "-o", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "--resume" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ctrl_c_stops_cleanly_with_the_resume_command(setup, tmp_path):
+    root, _ = setup
+    out = tmp_path / "out.jsonl"
+    proc = nlp(root, out, wait=False)
+    journal = tmp_path / "out.jsonl.partial"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.stat().st_size):
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    stderr = stderr.decode()
+    assert proc.returncode == 130, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "interrupted:" in lines[0] and "--resume" in lines[0] and "Traceback" not in stderr
+    written = int(lines[0].split("interrupted: ")[1].split()[0])
+    assert written == len(read(journal))
