@@ -92,7 +92,9 @@ class HeadTrainConfig(Section):
     c: float = Field(default=2.0, gt=0.0, description="inverse regularisation strength")
     lexicon: bool = Field(default=False, description="add VADER and direction-of-change features")
     ngrams: bool = Field(default=False, description="add word 1-2-gram TF-IDF features")
+    chars: bool = Field(default=False, description="add character 2-5-gram TF-IDF features (the 30,000 most frequent, within words)")
     familiarity: bool = Field(default=False, description="store training embeddings so the head is trusted only on familiar text")
+    data_labels: bool = Field(default=False, description="fit each source's own labels (mapped to the task's by data.label_map), not the task's")
     familiarity_low: float = Field(default=0.42, description="mean cosine to the k nearest training texts at which trust starts")
     familiarity_high: float = Field(default=0.50, description="... and at which trust is full")
     familiarity_k: int = Field(default=5, ge=1)
@@ -101,11 +103,16 @@ class HeadTrainConfig(Section):
 
 
 class TopicsTrainConfig(HeadTrainConfig):
-    """Topics: n-grams help within a source; the familiarity gate keeps other sources zero-shot."""
+    """Topics: n-grams help within a source; the familiarity gate keeps other sources zero-shot;
+    the sources' own labels are more coherent classes than the task's merged ones (see README)."""
 
-    c: float = Field(default=8.0, gt=0.0)
+    c: float = Field(default=16.0, gt=0.0)
     ngrams: bool = True
+    chars: bool = True
     familiarity: bool = True
+    data_labels: bool = True
+    familiarity_low: float = 0.30
+    familiarity_high: float = 0.40
 
 
 class SentimentTrainConfig(HeadTrainConfig):
@@ -127,13 +134,13 @@ def _packaged_labels(task: str) -> dict[str, LabelSpec]:
 
 class TopicsConfig(Section):
     enabled: bool = True
-    method: Literal["embedding", "head", "nli"] = "embedding"
+    method: Literal["embedding", "head", "nli"] = "head"
     model: str | None = Field(default=None, description="method nli: an NLI model folder or hub id, e.g. facebook/bart-large-mnli")
     hypothesis_template: str = Field(default="This news is about {}.", description="method nli: '{}' takes each label's description (or its name)")
     backend: Backend = Field(default="torch", description="method nli: torch | onnx (CPU)")
     quantize: Quantize = Field(default="none", description="method nli, backend onnx: none | int8")
     head: str = Field(default="default", description="'default' (the packaged head) or a path to a head .npz")
-    head_weight: float = Field(default=1.0, ge=0.0, le=1.0, description="method head: the head's weight against the prototypes on familiar text")
+    head_weight: float = Field(default=0.8, ge=0.0, le=1.0, description="method head: the head's weight against the prototypes on familiar text")
     train: TopicsTrainConfig = Field(default_factory=TopicsTrainConfig)
     labels: dict[str, LabelSpec] = Field(default_factory=lambda: _packaged_labels("topics"))
     other_label: str = "other"

@@ -2,8 +2,8 @@
 with a JSON card beside them (labels, data, license, date, cross-validation figures).
 
 A head is multinomial logistic regression over feature blocks: always the embedding, and
-optionally lexicon features and word n-gram TF-IDF (stored as its vocabulary and idf arrays,
-and rebuilt with scikit-learn's own vectorizer)."""
+optionally lexicon features, word n-gram and character n-gram TF-IDF (each stored as its
+vocabulary and idf arrays, and applied without importing scikit-learn)."""
 
 from __future__ import annotations
 
@@ -22,38 +22,65 @@ from .resources import resource_path
 
 PACKAGED_HEADS = {"sentiment": "sentiment_head.npz", "topics": "topics_head.npz"}
 NGRAM_RANGE = (1, 2)
+ANCHOR_SCALE = 127.0  # familiarity anchors are stored as int8: cosines change by ~1e-3
 
 
-def ngram_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | None = None):
+CHAR_RANGE, CHAR_FEATURES = (2, 5), 30_000  # character n-grams within words: spelling variants, names, tickers
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def ngram_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | None = None, *, chars: bool = False):
+    """scikit-learn's TfidfVectorizer as `nlp train` fits it: word 1-2-grams, or (`chars`) the
+    30,000 most frequent character 2-5-grams within words; sublinear tf, idf, L2 norm."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=1 if vocabulary is not None else 2, vocabulary=vocabulary)
+    fitted = vocabulary is not None
+    if chars:
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_RANGE, sublinear_tf=True, min_df=1 if fitted else 2,
+                                     max_features=None if fitted else CHAR_FEATURES, vocabulary=vocabulary)
+    else:
+        vectorizer = TfidfVectorizer(ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=1 if fitted else 2, vocabulary=vocabulary)
     if idf is not None:
         vectorizer.idf_ = idf
     return vectorizer
 
 
+def word_grams(text: str) -> list[str]:
+    """scikit-learn's word analyzer: lowercase, tokens of 2+ word characters, 1- and 2-grams."""
+    tokens = _TOKEN.findall(text.lower())
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+
+def char_grams(text: str) -> list[str]:
+    """scikit-learn's `char_wb` analyzer: each lowercased word padded with spaces, its 2-5-grams
+    (a word shorter than n gives itself once)."""
+    grams = []
+    for word in text.lower().split():
+        padded = f" {word} "
+        for n in range(CHAR_RANGE[0], CHAR_RANGE[1] + 1):
+            grams.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
+            if len(padded) <= n:
+                break
+    return grams
+
+
 class NgramTfidf:
-    """The inference half of scikit-learn's TfidfVectorizer as `nlp train` fits it (lowercase,
-    token pattern `\\b\\w\\w+\\b`, word 1-2-grams, sublinear tf, idf, L2 norm), over the
-    stored vocabulary and idf. Importing scikit-learn costs about a second of start-up; this
+    """The inference half of the TfidfVectorizer that `nlp train` fits (`ngram_vectorizer`), over
+    the stored vocabulary and idf. Importing scikit-learn costs about a second of start-up; this
     gives the same matrix (a test checks it against scikit-learn)."""
 
-    _TOKEN = re.compile(r"(?u)\b\w\w+\b")
-
-    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray) -> None:
+    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, *, chars: bool = False) -> None:
         self.index = {term: i for i, term in enumerate(vocabulary)}
         self.idf = np.asarray(idf, dtype=np.float64)
+        self.analyzer = char_grams if chars else word_grams
 
     def transform(self, texts: Sequence[str]):
         from scipy import sparse
 
         rows, cols, vals = [], [], []
         for row, text in enumerate(texts):
-            tokens = self._TOKEN.findall(text.lower())
-            grams = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
             counts: dict[int, int] = {}
-            for gram in grams:
+            for gram in self.analyzer(text):
                 j = self.index.get(gram)
                 if j is not None:
                     counts[j] = counts.get(j, 0) + 1
@@ -68,24 +95,29 @@ class NgramTfidf:
         return sparse.csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.index)))
 
 
-def feature_matrix(vectors: np.ndarray, texts: Sequence[str] | None, *, lexicon: bool, vectorizer=None):
-    """[embedding | lexicon features | n-gram TF-IDF], dense unless n-grams make it sparse."""
-    if (lexicon or vectorizer is not None) and (texts is None or len(texts) != len(vectors)):
+def feature_matrix(vectors: np.ndarray, texts: Sequence[str] | None, *, lexicon: bool, vectorizers: Sequence[Any] = ()):
+    """[embedding | lexicon features | n-gram TF-IDF blocks], dense unless n-grams make it sparse."""
+    if (lexicon or vectorizers) and (texts is None or len(texts) != len(vectors)):
         raise ValueError("this head needs the texts as well as their embeddings")
     blocks: list[Any] = [vectors]
     if lexicon:
         blocks.append(lexicon_features(texts))  # type: ignore[arg-type]
-    if vectorizer is not None:
+    if vectorizers:
         from scipy import sparse
 
-        blocks.append(vectorizer.transform(texts))
+        blocks += [vectorizer.transform(texts) for vectorizer in vectorizers]
         return sparse.hstack([sparse.csr_matrix(b) for b in blocks]).tocsr()
     return np.hstack(blocks) if len(blocks) > 1 else vectors
 
 
 @dataclass
 class LinearHead:
-    """probabilities = softmax([embedding | lexicon | ngrams] @ coef.T + intercept)."""
+    """probabilities = softmax([embedding | lexicon | ngrams] @ coef.T + intercept).
+
+    Its classes can be finer than the task's labels: a topics head fits each source's own labels
+    (AG News "Sports" and "Sci/Tech" are two coherent classes, where the task's "other" is one
+    bimodal class a linear model splits badly), and `class_labels` maps each class to the task
+    label it counts for."""
 
     classes: list[str]
     coef: np.ndarray  # (n_classes, n_features)
@@ -93,10 +125,13 @@ class LinearHead:
     lexicon: bool = False
     vocabulary: list[str] | None = None
     idf: np.ndarray | None = None
+    char_vocabulary: list[str] | None = None
+    char_idf: np.ndarray | None = None
     anchors: np.ndarray | None = None  # (m, dim) training embeddings, for familiarity
     familiarity_ramp: tuple[float, float, int] = (0.42, 0.50, 5)  # low, high, k
     card: dict[str, Any] = field(default_factory=dict)
-    _ngrams: Any = field(default=None, init=False, repr=False, compare=False)
+    class_labels: list[str] | None = None  # the task label of each class; None: the classes are task labels
+    _ngrams: list[NgramTfidf] | None = field(default=None, init=False, repr=False, compare=False)
 
     def familiarity(self, vectors: np.ndarray) -> np.ndarray:
         """Per text, how much to trust this head, in [0, 1]: the mean cosine to its k nearest
@@ -104,24 +139,42 @@ class LinearHead:
         if self.anchors is None or len(vectors) == 0:
             return np.ones(len(vectors))
         low, high, k = self.familiarity_ramp
-        sims = vectors @ self.anchors.T.astype(np.float32)
+        sims = vectors @ self.anchors.T
         k = min(int(k), sims.shape[1])
         nearest = np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
         return np.clip((nearest - low) / (high - low), 0.0, 1.0)
 
     def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
-        expected = self.coef.shape[1] - (len(self.vocabulary) if self.vocabulary is not None else 0) - (len(LEXICON_FEATURES) if self.lexicon else 0)
+        grams = sum(len(v) for v in (self.vocabulary, self.char_vocabulary) if v is not None)
+        expected = self.coef.shape[1] - grams - (len(LEXICON_FEATURES) if self.lexicon else 0)
         if vectors.shape[-1] != expected:
             raise ModelError(f"head expects {expected}-dim embeddings but the encoder gives {vectors.shape[-1]}; train the head on this encoder")
-        x = feature_matrix(vectors, texts, lexicon=self.lexicon, vectorizer=self._vectorizer())
+        x = feature_matrix(vectors, texts, lexicon=self.lexicon, vectorizers=self._vectorizers())
         return softmax(np.asarray(x @ self.coef.T) + self.intercept)
 
-    def _vectorizer(self):
-        """The n-gram features, rebuilt once from the stored vocabulary (not per call)."""
-        if self.vocabulary is None:
-            return None
+    @property
+    def task_labels(self) -> list[str]:
+        """The task label each class counts for, in class order."""
+        return self.class_labels if self.class_labels is not None else self.classes
+
+    def task_proba(self, vectors: np.ndarray, texts: Sequence[str] | None, labels: Sequence[str]) -> np.ndarray:
+        """(n, len(labels)) probabilities of the task's `labels`: each class's probability added to
+        its task label's (0 for a label no class counts for)."""
+        raw = self.predict_proba(vectors, texts)
+        probs = np.zeros((len(raw), len(labels)))
+        for j, label in enumerate(self.task_labels):
+            if label in labels:
+                probs[:, list(labels).index(label)] += raw[:, j]
+        return probs
+
+    def _vectorizers(self) -> list[NgramTfidf]:
+        """The n-gram blocks, rebuilt once from the stored vocabularies (not per call)."""
         if self._ngrams is None:
-            self._ngrams = NgramTfidf(self.vocabulary, self.idf)
+            self._ngrams = []
+            if self.vocabulary is not None:
+                self._ngrams.append(NgramTfidf(self.vocabulary, self.idf))
+            if self.char_vocabulary is not None:
+                self._ngrams.append(NgramTfidf(self.char_vocabulary, self.char_idf, chars=True))
         return self._ngrams
 
     def save(self, path: str | Path) -> Path:
@@ -132,8 +185,13 @@ class LinearHead:
         if self.vocabulary is not None and self.idf is not None:
             arrays["vocabulary"] = np.array(self.vocabulary)
             arrays["idf"] = self.idf.astype(np.float32)
+        if self.char_vocabulary is not None and self.char_idf is not None:
+            arrays["char_vocabulary"] = np.array(self.char_vocabulary)
+            arrays["char_idf"] = self.char_idf.astype(np.float32)
+        if self.class_labels is not None:
+            arrays["class_labels"] = np.array(self.class_labels)
         if self.anchors is not None:
-            arrays["anchors"] = self.anchors.astype(np.float16)
+            arrays["anchors"] = stored_anchors(self.anchors)
             arrays["familiarity_ramp"] = np.array(self.familiarity_ramp, dtype=np.float32)
         np.savez_compressed(path, **arrays)
         path.with_suffix(".json").write_text(json.dumps(self.card, indent=2) + "\n", encoding="utf-8")
@@ -149,7 +207,10 @@ class LinearHead:
                        lexicon=bool(a["lexicon"]) if "lexicon" in a.files else False,
                        vocabulary=[str(v) for v in a["vocabulary"]] if "vocabulary" in a.files else None,
                        idf=a["idf"].astype(np.float64) if "idf" in a.files else None,
-                       anchors=a["anchors"] if "anchors" in a.files else None)
+                       char_vocabulary=[str(v) for v in a["char_vocabulary"]] if "char_vocabulary" in a.files else None,
+                       char_idf=a["char_idf"].astype(np.float64) if "char_idf" in a.files else None,
+                       anchors=read_anchors(a["anchors"]) if "anchors" in a.files else None,
+                       class_labels=[str(c) for c in a["class_labels"]] if "class_labels" in a.files else None)
             if "familiarity_ramp" in a.files:
                 low, high, k = (float(v) for v in a["familiarity_ramp"])
                 head.familiarity_ramp = (low, high, int(k))
@@ -157,6 +218,16 @@ class LinearHead:
         if card_path.is_file():
             head.card = json.loads(card_path.read_text(encoding="utf-8"))
         return head
+
+
+def stored_anchors(vectors: np.ndarray) -> np.ndarray:
+    """Unit vectors as int8 (× 127): a quarter of float32's size."""
+    return np.round(np.asarray(vectors, dtype=np.float32) * ANCHOR_SCALE).astype(np.int8)
+
+
+def read_anchors(stored: np.ndarray) -> np.ndarray:
+    """Training embeddings as stored: int8 (unit vectors × 127) or, in older heads, float16."""
+    return stored.astype(np.float32) / ANCHOR_SCALE if stored.dtype == np.int8 else stored.astype(np.float32)
 
 
 def packaged_head_path(task: str) -> Path:

@@ -20,6 +20,7 @@ from .errors import ConfigError
 from .hub import Runtime
 from .tasks import DocView, Task, build_tasks
 from .tasks.sentiment import sentiment_record
+from .text import snippet_sentences
 
 DOCS_PER_PASS = 128  # documents whose texts share one encoder pass (bounds memory when streaming)
 
@@ -83,9 +84,10 @@ class Pipeline:
         warnings = {doc.id: input_warnings(doc, self.config.max_lead_chars, self.config.encoder.max_length) for doc in docs}
         sentences = [doc.sentences() for doc in docs]
         leads = [doc.lead for doc in docs]
+        teaser_sentences = [[snippet_sentences(t) for t in doc.teasers] for doc in docs]
         unique: dict[str, int] = {}
-        for doc, sents, lead in zip(docs, sentences, leads):
-            for text in [*sents, lead, *doc.teasers]:
+        for doc, sents, lead, parts in zip(docs, sentences, leads, teaser_sentences):
+            for text in [*sents, lead, *doc.teasers, *(s for unit in parts for s in unit)]:
                 if text:
                     unique.setdefault(text, len(unique))
         if any(task.needs_embeddings for task in tasks):
@@ -100,11 +102,12 @@ class Pipeline:
             return vectors[[unique[t] for t in texts]] if texts else np.zeros((0, zero.shape[0]), dtype=np.float32)
 
         views, valid = [], []
-        for doc, sents, lead in zip(docs, sentences, leads):
+        for doc, sents, lead, parts in zip(docs, sentences, leads, teaser_sentences):
             if doc.error or (not sents and not doc.teasers):
                 continue
             valid.append(doc.id)
-            views.append(DocView(doc, sents, rows(sents), vectors[unique[lead]] if lead else zero, rows(doc.teasers)))
+            flat = [s for unit in parts for s in unit]
+            views.append(DocView(doc, sents, rows(sents), vectors[unique[lead]] if lead else zero, rows(doc.teasers), parts, rows(flat)))
         partials = [task(views) for task in tasks]
         by_id = {doc_id: [p[i] for p in partials] for i, doc_id in enumerate(valid)}
         for doc in docs:

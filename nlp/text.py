@@ -51,5 +51,16 @@ def split_sentences(paragraph: str) -> list[str]:
     return sentences
 
 
+# An end mark, closing quotes or brackets, a space, then what can open a sentence.
+_MAYBE_SEVERAL = re.compile(r"[.!?][\"')\]]*\s+[\"'(\[]*[A-Z0-9]")
+
+
+def snippet_sentences(snippet: str) -> list[str]:
+    """A teaser's sentences; pysbd runs only on a snippet that may hold more than one."""
+    if not _MAYBE_SEVERAL.search(snippet):
+        return [snippet]
+    return split_sentences(snippet) or [snippet]
+
+
 def word_count(text: str) -> int:
     return len(text.split())

@@ -24,7 +24,7 @@ from .encoder import Encoder
 from .errors import ConfigError
 from .evaluate.data import labelled_texts
 from .evaluate.metrics import classification_metrics
-from .heads import LinearHead, feature_matrix, ngram_vectorizer
+from .heads import LinearHead, feature_matrix, read_anchors, ngram_vectorizer, stored_anchors
 from .numeric import blend
 from .tasks.sentiment import LABELS as SENTIMENT_LABELS
 from .tasks.sentiment import EmbeddingSentiment
@@ -36,15 +36,23 @@ TRAINABLE = ("topics", "sentiment")
 @dataclass
 class Labelled:
     texts: list[str]
-    labels: np.ndarray
+    labels: np.ndarray  # gold task labels
     sources: np.ndarray
     vectors: np.ndarray
+    targets: np.ndarray  # what the head fits: the task labels, or the sources' own (data_labels)
+    label_of: dict[str, str] | None = None  # target -> task label, with data_labels
+
+    def fit(self, idx: np.ndarray, train: HeadTrainConfig, card: dict[str, Any] | None = None) -> LinearHead:
+        return fit_head(self.vectors[idx], [self.texts[i] for i in idx], self.targets[idx], train, card, label_of=self.label_of)
 
 
-def fit_head(vectors: np.ndarray, texts: Sequence[str], labels: Sequence[str], train: HeadTrainConfig, card: dict[str, Any] | None = None) -> LinearHead:
-    """Logistic regression (balanced class weights: dev sets are skewed, we report macro-F1)."""
-    vectorizer = ngram_vectorizer().fit(texts) if train.ngrams else None
-    x = feature_matrix(vectors, texts, lexicon=train.lexicon, vectorizer=vectorizer)
+def fit_head(vectors: np.ndarray, texts: Sequence[str], labels: Sequence[str], train: HeadTrainConfig, card: dict[str, Any] | None = None,
+             *, label_of: dict[str, str] | None = None) -> LinearHead:
+    """Logistic regression (balanced class weights: dev sets are skewed, we report macro-F1).
+    `label_of` maps finer training classes to the task labels they count for."""
+    words = ngram_vectorizer().fit(texts) if train.ngrams else None
+    chars = ngram_vectorizer(chars=True).fit(texts) if train.chars else None
+    x = feature_matrix(vectors, texts, lexicon=train.lexicon, vectorizers=[v for v in (words, chars) if v is not None])
     with threadpool_limits(1):  # measured: 2-thread BLAS fits ran ~100x slower on shared 2-core machines
         model = LogisticRegression(C=train.c, class_weight="balanced", max_iter=3000, random_state=train.seed).fit(x, np.asarray(labels))
     classes = [str(k) for k in model.classes_]
@@ -52,11 +60,12 @@ def fit_head(vectors: np.ndarray, texts: Sequence[str], labels: Sequence[str], t
     if len(classes) == 2:  # sklearn's binary form has one row, for the second class
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    vocabulary = list(vectorizer.get_feature_names_out()) if vectorizer is not None else None
-    return LinearHead(classes, coef.astype(np.float32), intercept.astype(np.float32), lexicon=train.lexicon, vocabulary=vocabulary,
-                      idf=vectorizer.idf_ if vectorizer is not None else None,
-                      anchors=vectors.astype(np.float16) if train.familiarity else None,
-                      familiarity_ramp=(train.familiarity_low, train.familiarity_high, train.familiarity_k), card=dict(card or {}))
+    return LinearHead(classes, coef.astype(np.float32), intercept.astype(np.float32), lexicon=train.lexicon,
+                      vocabulary=list(words.get_feature_names_out()) if words is not None else None, idf=words.idf_ if words is not None else None,
+                      char_vocabulary=list(chars.get_feature_names_out()) if chars is not None else None, char_idf=chars.idf_ if chars is not None else None,
+                      anchors=read_anchors(stored_anchors(vectors)) if train.familiarity else None,  # as they will be read back
+                      familiarity_ramp=(train.familiarity_low, train.familiarity_high, train.familiarity_k), card=dict(card or {}),
+                      class_labels=[label_of[c] for c in classes] if label_of else None)
 
 
 Predict = Callable[[LinearHead, np.ndarray], list[str]]  # (head, row indices) -> predicted labels
@@ -66,8 +75,8 @@ def cross_validate(data: Labelled, train: HeadTrainConfig, predict: Predict) -> 
     """Stratified k-fold figures (mean ± std of macro-F1) and the out-of-fold predictions."""
     oof = np.empty(len(data.labels), dtype=object)
     f1s, accs = [], []
-    for train_idx, test_idx in StratifiedKFold(n_splits=train.folds, shuffle=True, random_state=train.seed).split(data.vectors, data.labels):
-        head = fit_head(data.vectors[train_idx], [data.texts[i] for i in train_idx], data.labels[train_idx], train)
+    for train_idx, test_idx in StratifiedKFold(n_splits=train.folds, shuffle=True, random_state=train.seed).split(data.vectors, data.targets):
+        head = data.fit(train_idx, train)
         predicted = predict(head, test_idx)
         oof[test_idx] = predicted
         m = classification_metrics(list(data.labels[test_idx]), predicted)
@@ -83,7 +92,7 @@ def held_out_sources(data: Labelled, train: HeadTrainConfig, predict: Predict) -
     for source in np.unique(data.sources):
         test_idx = np.flatnonzero(data.sources == source)
         train_idx = np.flatnonzero(data.sources != source)
-        head = fit_head(data.vectors[train_idx], [data.texts[i] for i in train_idx], data.labels[train_idx], train)
+        head = data.fit(train_idx, train)
         m = classification_metrics(list(data.labels[test_idx]), predict(head, test_idx))
         out[str(source)] = {"macro_f1": m["macro_f1"], "accuracy": m["accuracy"], "n": m["n"]}
     return out
@@ -104,18 +113,26 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
     texts: list[str] = []
     labels: list[str] = []
     sources: list[str] = []
+    targets: list[str] = []
+    label_of: dict[str, str] = {}
     files = []
     for cfg in configs:
         if cfg.data is None:
             raise ConfigError("a config for nlp train needs a 'data:' section, e.g. configs/eval-fpb.yaml")
-        source_texts, source_labels = labelled_texts(cfg.data, task_labels)
+        source = cfg.data.path.stem
+        source_texts, source_labels, raw = labelled_texts(cfg.data, task_labels, with_raw=True)
         texts += source_texts
         labels += source_labels
-        sources += [cfg.data.path.stem] * len(source_texts)
+        sources += [source] * len(source_texts)
+        if settings.train.data_labels:  # "source:label" keeps two sources' same-named labels apart
+            for own, label in zip(raw, source_labels):
+                targets.append(f"{source}:{own}")
+                label_of[targets[-1]] = label
         files.append({"file": cfg.data.path.name, "rows": len(source_texts), "license": cfg.data.license or "unknown"})
     if on_start:
         on_start(len(texts))
-    data = Labelled(texts, np.asarray(labels), np.asarray(sources), encoder.encode(texts, on_batch))
+    data = Labelled(texts, np.asarray(labels), np.asarray(sources), encoder.encode(texts, on_batch),
+                    np.asarray(targets if settings.train.data_labels else labels), label_of or None)
     predict = _predictor(topics, sentiment, data)
 
     cv, oof = cross_validate(data, settings.train, predict)
@@ -137,13 +154,15 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
             zero_shot = topics.decide(topics.combine(topics.scorer.similarities(data.vectors), None, config.tasks.topics.temperature), config.tasks.topics.threshold)
             card["zero_shot_by_source"] = {str(s): classification_metrics(list(data.labels[data.sources == s]), [topics.labels[i] for i in zero_shot[data.sources == s]])["macro_f1"]
                                            for s in np.unique(data.sources)}
-    head = fit_head(data.vectors, texts, data.labels, settings.train, card=card)
+    head = data.fit(np.arange(len(texts)), settings.train, card)
     head.save(out)
     return head
 
 
 def _blocks(train: HeadTrainConfig) -> list[str]:
-    return ["embedding"] + (["lexicon"] if train.lexicon else []) + (["ngrams"] if train.ngrams else []) + (["familiarity gate"] if train.familiarity else [])
+    blocks = ["embedding"] + (["lexicon"] if train.lexicon else []) + (["ngrams"] if train.ngrams else []) + (["character n-grams"] if train.chars else [])
+    blocks += ["familiarity gate"] if train.familiarity else []
+    return blocks + (["the sources' own labels"] if train.data_labels else [])
 
 
 def _predictor(topics: EmbeddingTopics | None, sentiment: EmbeddingSentiment | None, data: Labelled) -> Predict:
@@ -152,8 +171,7 @@ def _predictor(topics: EmbeddingTopics | None, sentiment: EmbeddingSentiment | N
         zero_shot = sentiment.scorer.probabilities(data.vectors, sentiment.config.temperature)
 
         def predict_sentiment(head: LinearHead, idx: np.ndarray) -> list[str]:
-            order = [head.classes.index(label) for label in SENTIMENT_LABELS]
-            head_probs = head.predict_proba(data.vectors[idx], [data.texts[i] for i in idx])[:, order]
+            head_probs = head.task_proba(data.vectors[idx], [data.texts[i] for i in idx], SENTIMENT_LABELS)
             probs = blend(head_probs, zero_shot[idx], head.familiarity(data.vectors[idx]))
             return [SENTIMENT_LABELS[i] for i in probs.argmax(axis=1)]
         return predict_sentiment

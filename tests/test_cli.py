@@ -65,7 +65,7 @@ def test_config_prints_resolved_yaml():
 def test_quick_commands():
     result = invoke("summarize", str(SEED), "-n", "2")
     assert result.exit_code == 0 and len(result.output.strip().splitlines()) == 2
-    result = invoke("classify", "Oil prices jumped after OPEC cut output", "Stocks fell on Wall Street", "--json")
+    result = invoke("classify", "OPEC agreed to cut crude oil production by a million barrels a day", "Stocks fell on Wall Street", "--json")
     assert result.exit_code == 0
     labels = [json.loads(line)["label"] for line in result.output.strip().splitlines()]
     assert labels == ["energy", "markets"]

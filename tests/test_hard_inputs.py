@@ -19,7 +19,7 @@ runner = CliRunner()
 @pytest.fixture()
 def config(tmp_path, tiny_bert):
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump({"encoder": {"model": str(tiny_bert), "max_length": 32}, "batch_size": 16, "tasks": {"sentiment": {"method": "embedding"}}}))
+    path.write_text(yaml.safe_dump({"encoder": {"model": str(tiny_bert), "max_length": 32}, "batch_size": 16, "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}}}))
     return str(path)
 
 

@@ -74,12 +74,24 @@ def test_lexicon_features_shape():
     assert lexicon_features([]).shape == (0, len(LEXICON_FEATURES))
 
 
-def test_ngram_tfidf_matches_scikit_learn():
+@pytest.mark.parametrize("chars", [False, True])
+def test_ngram_tfidf_matches_scikit_learn(chars):
     from nlp.heads import NgramTfidf, ngram_vectorizer
 
     train = ["Shares rose 5% on Wall Street.", "Oil prices fell; oil fell again!", "Net loss narrowed from a year ago",
-             "shares ROSE and rose", "Zürich bank's profit rose", "the profit fell", "a b c d e"] * 2
-    fitted = ngram_vectorizer().fit(train)
-    ours = NgramTfidf(list(fitted.get_feature_names_out()), fitted.idf_)
-    texts = ["Shares rose, shares rose!", "unknown words only", "", "Oil prices fell on Wall Street; net loss narrowed", "ZÜRICH bank's profit"]
+             "shares ROSE and rose", "Zürich bank's profit rose", "the profit fell", "a b c d e", "I  O\tU\n ok"] * 2
+    fitted = ngram_vectorizer(chars=chars).fit(train)
+    ours = NgramTfidf(list(fitted.get_feature_names_out()), fitted.idf_, chars=chars)
+    texts = ["Shares rose, shares rose!", "unknown words only", "", "Oil prices fell on Wall Street; net loss narrowed", "ZÜRICH bank's profit",
+             "a  b\t\tc \n d", "x"]
     np.testing.assert_allclose(ours.transform(texts).toarray(), fitted.transform(texts).toarray(), atol=1e-12)
+
+
+def test_finer_classes_add_up_to_their_task_labels(tmp_path):
+    head = LinearHead(["ag:Sports", "ag:Sci/Tech", "ag:World"], np.array([[1.0, 0], [1.0, 0], [0, 1.0]]), np.zeros(3),
+                      class_labels=["other", "other", "diplomacy"])
+    head = LinearHead.load(head.save(tmp_path / "h.npz"))
+    x = np.array([[3.0, 0.0]])
+    raw = head.predict_proba(x)
+    probs = head.task_proba(x, None, ["markets", "diplomacy", "other"])
+    assert probs[0, 0] == 0 and probs[0, 1] == pytest.approx(raw[0, 2]) and probs[0, 2] == pytest.approx(raw[0, 0] + raw[0, 1])

@@ -27,7 +27,7 @@ def setup(tmp_path_factory, tiny_bert):
         for i in range(N_DOCS):
             lead = " ".join(rng.choice(WORDS) for _ in range(8)) + f" {i}. " + " ".join(rng.choice(WORDS) for _ in range(6)) + "."
             f.write(json.dumps({"id": f"doc-{i}", "lead": lead, "teasers": [" ".join(rng.choice(WORDS) for _ in range(7)) + "..."]}) + "\n")
-    config = {"encoder": {"model": str(tiny_bert), "max_length": 32}, "batch_size": 16, "tasks": {"sentiment": {"method": "embedding"}}}
+    config = {"encoder": {"model": str(tiny_bert), "max_length": 32}, "batch_size": 16, "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}}}
     (root / "config.yaml").write_text(yaml.safe_dump(config))
     reference = root / "reference.jsonl"
     nlp(root, reference)

@@ -31,3 +31,10 @@ def test_editor_tag_removed_but_parentheses_kept():
 @pytest.mark.parametrize("line, expected", [("THE CHOICE IS WAR OR PEACE, SAYS PUTIN", True), ("NATO", False), ("The choice is war", False), ("U.S. OIL OUTPUT FALLS 5%", True)])
 def test_crosshead(line, expected):
     assert is_crosshead(line) is expected
+
+
+def test_snippet_sentences():
+    from nlp.text import snippet_sentences
+
+    assert snippet_sentences("Oil prices rose 1.5% on Monday...") == ["Oil prices rose 1.5% on Monday..."]
+    assert snippet_sentences('Gold hit a record. "This is calm," he said. Then it slowed...') == ["Gold hit a record.", '"This is calm," he said.', "Then it slowed..."]

@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from nlp.cli import app
 from nlp.config import load_config
+from nlp.heads import LinearHead
 from nlp.pipeline import Pipeline
 
 runner = CliRunner()
@@ -16,7 +17,7 @@ ROWS = [("oil prices fell", "energy"), ("shares rose on the market", "markets"),
 def write_config(tmp_path, tiny_bert, name, rows, **data):
     path = tmp_path / f"{name}.jsonl"
     path.write_text("\n".join(json.dumps({"text": t, "label": y}) for t, y in rows) + "\n")
-    cfg = {"encoder": {"model": str(tiny_bert), "max_length": 64}, "batch_size": 8, "tasks": {"sentiment": {"method": "embedding"}},
+    cfg = {"encoder": {"model": str(tiny_bert), "max_length": 64}, "batch_size": 8, "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}},
            "data": {"path": str(path), "label_field": "label", "license": "CC0", **data}}
     config = tmp_path / f"{name}.yaml"
     config.write_text(yaml.safe_dump(cfg))
@@ -33,6 +34,9 @@ def test_train_topics_on_two_sources_and_use_the_head(tmp_path, tiny_bert):
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["data_files"] == ["a.jsonl", "b.jsonl"] and card["license"] == "CC0"
     assert set(card["source_held_out"]) == {"a", "b"} and "familiarity gate" in card["method"]
+    head = LinearHead.load(out)  # fitted on each source's own labels, each counting for its task label
+    assert "a:energy" in head.classes and "b:energy" in head.classes and "the sources' own labels" in card["method"]
+    assert all(c.split(":")[1] == label for c, label in zip(head.classes, head.task_labels))
     cfg = load_config(a, {"tasks.topics.method": "head", "tasks.topics.head": str(out)})
     topics = Pipeline(cfg).classify(["oil prices fell"])
     assert set(topics[0]["scores"]) == {"markets", "diplomacy", "energy", "other"}

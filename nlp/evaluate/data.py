@@ -56,11 +56,15 @@ def gold_labels(rows: list[dict[str, Any]], data: DataConfig, task_labels: Seque
     return gold
 
 
-def labelled_texts(data: DataConfig, task_labels: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(texts, gold labels) of `data`: text fields joined, labels mapped into `task_labels`."""
+def labelled_texts(data: DataConfig, task_labels: Sequence[str], *, with_raw: bool = False):
+    """(texts, gold labels) of `data`: text fields joined, labels mapped into `task_labels`;
+    `with_raw` adds the data's own labels, before mapping (heads train on those)."""
     rows = load_rows(data, [*data.text_fields, *([data.label_field] if data.label_field else [])])
     gold = gold_labels(rows, data, task_labels)
-    return [join_fields(row, data.text_fields) for row in rows], gold
+    texts = [join_fields(row, data.text_fields) for row in rows]
+    if with_raw:
+        return texts, gold, [str(row[data.label_field]) for row in rows]
+    return texts, gold
 
 
 def references(rows: list[dict[str, Any]], data: DataConfig) -> list[list[str]]:

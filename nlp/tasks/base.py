@@ -19,6 +19,16 @@ class DocView:
     sentence_vectors: np.ndarray  # (n_sentences, dim), unit rows
     lead_vector: np.ndarray  # (dim,), the whole lead (truncated to the encoder's limit)
     teaser_vectors: np.ndarray  # (n_teasers, dim)
+    # Each teaser's sentences (sentence-level scorers read them) and their vectors, flattened in
+    # order; None: every teaser is one sentence, read from `doc.teasers` and `teaser_vectors`.
+    teaser_sentences: list[list[str]] | None = None
+    teaser_sentence_vectors: np.ndarray | None = None
+
+    def teaser_units(self) -> list[list[str]]:
+        return self.teaser_sentences if self.teaser_sentences is not None else [[t] for t in self.doc.teasers]
+
+    def teaser_unit_vectors(self) -> np.ndarray:
+        return self.teaser_sentence_vectors if self.teaser_sentence_vectors is not None else self.teaser_vectors
 
 
 class Task(Protocol):

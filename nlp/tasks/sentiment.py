@@ -36,16 +36,15 @@ class EmbeddingSentiment:
         self.head: LinearHead | None = None
         if config.method == "head":
             self.head = head or load_head(config.head, "sentiment")
-            missing = set(LABELS) - set(self.head.classes)
+            missing = set(LABELS) - set(self.head.task_labels)
             if missing:
-                raise ModelError(f"tasks.sentiment.head: the head's classes {self.head.classes} lack {sorted(missing)}; train it on negative/neutral/positive labels")
+                raise ModelError(f"tasks.sentiment.head: the head's labels {sorted(set(self.head.task_labels))} lack {sorted(missing)}; train it on negative/neutral/positive labels")
 
     def _proba(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Zero-shot prototypes; with a head, the head where the text is familiar to it."""
         if self.head is None:
             return self.scorer.probabilities(vectors, self.config.temperature)
-        order = [self.head.classes.index(label) for label in LABELS]
-        head_probs = self.head.predict_proba(vectors, texts)[:, order]
+        head_probs = self.head.task_proba(vectors, texts, LABELS)
         if self.head.anchors is None:
             return head_probs
         return blend(head_probs, self.scorer.probabilities(vectors, self.config.temperature), self.head.familiarity(vectors))
@@ -58,27 +57,36 @@ class EmbeddingSentiment:
 
     def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
         texts = sentiment_texts(views)
-        vectors = np.vstack([v for view in views for v in (view.sentence_vectors, view.teaser_vectors)]) if texts else None
+        vectors = np.vstack([v for view in views for v in (view.sentence_vectors, view.teaser_unit_vectors())]) if texts else None
         return sentiment_partials(views, self.probabilities(texts, vectors) if texts else np.zeros((0, 3)))
 
 
 def sentiment_texts(views: list[DocView]) -> list[str]:
-    """Every lead sentence and teaser of the views, in the order `sentiment_partials` reads them."""
-    return [t for view in views for t in (*view.sentences, *view.doc.teasers)]
+    """Every lead sentence and every teaser's sentences, in the order `sentiment_partials` reads
+    them. Scorers are sentence-level (trained on sentences), so a teaser that is several
+    sentences is scored as the article is: by sentence, then averaged."""
+    return [t for view in views for t in (*view.sentences, *(s for unit in view.teaser_units() for s in unit))]
+
+
+def weighted_by_words(sentences: list[str], probs: np.ndarray) -> np.ndarray:
+    """The word-count weighted mean of sentences' probabilities: long sentences say more."""
+    weights = np.array([word_count(s) for s in sentences], dtype=np.float64)
+    return (probs * weights[:, None]).sum(axis=0) / max(weights.sum(), 1.0)
 
 
 def sentiment_partials(views: list[DocView], probs: np.ndarray) -> list[dict[str, Any]]:
-    """Per-text probabilities (in `sentiment_texts` order) -> one partial record per document:
-    each teaser's sentiment, and the article's as the word-count weighted mean of its sentences'."""
+    """Per-sentence probabilities (in `sentiment_texts` order) -> one partial record per document:
+    the article's and each teaser's sentiment, each the word-weighted mean of its sentences'."""
     records, start = [], 0
     for view in views:
-        n_sent, n_teas = len(view.sentences), len(view.doc.teasers)
-        sentence_probs, teaser_probs = probs[start : start + n_sent], probs[start + n_sent : start + n_sent + n_teas]
-        start += n_sent + n_teas
-        record: dict[str, Any] = {"teasers": [{"sentiment": sentiment_record(p)} for p in teaser_probs]}
+        sentence_probs = probs[start : start + len(view.sentences)]
+        start += len(view.sentences)
+        teasers = []
+        for unit in view.teaser_units():
+            teasers.append({"sentiment": sentiment_record(weighted_by_words(unit, probs[start : start + len(unit)]))})
+            start += len(unit)
+        record: dict[str, Any] = {"teasers": teasers}
         if len(sentence_probs):
-            weights = np.array([word_count(s) for s in view.sentences], dtype=np.float64)
-            article = (sentence_probs * weights[:, None]).sum(axis=0) / max(weights.sum(), 1.0)
-            record["article"] = {"sentiment": sentiment_record(article)}
+            record["article"] = {"sentiment": sentiment_record(weighted_by_words(view.sentences, sentence_probs))}
         records.append(record)
     return records

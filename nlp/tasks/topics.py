@@ -37,11 +37,7 @@ class EmbeddingTopics:
         per-text weight (head_weight × familiarity), or None without a head."""
         if self.head is None:
             return None
-        raw = self.head.predict_proba(vectors, texts)
-        probs = np.zeros((len(vectors), len(self.labels)))
-        for j, label in enumerate(self.head.classes):
-            if label in self.labels:
-                probs[:, self.labels.index(label)] = raw[:, j]
+        probs = self.head.task_proba(vectors, texts, self.labels)
         return probs, self.config.head_weight * self.head.familiarity(vectors)
 
     def combine(self, similarities: np.ndarray, head_part: tuple[np.ndarray, np.ndarray] | None, temperature: float) -> np.ndarray:

@@ -17,7 +17,7 @@ TOPIC_ROWS = [("oil prices fell", "energy"), ("shares rose on the market", "mark
 @pytest.fixture()
 def eval_config(tmp_path, tiny_bert):
     def make(data: dict, **tasks) -> str:
-        cfg = {"encoder": {"model": str(tiny_bert), "max_length": 64}, "batch_size": 4, "tasks": {"sentiment": {"method": "embedding"}, **tasks}, "data": data}
+        cfg = {"encoder": {"model": str(tiny_bert), "max_length": 64}, "batch_size": 4, "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}, **tasks}, "data": data}
         path = tmp_path / "eval.yaml"
         path.write_text(yaml.safe_dump(cfg))
         return str(path)

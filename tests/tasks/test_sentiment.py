@@ -48,3 +48,18 @@ def test_unfamiliar_text_falls_back_to_the_prototypes():
     familiar, unfamiliar = task.probabilities(["a", "b"], np.array([[1.0, 0.0], [0.0, 1.0]]))
     assert familiar.argmax() == 2  # the head: positive
     assert unfamiliar.argmax() == 0  # the prototypes: like the negative examples
+
+
+def test_a_teaser_of_several_sentences_is_scored_by_sentence():
+    from nlp.documents import Document
+    from nlp.tasks.base import DocView
+    from nlp.tasks.sentiment import sentiment_partials, sentiment_texts
+
+    doc = Document.from_parts("d", "", ["Good. Very bad news here today...", "Fine..."])
+    parts = [["Good.", "Very bad news here today..."], ["Fine..."]]
+    view = DocView(doc, [], np.zeros((0, 2)), np.zeros(2), np.zeros((2, 2)), parts, np.zeros((3, 2)))
+    assert sentiment_texts([view]) == ["Good.", "Very bad news here today...", "Fine..."]
+    probs = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    first, second = (t["sentiment"] for t in sentiment_partials([view], probs)[0]["teasers"])
+    assert first["scores"] == {"negative": 0.8333, "neutral": 0.0, "positive": 0.1667}  # weighted by words: 1 and 5
+    assert second["label"] == "neutral"
