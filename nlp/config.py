@@ -81,9 +81,11 @@ class SummarizeConfig(Section):
     position_decay: float = Field(default=3.0, gt=0.0, description="sentences over which the prior halves")
     redundancy: float = Field(default=0.5, ge=0.0, le=1.0, description="MMR penalty on similarity to picked sentences")
     min_words: int = Field(default=4, ge=1, description="shorter sentences are never picked")
-    adaptive: bool = Field(default=False, description="scale the position prior per article by how central its first sentence is")
-    adaptive_gap: float = Field(default=-0.5, le=0.0, description="first sentence's centrality gap (to the most central, in spreads) at half trust")
-    adaptive_slope: float = Field(default=0.2, gt=0.0)
+    adaptive: bool = Field(default=True, description="trust the lead per article by how central its first sentence is; false: always position_weight")
+    adaptive_gap: float = Field(default=-0.4, le=0.0, description="first sentence's centrality gap (to the most central, in spreads) at half trust in the lead")
+    adaptive_slope: float = Field(default=0.1, gt=0.0, description="how sharply trust in the lead changes around adaptive_gap")
+    adaptive_position_weight: float = Field(default=0.2, ge=0.0, le=1.0, description="the position prior's weight where the opening is not a summary")
+    adaptive_document_weight: float = Field(default=0.5, ge=0.0, le=1.0, description="there, the whole text's embedding's share of the centrality query (the rest: the centroid)")
 
 
 class HeadTrainConfig(Section):

@@ -1,7 +1,7 @@
 import numpy as np
 
 from nlp.config import SummarizeConfig
-from nlp.tasks.summarize import select_mmr, sentence_scores, summarize_sentences
+from nlp.tasks.summarize import article_scores, centrality, lead_trust, select_mmr, sentence_scores, summarize_sentences
 
 
 def test_seed_summary_is_three_lead_sentences_in_order(seed_record, default_pipeline):
@@ -15,9 +15,9 @@ def test_seed_summary_is_three_lead_sentences_in_order(seed_record, default_pipe
 
 def test_position_prior_and_centrality():
     vectors = np.eye(4, dtype=np.float32)[[0, 1, 1, 1]]  # sentence 0 is an outlier
-    only_centrality = sentence_scores(vectors, position_weight=0.0, position_decay=3)
+    only_centrality = sentence_scores(centrality(vectors), position_weight=0.0, position_decay=3)
     assert only_centrality[0] < only_centrality[1]
-    only_position = sentence_scores(vectors, position_weight=1.0, position_decay=1)
+    only_position = sentence_scores(centrality(vectors), position_weight=1.0, position_decay=1)
     assert np.allclose(only_position, [1, 0.5, 0.25, 0.125])
 
 
@@ -38,11 +38,22 @@ def test_short_sentences_are_not_picked_and_k_is_respected():
     assert len(summarize_sentences(sentences, vectors, SummarizeConfig(sentences=10))) == 2
 
 
-def test_adaptive_position_trust_follows_the_opening():
-    from nlp.tasks.summarize import position_trust
+def test_trust_in_the_lead_follows_the_opening():
+    cfg = SummarizeConfig(adaptive=True, adaptive_gap=-0.4, adaptive_slope=0.1)
+    central_lead = lead_trust(np.array([1.0, 0.2, 0.0]), cfg)
+    scene_opening = lead_trust(np.array([0.0, 1.0, 0.5]), cfg)
+    assert central_lead > 0.95 and scene_opening < 0.05
+    assert lead_trust(np.array([0.0, 1.0]), SummarizeConfig(adaptive=False)) == 1.0  # off: always the fixed prior
 
-    cfg = SummarizeConfig(position_weight=0.8, adaptive=True, adaptive_gap=-0.5, adaptive_slope=0.1)
-    central_lead = position_trust(np.array([1.0, 0.2, 0.0]), cfg)
-    scene_opening = position_trust(np.array([0.0, 1.0, 0.5]), cfg)
-    assert central_lead > 0.7 and scene_opening < 0.05
-    assert position_trust(np.array([0.0, 1.0]), SummarizeConfig(position_weight=0.8)) == 0.8  # off: fixed weight
+
+def test_an_opening_that_is_not_a_summary_gives_way_to_the_central_sentence():
+    # sentence 0 is an outlier (a scene), sentences 2-4 carry the story
+    vectors = np.array([[1.0, 0, 0], [0.2, 0.3, 0.93], [0, 1.0, 0], [0, 0.96, 0.28], [0.1, 0.99, 0.0]], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    adaptive = article_scores(vectors, SummarizeConfig(sentences=1))
+    fixed = article_scores(vectors, SummarizeConfig(sentences=1, adaptive=False))
+    assert fixed.argmax() != 3 and adaptive.argmax() == 3 == centrality(vectors).argmax()
+    # a central first sentence keeps the lead
+    lead = np.array([[0, 1.0, 0], [0.3, 0.95, 0], [1.0, 0, 0], [0, 0.9, 0.44]], dtype=np.float32)
+    lead /= np.linalg.norm(lead, axis=1, keepdims=True)
+    assert article_scores(lead, SummarizeConfig(sentences=1)).argmax() == 0
