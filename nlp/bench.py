@@ -65,7 +65,7 @@ def bench_texts(n: int = 1000, data_dir: Path | None = Path("../shared/data")) -
         leads = [json.loads(line)["article"] for line in cnn.read_text(encoding="utf-8").splitlines() if line.strip()][:N_LEADS]
         source = f"{ag.name} descriptions, {cnn.name} articles"
     else:
-        teasers, leads = _synthetic(n)
+        teasers, leads = synthetic_texts(n)
         source = "generated from the seed page (no ../shared/data)"
     per = max(1, len(teasers) // len(leads))
     docs = [Document.from_parts(f"bench-{i}", lead, teasers[i * per : (i + 1) * per]) for i, lead in enumerate(leads)]
@@ -77,7 +77,7 @@ def _teaser(text: str, words: int = 30) -> str:
     return " ".join(parts[:words]) + ("..." if len(parts) > words else "")
 
 
-def _synthetic(n: int) -> tuple[list[str], list[str]]:
+def synthetic_texts(n: int) -> tuple[list[str], list[str]]:
     """Distinct teasers and leads recombined from the seed page's sentences, seeded."""
     doc = next(iter_documents(SEED_PAGE if SEED_PAGE.is_file() else resource_path("default.yaml")))
     sentences = doc.sentences() + [t.rstrip(".") for t in doc.teasers]
@@ -116,6 +116,7 @@ def naive_run(config: RunConfig, texts: BenchTexts, pipeline: Pipeline) -> list[
 
     from .pipeline import base_record, merge_partial
     from .tasks import DocView
+    from .text import snippet_sentences
 
     path = resolve_model(config.encoder.model)
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
@@ -138,9 +139,11 @@ def naive_run(config: RunConfig, texts: BenchTexts, pipeline: Pipeline) -> list[
         record = base_record(doc)
         for task in pipeline.tasks:  # each task encodes what it reads, on its own
             reads_sentences = task.name in ("summarize", "sentiment")  # the summary; the article's sentiment
+            parts = [snippet_sentences(t) for t in doc.teasers] if task.name == "sentiment" else None  # scored by sentence
             view = DocView(doc, sentences, stack(sentences) if reads_sentences else stack([]),
-                           embed(doc.lead) if task.name == "topics" else np.zeros(model.config.hidden_size, dtype=np.float32),
-                           stack(doc.teasers) if task.name != "summarize" else stack([]))
+                           embed(doc.lead) if task.name in ("summarize", "topics") else np.zeros(model.config.hidden_size, dtype=np.float32),
+                           stack(doc.teasers) if task.name == "topics" else stack([]),
+                           parts, stack([x for unit in parts for x in unit]) if parts is not None else None)
             merge_partial(record, task([view])[0])
         records.append(record)
     return records

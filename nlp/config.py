@@ -223,7 +223,7 @@ class RunConfig(Section):
     output: OutputConfig = Field(default_factory=OutputConfig)
     device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N | mps")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
-    batch_size: int = Field(default=64, ge=1, le=4096)
+    batch_size: int = Field(default=0, ge=0, le=4096, description="texts per model batch; 0 = auto: 16 on a CPU, 128 on a GPU")
     threads: int = Field(default=0, ge=0, le=1024, description="CPU threads for inference; 0 = the libraries' default (all cores)")
     encoder: EncoderConfig = Field(default_factory=EncoderConfig)
     tasks: TasksConfig = Field(default_factory=TasksConfig)

@@ -41,6 +41,14 @@ class Document:
         """Lead sentences, in order; crossheads are headings, never sentences."""
         return [s for p in self.paragraphs if not p.crosshead for s in split_sentences(p.text)]
 
+    def to_page(self) -> str:
+        """The page as text (lead paragraphs, a `Source:` line, one teaser a line): what
+        `parse_page` reads back into the same lead and teasers."""
+        lines = [p.text for p in self.paragraphs]
+        if self.source is not None or self.teasers:
+            lines += [f"Source: {self.source or ''}".rstrip(), *self.teasers]
+        return "\n".join(lines) + "\n"
+
     @classmethod
     def from_parts(cls, id: str, lead: str, teasers: list[str] | None = None, source: str | None = None, title: str | None = None) -> "Document":
         return cls(id=id, paragraphs=_paragraphs(lead.splitlines()), teasers=list(teasers or []), source=source, title=title)
@@ -100,6 +108,8 @@ def _document_from_json(row: Any, where: str) -> Document:
         raise InputError(f"{where}: expected a JSON object with 'id' and 'text' (or 'lead' and 'teasers')")
     if "id" not in row:
         raise InputError(f"{where}: missing 'id'")
+    if isinstance(row["id"], bool) or not isinstance(row["id"], (str, int, float)) or not str(row["id"]).strip():
+        raise InputError(f"{where}: 'id' must be a non-empty string or a number, got {json.dumps(row['id'])[:40]}")
     doc_id = str(row["id"])
     if isinstance(row.get("text"), str):
         doc = parse_page(row["text"], id=doc_id)

@@ -17,7 +17,7 @@ import numpy as np
 from .batching import run_batched
 from .config import EncoderConfig, RunConfig
 from .errors import ConfigError
-from .models import choose_backend, choose_device, choose_dtype, resolve_model
+from .models import choose_backend, choose_batch_size, choose_device, choose_dtype, resolve_model
 
 
 class Encoder:
@@ -60,7 +60,7 @@ class Encoder:
 
     @classmethod
     def for_run(cls, config: RunConfig) -> "Encoder":
-        return cls(config.encoder, device=config.device, dtype=config.dtype, batch_size=config.batch_size, threads=config.threads)
+        return cls(config.encoder, device=config.device, dtype=config.dtype, batch_size=choose_batch_size(config.batch_size, config.device), threads=config.threads)
 
     @property
     def loaded(self) -> bool:

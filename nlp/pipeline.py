@@ -18,6 +18,7 @@ from .documents import Document
 from .encoder import Encoder
 from .errors import ConfigError
 from .hub import Runtime
+from .models import choose_batch_size
 from .tasks import DocView, Task, build_tasks
 from .tasks.sentiment import sentiment_record
 from .text import snippet_sentences
@@ -40,7 +41,7 @@ class Pipeline:
     @property
     def tasks(self) -> list[Task]:
         if self._tasks is None:
-            runtime = Runtime(self.config.device, self.config.dtype, self.config.batch_size, self.config.threads)
+            runtime = Runtime(self.config.device, self.config.dtype, choose_batch_size(self.config.batch_size, self.config.device), self.config.threads)
             self._tasks = build_tasks(self.config.tasks, lambda texts: self.encoder.encode(texts), runtime)
         return self._tasks
 

@@ -19,7 +19,7 @@ from .documents import PAGE_SUFFIXES, Document, _document_from_json, parse_page,
 from .errors import ConfigError
 from .output import RecordWriter
 from .pipeline import Pipeline
-from .runner import PREVIEW, RunResult, _check_paths
+from .runner import PREVIEW, RunResult, _check_paths, check_journal
 
 
 class PipelineActor:
@@ -58,13 +58,17 @@ def run_ray(config: RunConfig) -> RunResult:
         raise ConfigError("--engine ray needs Ray: pip install 'newsnlp[ray]'") from exc
     output, fmt = config.output.path, config.output.resolved_format()
     _check_paths(config.input, output)
+    check_journal(output, resume=False)
     scan_documents(config.input, config.input_encoding, config.on_duplicate)  # bad input fails before Ray starts
     if config.on_duplicate == "suffix":
         raise ConfigError("--engine ray: on_duplicate suffix needs input order on one machine; make ids unique or run locally")
     if not ray.is_initialized():
         ray.init(address=config.ray.address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     gpu = config.device.startswith("cuda")
-    workers = config.ray.workers or max(1, int(ray.available_resources().get("GPU" if gpu else "CPU", 1)))
+    # One actor per GPU, or per CPU core but one: actors hold their core for the whole run, and
+    # with every core held Ray Data has none left to read the input, and waits for ever.
+    cores = int(ray.cluster_resources().get("CPU", 1))
+    workers = config.ray.workers or (int(ray.cluster_resources().get("GPU", 1)) if gpu else max(1, cores - 1))
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # records in input order, as a local run
     context.enable_progress_bars = False
@@ -78,7 +82,8 @@ def run_ray(config: RunConfig) -> RunResult:
     if not gpu and not actor_config.threads:
         actor_config.threads = 1  # one core per actor: no oversubscription
     records = dataset.map_batches(PipelineActor, fn_constructor_kwargs={"config": actor_config.model_dump(mode="json")},
-                                  batch_size=config.ray.batch_size, concurrency=workers, num_gpus=1 if gpu else 0, num_cpus=0 if gpu else 1)
+                                  batch_size=config.ray.batch_size, compute=ray.data.ActorPoolStrategy(size=workers),
+                                  num_gpus=1 if gpu else 0, num_cpus=0 if gpu else 1)
     result = RunResult(output=output, format=fmt)
     start = time.perf_counter()
     with RecordWriter(output, fmt) as writer:

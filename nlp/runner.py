@@ -49,9 +49,7 @@ def run(config: RunConfig, *, progress: bool | None = None, console: Console | N
     console = console or Console(stderr=True)
     output, fmt = config.output.path, config.output.resolved_format()
     _check_paths(config.input, output)
-    journal = partial_path(output)
-    if journal.exists() and not resume:
-        raise InputError(f"{journal} holds an interrupted run: add --resume to continue it, or delete it to start over")
+    journal = check_journal(output, resume)
     done = set(journal_ids(journal)) if resume and journal.exists() else set()
     total = scan_documents(config.input, config.input_encoding, config.on_duplicate)
     pipeline = Pipeline(config).load()  # unavailable models fail here, before any output
@@ -73,6 +71,14 @@ def run(config: RunConfig, *, progress: bool | None = None, console: Console | N
         raise RunInterrupted(len(done) + result.documents, journal) from None
     result.seconds = time.perf_counter() - start
     return result
+
+
+def check_journal(output: Path, resume: bool) -> Path:
+    """The journal `<output>.partial`; one left by an interrupted run is never overwritten."""
+    journal = partial_path(output)
+    if journal.exists() and not resume:
+        raise InputError(f"{journal} holds an interrupted run: add --resume to continue it, or delete it to start over")
+    return journal
 
 
 def _check_paths(input_path: Path, output: Path) -> None:

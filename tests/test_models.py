@@ -40,3 +40,11 @@ def test_device_and_dtype():
         with pytest.raises(ModelError, match="no CUDA GPU is available"):
             choose_device("cuda")
         assert choose_device("auto").type in ("cpu", "mps")
+
+
+def test_batch_size_auto_is_small_on_a_cpu_and_explicit_wins():
+    from nlp.models import CPU_BATCH, choose_batch_size
+
+    assert choose_batch_size(0, "cpu") == CPU_BATCH and choose_batch_size(48, "cpu") == 48
+    if not torch.cuda.is_available():
+        assert choose_batch_size(0, "auto") == CPU_BATCH

@@ -47,6 +47,9 @@ def run_cli(
         if engine == "ray":
             from ..ray_engine import run_ray
 
+            if resume:
+                raise ConfigError("--resume continues a run of --engine local; a Ray run starts over (delete its .partial file)")
+
             result = run_ray(cfg)
         elif engine == "local":
             try:

@@ -81,8 +81,9 @@ def _in_sample_warning(task: str, config: RunConfig) -> str | None:
     if config.data.path.name not in card.get("data_files", []):
         return None
     cv = card.get("cv", {})
+    figures = card.get("cv_by_source", {}).get(config.data.path.stem, cv)  # a head trained on several files: this file's
     return (f"in-sample: the {task} head was trained on {config.data.path.name}; these figures are not quality. "
-            f"Its out-of-fold {cv.get('folds', 5)}-fold CV figures: accuracy {cv.get('accuracy')}, macro-F1 {cv.get('macro_f1')}")
+            f"Its out-of-fold {cv.get('folds', 5)}-fold CV figures on this file: accuracy {figures.get('accuracy')}, macro-F1 {figures.get('macro_f1')}")
 
 
 def _evaluate_summaries(config: RunConfig, on_start, on_batch) -> Evaluation:

@@ -1,0 +1,112 @@
+"""Property-based tests: any text into the readers and the config loader gives documents or a
+clean, one-line error (InputError / ConfigError), never another exception; a page survives
+parsing and re-serialising."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nlp.config import RunConfig, config_to_yaml, load_config, parse_overrides
+from nlp.documents import iter_documents, parse_page
+from nlp.errors import ConfigError, InputError, NlpError
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+lines = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
+
+
+@FUZZ
+@given(st.text(max_size=2000))
+def test_any_text_parses_as_a_page(text):
+    doc = parse_page(text, id="x")
+    assert doc.id == "x" and all(p.text for p in doc.paragraphs) and all(doc.teasers)
+    doc.sentences()  # splitting never fails either
+
+
+@FUZZ
+@given(st.binary(max_size=600))
+def test_any_bytes_as_a_page_file_give_a_document_or_one_line_error(tmp_path, data):
+    path = tmp_path / "page.txt"
+    path.write_bytes(data)
+    try:
+        docs = list(iter_documents(path))
+    except InputError as exc:
+        assert "\n" not in str(exc) and str(path) in str(exc)
+    else:
+        assert len(docs) == 1
+
+
+@FUZZ
+@given(st.lists(st.one_of(st.binary(max_size=80), st.builds(json.dumps, st.dictionaries(st.sampled_from(["id", "text", "lead", "teasers", "x"]),
+                                                                                       st.one_of(st.text(max_size=30), st.integers(), st.lists(st.text(max_size=10), max_size=3), st.none())))
+                                                    .map(str.encode)), max_size=6))
+def test_any_jsonl_gives_documents_or_a_line_numbered_error(tmp_path, rows):
+    path = tmp_path / "docs.jsonl"
+    path.write_bytes(b"\n".join(rows))
+    try:
+        docs = list(iter_documents(path))
+    except InputError as exc:
+        assert "\n" not in str(exc) and str(path) in str(exc)
+    else:
+        assert all(d.id for d in docs)
+
+
+line = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=60).map(str.strip).filter(bool)
+
+
+@FUZZ
+@given(st.lists(line, min_size=1, max_size=5), st.lists(line, max_size=5), st.sampled_from(["Reuters.com", "Wire", None]))
+def test_a_page_survives_parsing_and_re_serialising(lead, teasers, source):
+    lead = [p for p in lead if not p.lower().startswith("source")]  # a 'Source:' line ends the lead by definition
+    page = "\n".join(lead) + (f"\nSource: {source}\n" + "\n".join(teasers) if source else "")
+    first = parse_page(page, id="p")
+    again = parse_page(first.to_page(), id="p")
+    assert [p.text for p in again.paragraphs] == [p.text for p in first.paragraphs]
+    assert again.teasers == first.teasers and again.source == first.source and again.lead == first.lead
+    if source:
+        assert first.source == source and len(first.teasers) == len([t for t in teasers if t.strip()])
+
+
+yaml_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20))
+yaml_trees = st.recursive(yaml_scalars, lambda children: st.one_of(st.lists(children, max_size=3),
+                                                                   st.dictionaries(st.sampled_from(["input", "device", "batch_size", "tasks", "topics", "threshold", "labels", "encoder", "model", "x"]),
+                                                                                   children, max_size=4)), max_leaves=12)
+
+
+@FUZZ
+@given(st.one_of(st.text(max_size=300), yaml_trees.map(lambda tree: yaml.safe_dump(tree))))
+def test_any_config_file_loads_or_gives_one_config_error(tmp_path, text):
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        assert "\n" not in str(exc).strip()
+    else:
+        assert isinstance(config, RunConfig)
+        assert RunConfig.model_validate(yaml.safe_load(config_to_yaml(config))) == config
+
+
+@FUZZ
+@given(st.lists(st.text(max_size=40), max_size=4))
+def test_any_set_option_parses_or_gives_one_config_error(pairs):
+    try:
+        load_config(None, parse_overrides(pairs))
+    except ConfigError as exc:
+        assert "\n" not in str(exc).strip()
+
+
+@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system ['echo hacked']", "!!python/name:os.system", "!!python/object/new:subprocess.Popen [['ls']]"])
+def test_config_never_constructs_python_objects(tmp_path, tag):
+    path = tmp_path / "c.yaml"
+    path.write_text(f"device: {tag}\n")
+    with pytest.raises(ConfigError, match="malformed YAML"):
+        load_config(path)
+
+
+def test_every_library_error_is_an_nlp_error():
+    assert issubclass(InputError, NlpError) and issubclass(ConfigError, NlpError)
