@@ -19,7 +19,7 @@ from .documents import PAGE_SUFFIXES, Document, _document_from_json, parse_page,
 from .errors import ConfigError
 from .output import RecordWriter
 from .pipeline import Pipeline
-from .runner import PREVIEW, RunResult, _check_paths, check_journal
+from .runner import RunResult, _check_paths, check_journal
 
 
 class PipelineActor:
@@ -58,10 +58,10 @@ def run_ray(config: RunConfig) -> RunResult:
         raise ConfigError("--engine ray needs Ray: pip install 'newsnlp[ray]'") from exc
     output, fmt = config.output.path, config.output.resolved_format()
     _check_paths(config.input, output)
-    check_journal(output, resume=False)
-    scan_documents(config.input, config.input_encoding, config.on_duplicate)  # bad input fails before Ray starts
     if config.on_duplicate == "suffix":
         raise ConfigError("--engine ray: on_duplicate suffix needs input order on one machine; make ids unique or run locally")
+    check_journal(output, resume=False)
+    scan_documents(config.input, config.input_encoding, config.on_duplicate)  # bad input fails before Ray starts
     if not ray.is_initialized():
         ray.init(address=config.ray.address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     gpu = config.device.startswith("cuda")
@@ -88,12 +88,7 @@ def run_ray(config: RunConfig) -> RunResult:
     start = time.perf_counter()
     with RecordWriter(output, fmt) as writer:
         for row in records.iter_rows():
-            record = json.loads(row["record"])
-            writer.write(record)
-            result.documents += 1
-            result.errors += "error" in record
-            if len(result.preview) < PREVIEW:
-                result.preview.append(record)
+            result.add(json.loads(row["record"]), writer)
     result.seconds = time.perf_counter() - start
     return result
 

@@ -31,6 +31,14 @@ class RunResult:
     seconds: float = 0.0
     preview: list[dict[str, Any]] = field(default_factory=list)
 
+    def add(self, record: dict[str, Any], writer: RecordWriter) -> None:
+        """Write one record and count it (and keep the first few for the terminal table)."""
+        writer.write(record)
+        self.documents += 1
+        self.errors += "error" in record
+        if len(self.preview) < PREVIEW:
+            self.preview.append(record)
+
 
 class RunInterrupted(Exception):
     """Ctrl-C during a run: how many records the journal holds, and where."""
@@ -61,11 +69,7 @@ def run(config: RunConfig, *, progress: bool | None = None, console: Console | N
         with RecordWriter(output, fmt, resume=resume and journal.exists()) as writer, \
                 progress_bar("documents", total=total - len(done), show=show, console=console) as bar:
             for record in pipeline.run(docs):
-                writer.write(record)
-                result.documents += 1
-                result.errors += "error" in record
-                if len(result.preview) < PREVIEW:
-                    result.preview.append(record)
+                result.add(record, writer)
                 bar.advance()
     except KeyboardInterrupt:
         raise RunInterrupted(len(done) + result.documents, journal) from None

@@ -15,7 +15,7 @@ import time
 import pytest
 import yaml
 
-N_DOCS = 1500
+N_DOCS = 2500
 WORDS = "oil gas prices shares stocks market bank rose fell peace talks war president minister team game won".split()
 
 
