@@ -82,10 +82,11 @@ class Pipeline:
 
     def _run_chunk(self, docs: list[Document], on_texts: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
         tasks = self.tasks
-        warnings = {doc.id: input_warnings(doc, self.config.max_lead_chars, self.config.encoder.max_length) for doc in docs}
+        warnings = {doc.id: bound_document(doc, self.config.max_lead_chars, self.config.encoder.max_length) for doc in docs}
         sentences = [doc.sentences() for doc in docs]
         leads = [doc.lead for doc in docs]
-        teaser_sentences = [[snippet_sentences(t) for t in doc.teasers] for doc in docs]
+        by_sentence = any(task.name == "sentiment" for task in tasks)  # the only reader of teasers' sentences
+        teaser_sentences = [[snippet_sentences(t) if by_sentence else [t] for t in doc.teasers] for doc in docs]
         unique: dict[str, int] = {}
         for doc, sents, lead, parts in zip(docs, sentences, leads, teaser_sentences):
             for text in [*sents, lead, *doc.teasers, *(s for unit in parts for s in unit)]:
@@ -134,9 +135,10 @@ def base_record(doc: Document) -> dict[str, Any]:
 RECORD_ORDER = ("id", "source", "title", "error", "warnings", "summary", "article", "teasers")
 
 
-def input_warnings(doc: Document, max_lead_chars: int, max_tokens: int) -> list[str]:
+def bound_document(doc: Document, max_lead_chars: int, max_tokens: int) -> list[str]:
     """Cut an over-long lead at a paragraph (or, for one giant paragraph, a space) so memory and
-    time stay bounded, and say so; flag teasers far longer than the models read."""
+    time stay bounded; return warnings saying so, and flagging teasers far longer than the
+    models read."""
     warnings = []
     total = sum(len(p.text) for p in doc.paragraphs)
     if max_lead_chars and total > max_lead_chars:
