@@ -79,9 +79,9 @@ def parse_page(text: str, id: str) -> Document:
     return Document(id=id, paragraphs=_paragraphs(lines[:source_at]), teasers=teasers, source=source)
 
 
-def read_text_file(path: Path, encoding: str = "utf-8") -> str:
-    """Read a text file, refusing binary content, or text not in `encoding` with the byte offset."""
-    data = path.read_bytes()
+def decode_text(data: bytes, path: Path, encoding: str = "utf-8") -> str:
+    """A file's bytes as text; binary content, or text not in `encoding`, is an error naming the
+    file (and the byte offset)."""
     if b"\x00" in data[:8192] and not encoding.lower().startswith("utf-16"):
         raise InputError(f"{path}: binary file, not text (expected a UTF-8 news page)")
     try:
@@ -97,10 +97,24 @@ def _name(encoding: str) -> str:
 
 
 def read_page(path: Path, encoding: str = "utf-8") -> Document:
-    text = read_text_file(path, encoding)
+    return page_from_bytes(path.read_bytes(), path, encoding)
+
+
+def page_from_bytes(data: bytes, path: Path, encoding: str = "utf-8") -> Document:
+    """A page file's document; unreadable or empty content is an InputError naming the file."""
+    text = decode_text(data, path, encoding)
     if not text.strip():
         raise InputError(f"{path}: empty file (expected a news page: lead, 'Source:' line, teasers)")
     return parse_page(text, id=path.stem)
+
+
+def folder_page(data: bytes, path: Path, encoding: str = "utf-8") -> Document:
+    """A page of a folder: one that cannot be read becomes a document with an `error`, so one
+    bad file of thousands does not stop a run (every engine reads folders through this)."""
+    try:
+        return page_from_bytes(data, path, encoding)
+    except InputError as exc:
+        return Document(id=path.stem, paragraphs=[], error=str(exc))
 
 
 def _document_from_json(row: Any, where: str) -> Document:
@@ -156,10 +170,7 @@ def iter_documents(path: str | Path, encoding: str = "utf-8") -> Iterator[Docume
         if not pages:
             raise InputError(f"{path}: folder has no .txt pages")
         for page in pages:
-            try:
-                yield read_page(page, encoding)
-            except InputError as exc:
-                yield Document(id=page.stem, paragraphs=[], error=str(exc))
+            yield folder_page(page.read_bytes(), page, encoding)
     elif path.suffix.lower() in (".jsonl", ".ndjson"):
         yield from iter_jsonl(path, encoding)
     else:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import RunConfig
-from .documents import PAGE_SUFFIXES, Document, _document_from_json, parse_page, scan_documents
+from .documents import PAGE_SUFFIXES, Document, _document_from_json, folder_page, scan_documents
 from .errors import ConfigError
 from .output import RecordWriter
 from .pipeline import Pipeline
@@ -43,11 +43,7 @@ def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
 def _parse(row: dict[str, Any], encoding: str) -> Document:
     if "text" in row:  # a JSONL line
         return _document_from_json(json.loads(row["text"]), "input line")
-    path = Path(str(row["path"]))
-    try:
-        return parse_page(bytes(row["bytes"]).decode(encoding).lstrip("\ufeff"), id=path.stem)
-    except UnicodeDecodeError as exc:
-        return Document(id=path.stem, paragraphs=[], error=f"{path}: not {encoding} text (invalid byte at offset {exc.start})")
+    return folder_page(bytes(row["bytes"]), Path(str(row["path"])), encoding)
 
 
 def run_ray(config: RunConfig) -> RunResult:

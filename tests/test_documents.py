@@ -97,3 +97,15 @@ def test_missing_input_and_empty_folder(tmp_path):
         list(iter_documents(tmp_path / "nope.txt"))
     with pytest.raises(InputError, match="no .txt pages"):
         list(iter_documents(tmp_path))
+
+
+def test_ray_reads_a_folders_pages_as_the_local_reader_does(tmp_path):
+    from nlp.ray_engine import _parse
+
+    (tmp_path / "a.txt").write_bytes("\ufeffOil rose.\r\nSource: Wire\r\nShares fell...\r\n".encode())
+    (tmp_path / "b.txt").write_bytes(b"\x00\x01binary")
+    (tmp_path / "c.txt").write_text("  \n")
+    (tmp_path / "d.txt").write_bytes(b"Caf\xe9 prices rose.")
+    local = list(iter_documents(tmp_path))
+    ray = [_parse({"path": str(p), "bytes": p.read_bytes()}, "utf-8") for p in sorted(tmp_path.glob("*.txt"))]
+    assert ray == local and [d.error is not None for d in local] == [False, True, True, True]
