@@ -71,8 +71,8 @@ def run(config: RunConfig, *, progress: bool | None = None, console: Console | N
             for record in pipeline.run(docs):
                 result.add(record, writer)
                 bar.advance()
-    except KeyboardInterrupt:
-        raise RunInterrupted(len(done) + result.documents, journal) from None
+    except KeyboardInterrupt:  # counted from the closed journal: Ctrl-C can land between a write and its count
+        raise RunInterrupted(len(journal_ids(journal)) if journal.exists() else 0, journal) from None
     result.seconds = time.perf_counter() - start
     return result
 
