@@ -97,6 +97,8 @@ class HeadTrainConfig(Section):
     chars: bool = Field(default=False, description="add character 2-5-gram TF-IDF features (the 30,000 most frequent, within words)")
     familiarity: bool = Field(default=False, description="store training embeddings so the head is trusted only on familiar text")
     data_labels: bool = Field(default=False, description="fit each source's own labels (mapped to the task's by data.label_map), not the task's")
+    teaser_chars: int = Field(default=0, ge=0, description="also score (and fit) each text's body cut to this many characters and '...', as news pages show teasers (0: off)")
+    fit_teasers: bool = Field(default=True, description="with teaser_chars: fit the cuts as well as the whole texts; false: only score them")
     familiarity_low: float = Field(default=0.42, description="mean cosine to the k nearest training texts at which trust starts")
     familiarity_high: float = Field(default=0.50, description="... and at which trust is full")
     familiarity_k: int = Field(default=5, ge=1)
@@ -113,6 +115,7 @@ class TopicsTrainConfig(HeadTrainConfig):
     chars: bool = True
     familiarity: bool = True
     data_labels: bool = True
+    teaser_chars: int = 200
     familiarity_low: float = 0.30
     familiarity_high: float = 0.40
 

@@ -180,7 +180,8 @@ class LinearHead:
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {"coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32),
+        # float16 weights halve the file (n-gram weights are most of it); logits move by ~1e-3
+        arrays: dict[str, np.ndarray] = {"coef": self.coef.astype(np.float16), "intercept": self.intercept.astype(np.float32),
                                          "classes": np.array(self.classes), "lexicon": np.array(self.lexicon)}
         if self.vocabulary is not None and self.idf is not None:
             arrays["vocabulary"] = np.array(self.vocabulary)
@@ -203,7 +204,7 @@ class LinearHead:
         if not path.is_file():
             raise ModelError(f"head file not found: {path}; train one with `nlp train` or use head: default")
         with np.load(path, allow_pickle=False) as a:
-            head = cls(classes=[str(c) for c in a["classes"]], coef=a["coef"], intercept=a["intercept"],
+            head = cls(classes=[str(c) for c in a["classes"]], coef=a["coef"].astype(np.float32), intercept=a["intercept"].astype(np.float32),
                        lexicon=bool(a["lexicon"]) if "lexicon" in a.files else False,
                        vocabulary=[str(v) for v in a["vocabulary"]] if "vocabulary" in a.files else None,
                        idf=a["idf"].astype(np.float64) if "idf" in a.files else None,

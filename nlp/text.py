@@ -62,5 +62,12 @@ def snippet_sentences(snippet: str) -> list[str]:
     return split_sentences(snippet) or [snippet]
 
 
+def teaser_cut(text: str, chars: int) -> str:
+    """The opening of `text` as a news page shows it: cut at `chars` characters, mid-word as pages
+    cut them, and closed with `...` (the seed page's teasers run 200-250 characters)."""
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[:chars].rstrip() + "..."
+
+
 def word_count(text: str) -> int:
     return len(text.split())

@@ -5,6 +5,10 @@ map). The cross-validation figures score the method as it runs: for topics, the 
 with the label prototypes and the abstain rule; for sentiment, the head's argmax. With several
 sources, it also reports per-source out-of-fold figures and source-held-out figures (train on
 the others, test on one), since a head that fits one source can collapse on another.
+
+With `train.teaser_chars` (topics: 200), the head also fits each text's body cut as a news page
+shows a teaser, and the card scores those cuts out of fold too: the product classifies teasers,
+and a head fitted on whole Reuters stories alone did markedly worse on their cuts (README).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .numeric import blend
 from .tasks.sentiment import LABELS as SENTIMENT_LABELS
 from .tasks.sentiment import EmbeddingSentiment
 from .tasks.topics import EmbeddingTopics
+from .text import teaser_cut
 
 TRAINABLE = ("topics", "sentiment")
 
@@ -41,17 +46,36 @@ class Labelled:
     vectors: np.ndarray
     targets: np.ndarray  # what the head fits: the task labels, or the sources' own (data_labels)
     label_of: dict[str, str] | None = None  # target -> task label, with data_labels
+    teasers: list[str] | None = None  # each text's body cut as a page's teaser (train.teaser_chars)
+    teaser_vectors: np.ndarray | None = None
+
+    def view(self, teasers: bool) -> tuple[np.ndarray, list[str]]:
+        """The embeddings and texts that are scored: the whole texts, or their teaser cuts."""
+        if teasers:
+            assert self.teasers is not None and self.teaser_vectors is not None
+            return self.teaser_vectors, self.teasers
+        return self.vectors, self.texts
 
     def fit(self, idx: np.ndarray, train: HeadTrainConfig, card: dict[str, Any] | None = None) -> LinearHead:
-        return fit_head(self.vectors[idx], [self.texts[i] for i in idx], self.targets[idx], train, card, label_of=self.label_of)
+        texts = [self.texts[i] for i in idx]
+        if self.teasers is None or self.teaser_vectors is None or not train.fit_teasers:
+            return fit_head(self.vectors[idx], texts, self.targets[idx], train, card, label_of=self.label_of)
+        cut = np.asarray([i for i in idx if self.teasers[i] != self.texts[i]], dtype=int)
+        return fit_head(np.vstack([self.vectors[idx], self.teaser_vectors[cut]]), texts + [self.teasers[i] for i in cut],
+                        np.concatenate([self.targets[idx], self.targets[cut]]), train, card, label_of=self.label_of, originals=len(idx))
 
 
 def fit_head(vectors: np.ndarray, texts: Sequence[str], labels: Sequence[str], train: HeadTrainConfig, card: dict[str, Any] | None = None,
-             *, label_of: dict[str, str] | None = None) -> LinearHead:
+             *, label_of: dict[str, str] | None = None, originals: int | None = None) -> LinearHead:
     """Logistic regression (balanced class weights: dev sets are skewed, we report macro-F1).
-    `label_of` maps finer training classes to the task labels they count for."""
-    words = ngram_vectorizer().fit(texts) if train.ngrams else None
-    chars = ngram_vectorizer(chars=True).fit(texts) if train.chars else None
+    `label_of` maps finer training classes to the task labels they count for. With `originals`,
+    only the first that many rows are the data's own texts (the rest are cuts of them): the n-gram
+    vocabularies and familiarity anchors come from those, so a cut does not count its text's
+    n-grams twice against min_df. (Cuts as anchors made text from an unseen source look familiar:
+    the source-held-out figures fell.)"""
+    own = slice(0, originals)
+    words = ngram_vectorizer().fit(texts[own]) if train.ngrams else None
+    chars = ngram_vectorizer(chars=True).fit(texts[own]) if train.chars else None
     x = feature_matrix(vectors, texts, lexicon=train.lexicon, vectorizers=[v for v in (words, chars) if v is not None])
     with threadpool_limits(1):  # measured: 2-thread BLAS fits ran ~100x slower on shared 2-core machines
         model = LogisticRegression(C=train.c, class_weight="balanced", max_iter=3000, random_state=train.seed).fit(x, np.asarray(labels))
@@ -63,27 +87,35 @@ def fit_head(vectors: np.ndarray, texts: Sequence[str], labels: Sequence[str], t
     return LinearHead(classes, coef.astype(np.float32), intercept.astype(np.float32), lexicon=train.lexicon,
                       vocabulary=list(words.get_feature_names_out()) if words is not None else None, idf=words.idf_ if words is not None else None,
                       char_vocabulary=list(chars.get_feature_names_out()) if chars is not None else None, char_idf=chars.idf_ if chars is not None else None,
-                      anchors=read_anchors(stored_anchors(vectors)) if train.familiarity else None,  # as they will be read back
+                      anchors=read_anchors(stored_anchors(vectors[own])) if train.familiarity else None,  # as they will be read back
                       familiarity_ramp=(train.familiarity_low, train.familiarity_high, train.familiarity_k), card=dict(card or {}),
                       class_labels=[label_of[c] for c in classes] if label_of else None)
 
 
-Predict = Callable[[LinearHead, np.ndarray], list[str]]  # (head, row indices) -> predicted labels
+Predict = Callable[[LinearHead, np.ndarray, bool], list[str]]  # (head, row indices, teaser cuts?) -> predicted labels
 
 
-def cross_validate(data: Labelled, train: HeadTrainConfig, predict: Predict) -> tuple[dict[str, Any], np.ndarray]:
-    """Stratified k-fold figures (mean ± std of macro-F1) and the out-of-fold predictions."""
-    oof = np.empty(len(data.labels), dtype=object)
-    f1s, accs = [], []
+def cross_validate(data: Labelled, train: HeadTrainConfig, predict: Predict) -> tuple[dict[str, Any], dict[bool, np.ndarray]]:
+    """Stratified k-fold figures (mean ± std of macro-F1) and the out-of-fold predictions, of the
+    whole texts and (under "teasers", when the data has them) of their teaser cuts."""
+    views = [False] + ([True] if data.teasers is not None else [])
+    oof = {view: np.empty(len(data.labels), dtype=object) for view in views}
+    scores: dict[bool, list[dict[str, Any]]] = {view: [] for view in views}
     for train_idx, test_idx in StratifiedKFold(n_splits=train.folds, shuffle=True, random_state=train.seed).split(data.vectors, data.targets):
         head = data.fit(train_idx, train)
-        predicted = predict(head, test_idx)
-        oof[test_idx] = predicted
-        m = classification_metrics(list(data.labels[test_idx]), predicted)
-        f1s.append(m["macro_f1"])
-        accs.append(m["accuracy"])
-    figures = {"folds": train.folds, "macro_f1": round(float(np.mean(f1s)), 4), "macro_f1_std": round(float(np.std(f1s)), 4), "accuracy": round(float(np.mean(accs)), 4)}
+        for view in views:
+            oof[view][test_idx] = predicted = predict(head, test_idx, view)
+            scores[view].append(classification_metrics(list(data.labels[test_idx]), predicted))
+    figures: dict[str, Any] = {"folds": train.folds, **_mean_scores(scores[False])}
+    if True in scores:
+        figures["teasers"] = {"chars": train.teaser_chars, **_mean_scores(scores[True])}
     return figures, oof
+
+
+def _mean_scores(folds: list[dict[str, Any]]) -> dict[str, float]:
+    f1s = [m["macro_f1"] for m in folds]
+    return {"macro_f1": round(float(np.mean(f1s)), 4), "macro_f1_std": round(float(np.std(f1s)), 4),
+            "accuracy": round(float(np.mean([m["accuracy"] for m in folds])), 4)}
 
 
 def held_out_sources(data: Labelled, train: HeadTrainConfig, predict: Predict) -> dict[str, dict[str, float]]:
@@ -93,7 +125,7 @@ def held_out_sources(data: Labelled, train: HeadTrainConfig, predict: Predict) -
         test_idx = np.flatnonzero(data.sources == source)
         train_idx = np.flatnonzero(data.sources != source)
         head = data.fit(train_idx, train)
-        m = classification_metrics(list(data.labels[test_idx]), predict(head, test_idx))
+        m = classification_metrics(list(data.labels[test_idx]), predict(head, test_idx, False))
         out[str(source)] = {"macro_f1": m["macro_f1"], "accuracy": m["accuracy"], "n": m["n"]}
     return out
 
@@ -115,13 +147,15 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
     sources: list[str] = []
     targets: list[str] = []
     label_of: dict[str, str] = {}
+    bodies: list[str] = []
     files = []
     for cfg in configs:
         if cfg.data is None:
             raise ConfigError("a config for nlp train needs a 'data:' section, e.g. configs/eval-fpb.yaml")
         source = cfg.data.path.stem
-        source_texts, source_labels, raw = labelled_texts(cfg.data, task_labels, with_raw=True)
+        source_texts, source_labels, raw, source_bodies = labelled_texts(cfg.data, task_labels, with_raw=True)
         texts += source_texts
+        bodies += source_bodies
         labels += source_labels
         sources += [source] * len(source_texts)
         if settings.train.data_labels:  # "source:label" keeps two sources' same-named labels apart
@@ -129,10 +163,12 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
                 targets.append(f"{source}:{own}")
                 label_of[targets[-1]] = label
         files.append({"file": cfg.data.path.name, "rows": len(source_texts), "license": cfg.data.license or "unknown"})
+    teasers = [teaser_cut(body, settings.train.teaser_chars) for body in bodies] if settings.train.teaser_chars else None
     if on_start:
-        on_start(len(texts))
+        on_start(len(texts) + len(teasers or []))
     data = Labelled(texts, np.asarray(labels), np.asarray(sources), encoder.encode(texts, on_batch),
-                    np.asarray(targets if settings.train.data_labels else labels), label_of or None)
+                    np.asarray(targets if settings.train.data_labels else labels), label_of or None,
+                    teasers, encoder.encode(teasers, on_batch) if teasers else None)
     predict = _predictor(topics, sentiment, data)
 
     cv, oof = cross_validate(data, settings.train, predict)
@@ -147,8 +183,10 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
     elif settings.train.familiarity:
         card["cv"]["scored_as"] = "blended with the zero-shot prototypes by familiarity"
     if len(files) > 1:
-        card["cv_by_source"] = {str(s): {k: classification_metrics(list(data.labels[data.sources == s]), list(oof[data.sources == s]))[k] for k in ("macro_f1", "accuracy")}
-                                for s in np.unique(data.sources)}
+        for key, view in (("cv_by_source", False), ("cv_teasers_by_source", True)):
+            if view in oof:
+                card[key] = {str(s): {k: classification_metrics(list(data.labels[data.sources == s]), list(oof[view][data.sources == s]))[k] for k in ("macro_f1", "accuracy")}
+                             for s in np.unique(data.sources)}
         card["source_held_out"] = held_out_sources(data, settings.train, predict)
         if topics:
             zero_shot = topics.decide(topics.combine(topics.scorer.similarities(data.vectors), None, config.tasks.topics.temperature), config.tasks.topics.threshold)
@@ -162,24 +200,28 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
 def _blocks(train: HeadTrainConfig) -> list[str]:
     blocks = ["embedding"] + (["lexicon"] if train.lexicon else []) + (["ngrams"] if train.ngrams else []) + (["character n-grams"] if train.chars else [])
     blocks += ["familiarity gate"] if train.familiarity else []
-    return blocks + (["the sources' own labels"] if train.data_labels else [])
+    blocks += ["the sources' own labels"] if train.data_labels else []
+    return blocks + ([f"teaser cuts ({train.teaser_chars} characters)"] if train.teaser_chars and train.fit_teasers else [])
 
 
 def _predictor(topics: EmbeddingTopics | None, sentiment: EmbeddingSentiment | None, data: Labelled) -> Predict:
     """Predictions as the task runs them with a given head (prototypes scored once for all folds)."""
+    views = [False] + ([True] if data.teasers is not None else [])
     if sentiment is not None:
-        zero_shot = sentiment.scorer.probabilities(data.vectors, sentiment.config.temperature)
+        zero_shot = {view: sentiment.scorer.probabilities(data.view(view)[0], sentiment.config.temperature) for view in views}
 
-        def predict_sentiment(head: LinearHead, idx: np.ndarray) -> list[str]:
-            head_probs = head.task_proba(data.vectors[idx], [data.texts[i] for i in idx], SENTIMENT_LABELS)
-            probs = blend(head_probs, zero_shot[idx], head.familiarity(data.vectors[idx]))
+        def predict_sentiment(head: LinearHead, idx: np.ndarray, teasers: bool) -> list[str]:
+            vectors, texts = data.view(teasers)
+            head_probs = head.task_proba(vectors[idx], [texts[i] for i in idx], SENTIMENT_LABELS)
+            probs = blend(head_probs, zero_shot[teasers][idx], head.familiarity(vectors[idx]))
             return [SENTIMENT_LABELS[i] for i in probs.argmax(axis=1)]
         return predict_sentiment
     assert topics is not None
-    sims = topics.scorer.similarities(data.vectors)  # prototypes scored once for every fold
+    sims = {view: topics.scorer.similarities(data.view(view)[0]) for view in views}  # prototypes scored once for every fold
 
-    def predict_topics(head: LinearHead, idx: np.ndarray) -> list[str]:
+    def predict_topics(head: LinearHead, idx: np.ndarray, teasers: bool) -> list[str]:
+        vectors, texts = data.view(teasers)
         topics.head = head
-        probs = topics.combine(sims[idx], topics.head_part(data.vectors[idx], [data.texts[i] for i in idx]), topics.config.temperature)
+        probs = topics.combine(sims[teasers][idx], topics.head_part(vectors[idx], [texts[i] for i in idx]), topics.config.temperature)
         return [topics.labels[i] for i in topics.decide(probs, topics.config.threshold)]
     return predict_topics

@@ -13,5 +13,5 @@ for spec in topics:ag-news topics:reuters-r8 sentiment:fpb sentiment:sentence-po
 done
 echo "== packaged heads, out-of-fold cross-validation (their figures on the data they were trained on)"
 for task in sentiment topics; do
-  python -c "import json,sys; c=json.load(open('nlp/resources/${task}_head.json')); print('$task', c['data_files'], 'cv', c['cv'], 'per file', c.get('cv_by_source', '-'), 'held-out', c.get('source_held_out', '-'), 'zero-shot', c.get('zero_shot_by_source', '-'))"
+  python -c "import json,sys; c=json.load(open('nlp/resources/${task}_head.json')); print('$task', c['data_files'], 'cv', c['cv'], 'per file', c.get('cv_by_source', '-'), 'teaser cuts per file', c.get('cv_teasers_by_source', '-'), 'held-out', c.get('source_held_out', '-'), 'zero-shot', c.get('zero_shot_by_source', '-'))"
 done

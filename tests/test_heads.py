@@ -95,3 +95,16 @@ def test_finer_classes_add_up_to_their_task_labels(tmp_path):
     raw = head.predict_proba(x)
     probs = head.task_proba(x, None, ["markets", "diplomacy", "other"])
     assert probs[0, 0] == 0 and probs[0, 1] == pytest.approx(raw[0, 2]) and probs[0, 2] == pytest.approx(raw[0, 0] + raw[0, 1])
+
+
+def test_fit_on_cuts_takes_vocabulary_and_anchors_from_the_original_texts():
+    """Cuts of a text repeat its n-grams: counted against min_df, a word seen in one text would
+    enter the vocabulary; the familiarity anchors are the original texts alone."""
+    x, texts, y = data(["neg", "pos"], n=20)
+    texts = [f"{t} case{i}" for i, t in enumerate(texts)]  # 'caseN' appears in one text each
+    cuts = [t.rsplit(" ", 1)[0] + " " + t.rsplit(" ", 1)[1] for t in texts]  # a cut repeats the word
+    train = HeadTrainConfig(ngrams=True, familiarity=True)
+    head = fit_head(np.vstack([x, x]), texts + cuts, y + y, train, originals=len(texts))
+    assert not any(term.startswith("case") for term in head.vocabulary) and len(head.anchors) == len(texts)
+    doubled = fit_head(np.vstack([x, x]), texts + cuts, y + y, train)
+    assert any(term.startswith("case") for term in doubled.vocabulary) and len(doubled.anchors) == 2 * len(texts)

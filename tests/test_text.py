@@ -38,3 +38,12 @@ def test_snippet_sentences():
 
     assert snippet_sentences("Oil prices rose 1.5% on Monday...") == ["Oil prices rose 1.5% on Monday..."]
     assert snippet_sentences('Gold hit a record. "This is calm," he said. Then it slowed...') == ["Gold hit a record.", '"This is calm," he said.', "Then it slowed..."]
+
+
+def test_teaser_cut():
+    from nlp.text import teaser_cut
+
+    body = "Oil prices rose\non Monday after OPEC cut output, traders said. " * 5
+    cut = teaser_cut(body, 40)
+    assert cut == "Oil prices rose on Monday after OPEC cut..." and "\n" not in cut
+    assert teaser_cut("Short  text.", 40) == "Short text."

@@ -53,3 +53,24 @@ def test_train_sentiment_and_errors(tmp_path, tiny_bert):
     bad = write_config(tmp_path, tiny_bert, "bad", [("x", "POS")] * 4)
     result = runner.invoke(app, ["train", "sentiment", "-c", bad, "--out", str(out)])
     assert result.exit_code == 2 and "is not one of the task's labels" in result.output
+
+
+def test_topics_head_also_fits_and_scores_teaser_cuts(tmp_path, tiny_bert):
+    filler = " The report gave more details later in the day, officials and analysts said." * 4
+    a = write_config(tmp_path, tiny_bert, "a", [(t + filler, y) for t, y in ROWS])
+    b = write_config(tmp_path, tiny_bert, "b", [(t.upper() + filler, y) for t, y in ROWS])
+    out = tmp_path / "topics.npz"
+    result = runner.invoke(app, ["train", "topics", "-c", a, "-c", b, "--out", str(out), "--set", "tasks.topics.train.folds=2"])
+    assert result.exit_code == 0, result.output
+    assert "on teaser cuts (200 characters): macro-F1" in result.stdout and "its teaser cuts" in result.stdout
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["cv"]["teasers"]["chars"] == 200 and set(card["cv_teasers_by_source"]) == {"a", "b"}
+    assert "teaser cuts (200 characters)" in card["method"]
+    assert len(LinearHead.load(out).anchors) == 2 * len(ROWS)  # the texts, not their cuts
+    scored = tmp_path / "scored.npz"  # cuts scored, not fitted
+    result = runner.invoke(app, ["train", "topics", "-c", a, "--out", str(scored), "--set", "tasks.topics.train.folds=2", "--set", "tasks.topics.train.fit_teasers=false"])
+    card = json.loads(scored.with_suffix(".json").read_text())
+    assert result.exit_code == 0 and "teasers" in card["cv"] and "teaser cuts" not in card["method"]
+    off = tmp_path / "off.npz"
+    result = runner.invoke(app, ["train", "topics", "-c", a, "--out", str(off), "--set", "tasks.topics.train.folds=2", "--set", "tasks.topics.train.teaser_chars=0"])
+    assert result.exit_code == 0 and "teasers" not in json.loads(off.with_suffix(".json").read_text())["cv"]

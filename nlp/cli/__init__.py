@@ -207,8 +207,12 @@ def _print_card(card: dict) -> None:
     cv = card["cv"]
     typer.echo(f"{card['task']} head: {card['method']}; {sum(d['rows'] for d in card['data'])} rows from {', '.join(card['data_files'])}")
     typer.echo(f"{cv['folds']}-fold CV: macro-F1 {cv['macro_f1']:.3f} ± {cv['macro_f1_std']:.3f}, accuracy {cv['accuracy']:.3f}" + (f" ({cv['scored_as']})" if "scored_as" in cv else ""))
+    if "teasers" in cv:
+        typer.echo(f"  on teaser cuts ({cv['teasers']['chars']} characters): macro-F1 {cv['teasers']['macro_f1']:.3f} ± {cv['teasers']['macro_f1_std']:.3f}")
     for source, m in card.get("cv_by_source", {}).items():
-        typer.echo(f"  out-of-fold on {source}: macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}")
+        teaser = card.get("cv_teasers_by_source", {}).get(source)
+        typer.echo(f"  out-of-fold on {source}: macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}"
+                   + (f"; its teaser cuts: macro-F1 {teaser['macro_f1']:.3f}" if teaser else ""))
     for source, m in card.get("source_held_out", {}).items():
         zero = card.get("zero_shot_by_source", {}).get(source)
         typer.echo(f"  held out {source} (trained on the other sources): macro-F1 {m['macro_f1']:.3f}" + (f" (zero-shot alone {zero:.3f})" if zero is not None else ""))

@@ -58,12 +58,13 @@ def gold_labels(rows: list[dict[str, Any]], data: DataConfig, task_labels: Seque
 
 def labelled_texts(data: DataConfig, task_labels: Sequence[str], *, with_raw: bool = False):
     """(texts, gold labels) of `data`: text fields joined, labels mapped into `task_labels`;
-    `with_raw` adds the data's own labels, before mapping (heads train on those)."""
+    `with_raw` adds the data's own labels, before mapping (heads train on those), and each row's
+    body, its last text field (a news page's teaser is the body's opening)."""
     rows = load_rows(data, [*data.text_fields, *([data.label_field] if data.label_field else [])])
     gold = gold_labels(rows, data, task_labels)
     texts = [join_fields(row, data.text_fields) for row in rows]
     if with_raw:
-        return texts, gold, [str(row[data.label_field]) for row in rows]
+        return texts, gold, [str(row[data.label_field]) for row in rows], [join_fields(row, data.text_fields[-1:]) for row in rows]
     return texts, gold
 
 

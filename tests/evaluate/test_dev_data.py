@@ -39,6 +39,8 @@ def test_dev_target_topics_head_out_of_fold(tmp_path):
     head = train_head("topics", [eval_config("ag-news"), eval_config("reuters-r8")], tmp_path / "h.npz")
     by_file = head.card["cv_by_source"]
     assert by_file["ag_news_dev"]["macro_f1"] >= 0.88 and by_file["reuters_r8_test"]["macro_f1"] >= 0.94
+    teasers = head.card["cv_teasers_by_source"]  # their bodies cut as a page's teasers
+    assert teasers["ag_news_dev"]["macro_f1"] >= 0.85 and teasers["reuters_r8_test"]["macro_f1"] >= 0.92
     held_out = head.card["source_held_out"]  # far better than a head without the gate (0.21 / 0.31)
     assert held_out["ag_news_dev"]["macro_f1"] >= 0.6 and held_out["reuters_r8_test"]["macro_f1"] >= 0.33
 
