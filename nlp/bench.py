@@ -42,6 +42,7 @@ from .resources import resource_path
 
 N_LEADS = 50
 NLI_TEXTS = 200
+PEER_ROUNDS = 3  # encoder passes against sentence-transformers, alternating; the best of each counts
 SEED_PAGE = Path(__file__).resolve().parent.parent / "seeds" / "000_517d009a7ae7e6d3.txt"
 
 
@@ -86,7 +87,7 @@ def synthetic_texts(n: int) -> tuple[list[str], list[str]]:
     for i in range(n):
         a, b = rng.sample(sentences, 2)
         wa, wb = a.split(), b.split()
-        teasers.append(_teaser(" ".join(wa[: rng.randint(4, len(wa))] + wb[rng.randint(0, len(wb) - 1):]) + f" ({i})"))
+        teasers.append(f"({i}) " + _teaser(" ".join(wa[: rng.randint(4, len(wa))] + wb[rng.randint(0, len(wb) - 1):])))  # numbered: distinct
     leads = [" ".join(rng.sample(sentences, min(len(sentences), 12))) for _ in range(N_LEADS)]
     return teasers, leads
 
@@ -377,20 +378,26 @@ def bench(config: RunConfig, *, config_path: Path | None = None, n: int = 1000, 
     unique = list(dict.fromkeys(t for d in texts.docs for t in [*d.sentences(), d.lead, *d.teasers]))
     encoder = Pipeline(config).encoder
     encoder.encode(unique[:8])
-    _, t_ours = _timed(lambda: encoder.encode(unique))
-    result["encoder_texts"] = len(unique)
-    result["encoder_texts_per_s"] = round(len(unique) / t_ours, 1)
     try:
         from sentence_transformers import SentenceTransformer
 
         st = SentenceTransformer(str(resolve_model(config.encoder.model)), device=device)
         st.max_seq_length = config.encoder.max_length
         st.encode(unique[:8])
-        _, t_st = _timed(lambda: st.encode(unique, batch_size=32))
-        result["sentence_transformers_texts_per_s"] = round(len(unique) / t_st, 1)
-        result["speedup_vs_sentence_transformers"] = round(t_st / t_ours, 2)
     except ImportError:
-        result["sentence_transformers_texts_per_s"] = None
+        st = None
+    # alternate rounds and keep each side's best: on a shared machine one pass varied by ±10%
+    ours_times, st_times = [], []
+    for _ in range(PEER_ROUNDS):
+        ours_times.append(_timed(lambda: encoder.encode(unique))[1])
+        if st is not None:
+            st_times.append(_timed(lambda: st.encode(unique, batch_size=32))[1])
+    t_ours = min(ours_times)
+    result["encoder_texts"] = len(unique)
+    result["encoder_texts_per_s"] = round(len(unique) / t_ours, 1)
+    result["sentence_transformers_texts_per_s"] = round(len(unique) / min(st_times), 1) if st_times else None
+    if st_times:
+        result["speedup_vs_sentence_transformers"] = round(min(st_times) / t_ours, 2)
     peak = matmul_peak_gflops(config.threads)
     achieved = encoder_flops(config, unique) / t_ours / 1e9
     result.update({"encoder_gflops": round(achieved, 1), "matmul_peak_gflops": round(peak, 1), "share_of_peak": round(achieved / peak, 3)})

@@ -1,0 +1,43 @@
+"""`nlp bench`'s parts on the tiny model: its texts, its naive baseline, its agreement and FLOP
+counts. No timings are asserted; speed lives in the bench itself."""
+
+import copy
+
+import pytest
+
+from nlp.bench import agreement, bench_texts, encoder_flops, naive_run
+from nlp.pipeline import Pipeline
+
+
+def test_texts_without_dev_data_are_deterministic_and_distinct():
+    a, b = bench_texts(40, data_dir=None), bench_texts(40, data_dir=None)
+    assert "seed page" in a.source and len(a.teasers) == 40
+    assert a.teasers == b.teasers and len(set(a.teasers)) == 40
+    assert [d.lead for d in a.docs] == [d.lead for d in b.docs] and all(d.sentences() for d in a.docs)
+
+
+def test_naive_baseline_gives_the_pipelines_labels(tiny_config):
+    """The baseline is only fair if it computes the same thing, one text at a time."""
+    texts = bench_texts(12, data_dir=None)
+    texts.docs = texts.docs[:3]
+    pipeline = Pipeline(tiny_config.model_copy(update={"device": "cpu"})).load()
+    ours = list(pipeline.run(texts.docs))
+    naive = naive_run(tiny_config, texts, pipeline)
+    same = agreement(ours, naive)
+    assert same["topic_agreement"] == 1.0 and same["sentiment_agreement"] == 1.0
+    assert same["topic_max_abs_delta"] < 1e-3 and same["sentiment_max_abs_delta"] < 1e-3
+
+
+def test_agreement_counts_changed_labels():
+    record = {"article": {"topic": {"label": "markets", "scores": {"markets": 0.9, "energy": 0.1}}},
+              "teasers": [{"topic": {"label": "energy", "scores": {"markets": 0.2, "energy": 0.8}}}]}
+    other = copy.deepcopy(record)
+    other["teasers"][0]["topic"] = {"label": "markets", "scores": {"markets": 0.6, "energy": 0.4}}
+    assert agreement([record], [other]) == {"topic_agreement": 0.5, "topic_max_abs_delta": pytest.approx(0.4)}
+
+
+def test_encoder_flops_grow_with_tokens_and_count_attention(tiny_config):
+    one, two = encoder_flops(tiny_config, ["shares rose"]), encoder_flops(tiny_config, ["shares rose", "shares rose"])
+    assert one > 0 and two == pytest.approx(2 * one)
+    longer = encoder_flops(tiny_config, ["shares rose " * 10])  # 22 tokens with [CLS] and [SEP], against 4
+    assert longer > 22 / 4 * one  # more than linear in tokens: attention's L² term
