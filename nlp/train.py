@@ -60,7 +60,7 @@ class Labelled:
         texts = [self.texts[i] for i in idx]
         if self.teasers is None or self.teaser_vectors is None or not train.fit_teasers:
             return fit_head(self.vectors[idx], texts, self.targets[idx], train, card, label_of=self.label_of)
-        cut = np.asarray([i for i in idx if self.teasers[i] != self.texts[i]], dtype=int)
+        cut = np.asarray([i for i in idx if self.teasers[i] != " ".join(self.texts[i].split())], dtype=int)  # a short text is its own teaser
         return fit_head(np.vstack([self.vectors[idx], self.teaser_vectors[cut]]), texts + [self.teasers[i] for i in cut],
                         np.concatenate([self.targets[idx], self.targets[cut]]), train, card, label_of=self.label_of, originals=len(idx))
 

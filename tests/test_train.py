@@ -74,3 +74,20 @@ def test_topics_head_also_fits_and_scores_teaser_cuts(tmp_path, tiny_bert):
     off = tmp_path / "off.npz"
     result = runner.invoke(app, ["train", "topics", "-c", a, "--out", str(off), "--set", "tasks.topics.train.folds=2", "--set", "tasks.topics.train.teaser_chars=0"])
     assert result.exit_code == 0 and "teasers" not in json.loads(off.with_suffix(".json").read_text())["cv"]
+
+
+def test_a_text_that_is_its_own_teaser_is_not_fitted_twice(monkeypatch):
+    import numpy as np
+
+    import nlp.train as train
+    from nlp.config import TopicsTrainConfig
+
+    texts = ["oil prices\nfell sharply", "shares rose on the market", "Oil Prices. " + "oil prices fell sharply " * 12, "Shares. " + "shares rose " * 30]
+    teasers = ["oil prices fell sharply", "shares rose on the market", "oil prices fell " * 14, "shares rose " * 20]
+    vectors = np.random.default_rng(0).normal(size=(4, 8)).astype(np.float32)
+    labels = np.array(["energy", "markets", "energy", "markets"])
+    data = train.Labelled(texts, labels, np.array(["a"] * 4), vectors, labels, None, teasers, vectors.copy())
+    fitted = []
+    monkeypatch.setattr(train, "fit_head", lambda vectors, texts, *args, **kwargs: fitted.append((list(texts), kwargs["originals"])))
+    data.fit(np.arange(4), TopicsTrainConfig())
+    assert fitted == [(texts + teasers[2:], 4)]  # the two short texts are their own teasers
