@@ -49,6 +49,11 @@ class Labelled:
     teasers: list[str] | None = None  # each text's body cut as a page's teaser (train.teaser_chars)
     teaser_vectors: np.ndarray | None = None
 
+    @property
+    def views(self) -> list[bool]:
+        """What is scored: the whole texts (False) and, when there are cuts, the cuts (True)."""
+        return [False] + ([True] if self.teasers is not None else [])
+
     def view(self, teasers: bool) -> tuple[np.ndarray, list[str]]:
         """The embeddings and texts that are scored: the whole texts, or their teaser cuts."""
         if teasers:
@@ -98,12 +103,11 @@ Predict = Callable[[LinearHead, np.ndarray, bool], list[str]]  # (head, row indi
 def cross_validate(data: Labelled, train: HeadTrainConfig, predict: Predict) -> tuple[dict[str, Any], dict[bool, np.ndarray]]:
     """Stratified k-fold figures (mean ± std of macro-F1) and the out-of-fold predictions, of the
     whole texts and (under "teasers", when the data has them) of their teaser cuts."""
-    views = [False] + ([True] if data.teasers is not None else [])
-    oof = {view: np.empty(len(data.labels), dtype=object) for view in views}
-    scores: dict[bool, list[dict[str, Any]]] = {view: [] for view in views}
+    oof = {view: np.empty(len(data.labels), dtype=object) for view in data.views}
+    scores: dict[bool, list[dict[str, Any]]] = {view: [] for view in data.views}
     for train_idx, test_idx in StratifiedKFold(n_splits=train.folds, shuffle=True, random_state=train.seed).split(data.vectors, data.targets):
         head = data.fit(train_idx, train)
-        for view in views:
+        for view in data.views:
             oof[view][test_idx] = predicted = predict(head, test_idx, view)
             scores[view].append(classification_metrics(list(data.labels[test_idx]), predicted))
     figures: dict[str, Any] = {"folds": train.folds, **_mean_scores(scores[False])}
@@ -206,9 +210,8 @@ def _blocks(train: HeadTrainConfig) -> list[str]:
 
 def _predictor(topics: EmbeddingTopics | None, sentiment: EmbeddingSentiment | None, data: Labelled) -> Predict:
     """Predictions as the task runs them with a given head (prototypes scored once for all folds)."""
-    views = [False] + ([True] if data.teasers is not None else [])
     if sentiment is not None:
-        zero_shot = {view: sentiment.scorer.probabilities(data.view(view)[0], sentiment.config.temperature) for view in views}
+        zero_shot = {view: sentiment.scorer.probabilities(data.view(view)[0], sentiment.config.temperature) for view in data.views}
 
         def predict_sentiment(head: LinearHead, idx: np.ndarray, teasers: bool) -> list[str]:
             vectors, texts = data.view(teasers)
@@ -217,7 +220,7 @@ def _predictor(topics: EmbeddingTopics | None, sentiment: EmbeddingSentiment | N
             return [SENTIMENT_LABELS[i] for i in probs.argmax(axis=1)]
         return predict_sentiment
     assert topics is not None
-    sims = {view: topics.scorer.similarities(data.view(view)[0]) for view in views}  # prototypes scored once for every fold
+    sims = {view: topics.scorer.similarities(data.view(view)[0]) for view in data.views}  # prototypes scored once for every fold
 
     def predict_topics(head: LinearHead, idx: np.ndarray, teasers: bool) -> list[str]:
         vectors, texts = data.view(teasers)
