@@ -10,5 +10,5 @@ from .errors import ConfigError, InputError, ModelError, NlpError
 from .pipeline import Pipeline
 from .runner import run
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["ConfigError", "Document", "InputError", "ModelError", "NlpError", "Pipeline", "RunConfig", "iter_documents", "load_config", "parse_page", "run"]

@@ -224,7 +224,7 @@ def nli_peer(config: RunConfig, texts: list[str]) -> dict[str, Any]:
 
 
 def _random_nli(config: RunConfig) -> Path:
-    from .onnx_backend import cache_root
+    from .models import cache_root
 
     folder = cache_root() / "bench" / "minilm-random-nli"
     if (folder / "config.json").is_file():

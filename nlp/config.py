@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -46,7 +47,7 @@ Quantize = Literal["none", "int8"]
 
 
 class EncoderConfig(Section):
-    model: str = Field(default="minilm", description="'minilm' (the packaged default), a folder, or a hub id")
+    model: str = Field(default="mpnet", description="'mpnet' (packaged, the default), 'minilm' (packaged, the fast preset), a folder, or a hub id")
     max_length: int = Field(default=256, ge=8, le=8192, description="tokens per text; longer texts are truncated")
     backend: EncoderBackend = Field(default="auto", description="auto (onnx on CPU, torch on a GPU) | torch | onnx (ONNX Runtime on CPU, exported once and cached)")
     quantize: Quantize = Field(default="none", description="backend onnx: none | int8 (dynamic, per-channel MatMul weights; faster, labels can differ)")
@@ -77,11 +78,11 @@ class SummarizeConfig(Section):
     chunk_overlap: int = Field(default=1, ge=0, le=10, description="abstractive: sentences a chunk repeats from the end of the previous one")
     max_rounds: int = Field(default=8, ge=1, le=32, description="abstractive: map-reduce rounds at most (each round shrinks the text)")
     sentences: int = Field(default=3, ge=1, le=50)
-    position_weight: float = Field(default=0.7, ge=0.0, le=1.0, description="weight of the lead-position prior")
-    position_decay: float = Field(default=3.0, gt=0.0, description="sentences over which the prior halves")
-    redundancy: float = Field(default=0.5, ge=0.0, le=1.0, description="MMR penalty on similarity to picked sentences")
+    position_weight: float = Field(default=1.0, ge=0.0, le=1.0, description="weight of the lead-position prior (1: the lead's order, skipping short sentences)")
+    position_decay: float = Field(default=1.5, gt=0.0, description="sentences over which the prior halves")
+    redundancy: float = Field(default=0.0, ge=0.0, le=1.0, description="MMR penalty on similarity to picked sentences")
     min_words: int = Field(default=4, ge=1, description="shorter sentences are never picked")
-    adaptive: bool = Field(default=True, description="trust the lead per article by how central its first sentence is; false: always position_weight")
+    adaptive: bool = Field(default=False, description="trust the lead per article by how central its first sentence is; false: always position_weight")
     adaptive_gap: float = Field(default=-0.4, le=0.0, description="first sentence's centrality gap (to the most central, in spreads) at half trust in the lead")
     adaptive_slope: float = Field(default=0.1, gt=0.0, description="how sharply trust in the lead changes around adaptive_gap")
     adaptive_position_weight: float = Field(default=0.2, ge=0.0, le=1.0, description="the position prior's weight where the opening is not a summary")
@@ -97,37 +98,36 @@ class HeadTrainConfig(Section):
     chars: bool = Field(default=False, description="add character 2-5-gram TF-IDF features (the 30,000 most frequent, within words)")
     familiarity: bool = Field(default=False, description="store training embeddings so the head is trusted only on familiar text")
     data_labels: bool = Field(default=False, description="fit each source's own labels (mapped to the task's by data.label_map), not the task's")
+    multi_label: bool = Field(default=False, description="topics: also fit one-vs-rest scores per label on whether it applies: the label, plus data.also_field's where the data has it (the records' label_scores)")
     teaser_chars: int = Field(default=0, ge=0, description="also score (and fit) each text's body cut to this many characters and '...', as news pages show teasers (0: off)")
     fit_teasers: bool = Field(default=True, description="with teaser_chars: fit the cuts as well as the whole texts; false: only score them")
     familiarity_low: float = Field(default=0.42, description="mean cosine to the k nearest training texts at which trust starts")
     familiarity_high: float = Field(default=0.50, description="... and at which trust is full")
     familiarity_k: int = Field(default=5, ge=1)
+    anchor_clusters: int = Field(default=0, ge=0, description="with familiarity: store this many k-means centroids of the training embeddings as anchors instead of every text's (0: every text's)")
     folds: int = Field(default=5, ge=2, le=20)
     seed: int = 0
 
 
 class TopicsTrainConfig(HeadTrainConfig):
-    """Topics: n-grams help within a source; the familiarity gate keeps other sources zero-shot;
-    the sources' own labels are more coherent classes than the task's merged ones (see README)."""
+    """Topics: logistic regression over the embedding alone, fitted on real news teasers (n-gram
+    vocabularies and per-text anchors would store their text), with one-vs-rest scores per label
+    for multi-label records (see README, Quality)."""
 
-    c: float = Field(default=16.0, gt=0.0)
-    ngrams: bool = True
-    chars: bool = True
+    c: float = Field(default=2.0, gt=0.0)
+    multi_label: bool = True
     familiarity: bool = True
-    data_labels: bool = True
-    teaser_chars: int = 200
-    familiarity_low: float = 0.30
+    anchor_clusters: int = 16
+    familiarity_k: int = 1
+    familiarity_low: float = 0.25
     familiarity_high: float = 0.40
 
 
 class SentimentTrainConfig(HeadTrainConfig):
-    """Sentiment: lexicon and n-gram features beat the embedding alone by CV (see README); text
-    unlike the financial training sentences (world news, reviews) goes to the prototypes."""
+    """Sentiment: logistic regression over the embedding, fitted on real news teasers with
+    Financial PhraseBank at a small weight (see README, Quality)."""
 
-    c: float = Field(default=8.0, gt=0.0)
-    lexicon: bool = True
-    ngrams: bool = True
-    familiarity: bool = True
+    c: float = Field(default=2.0, gt=0.0)
     familiarity_low: float = 0.30
     familiarity_high: float = 0.40
 
@@ -144,15 +144,17 @@ class TopicsConfig(Section):
     hypothesis_template: str = Field(default="This news is about {}.", description="method nli: '{}' takes each label's description (or its name)")
     backend: Backend = Field(default="torch", description="method nli: torch | onnx (CPU)")
     quantize: Quantize = Field(default="none", description="method nli, backend onnx: none | int8")
-    head: str = Field(default="default", description="'default' (the packaged head) or a path to a head .npz")
-    head_weight: float = Field(default=0.8, ge=0.0, le=1.0, description="method head: the head's weight against the prototypes on familiar text")
+    head: str = Field(default="default", description="'default' (the packaged head for the encoder) or a path to a head .npz")
+    head_weight: float = Field(default=0.8, ge=0.0, le=1.0, description="method head: the head's weight against the prototypes (times its familiarity with the text, for a head with anchors)")
     train: TopicsTrainConfig = Field(default_factory=TopicsTrainConfig)
     labels: dict[str, LabelSpec] = Field(default_factory=lambda: _packaged_labels("topics"))
     other_label: str = "other"
     threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="below this best-label score the text is 'other'")
     temperature: float = Field(default=0.05, gt=0.0, description="softmax temperature over label similarities")
     prototype_smoothing: float = Field(default=0.05, ge=0.0, description="log-mean-exp over a label's prototypes; 0 = max")
-    multi_label: bool = False
+    label_threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="a label applies (in a record's `labels`) when its independent score reaches this")
+    label_center: float = Field(default=0.25, description="method embedding/head: the prototype cosine at which a label's independent score is 0.5")
+    label_scale: float = Field(default=0.036, gt=0.0, description="... and how many cosine units move it by one logit")
 
     @field_validator("labels")
     @classmethod
@@ -181,7 +183,8 @@ class SentimentConfig(Section):
     )
     backend: Backend = Field(default="torch", description="method classifier: torch | onnx (CPU)")
     quantize: Quantize = Field(default="none", description="method classifier, backend onnx: none | int8")
-    head: str = Field(default="default", description="'default' (the packaged head) or a path to a head .npz")
+    head: str = Field(default="default", description="'default' (the packaged head for the encoder), 'finance' (fitted on Financial PhraseBank alone) or a path to a head .npz")
+    head_weight: float = Field(default=0.7, ge=0.0, le=1.0, description="method head: the head's weight against the zero-shot prototypes (times its familiarity with the text, for a head with anchors)")
     labels: dict[str, LabelSpec] = Field(
         default_factory=lambda: _packaged_labels("sentiment"),
         description="descriptions used by the zero-shot 'embedding' method",
@@ -194,20 +197,55 @@ class SentimentConfig(Section):
 class DataConfig(Section):
     """Labelled data for `nlp evaluate` / `nlp calibrate` (absent in plain run configs)."""
 
-    path: Path = Field(description="a JSONL file; relative paths resolve against the current directory")
+    path: Path | list[Path] = Field(description="a JSONL file, or a list of files read as one source; relative paths resolve against the current directory")
+    name: str | None = Field(default=None, description="the source's name in head cards and per-source figures; null = the file's stem (a list: their common prefix)")
     text_fields: list[str] = Field(default_factory=lambda: ["text"], min_length=1, description="joined in order")
     label_field: str | None = Field(default=None, description="gold label (topics, sentiment)")
     label_map: dict[str, str] = Field(default_factory=dict, description="data label -> task label; empty = as is")
+    also_field: str | None = Field(default=None, description="topics: a list of other labels that apply (multi-label gold beside label_field)")
+    also_map: dict[str, list[str]] = Field(default_factory=dict, description="topics: data label -> task labels that also apply to every row with it (a coarse source's lenient gold)")
     reference_fields: list[str] = Field(default_factory=list, description="summaries: the first field a row has is used")
     id_field: str | None = None
+    weight: float = Field(default=1.0, gt=0.0, description="nlp train: each row's weight in the fit (e.g. 0.1 to let a large source count less)")
+    fit_only: bool = Field(default=False, description="nlp train: these rows are in every fold's fit and never scored out of fold (training files beside a scored dev file)")
     license: str = Field(default="", description="the data's license; a head trained on it inherits it (written to its card)")
     limit: int | None = Field(default=None, ge=1, description="evaluate the first N rows only")
+
+    @field_validator("path")
+    @classmethod
+    def _some_path(cls, value: Path | list[Path]) -> Path | list[Path]:
+        if isinstance(value, list) and not value:
+            raise ValueError("a file, or a non-empty list of files")
+        return value
+
+    @property
+    def files(self) -> list[Path]:
+        return list(self.path) if isinstance(self.path, list) else [self.path]
+
+    @property
+    def source(self) -> str:
+        """One name for the source: `name`, the file's stem, or the files' common prefix."""
+        if self.name:
+            return self.name
+        stems = [f.stem for f in self.files]
+        common = os.path.commonprefix(stems).rstrip("_-.") if len(stems) > 1 else stems[0]
+        return common or "+".join(stems)
+
+    def describe(self) -> str:
+        return ", ".join(str(f) for f in self.files)
 
 
 class TasksConfig(Section):
     summarize: SummarizeConfig = Field(default_factory=SummarizeConfig)
     topics: TopicsConfig = Field(default_factory=TopicsConfig)
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
+
+
+class CacheConfig(Section):
+    """The on-disk embedding cache (`nlp/embedding_cache.py`): re-runs encode only new texts."""
+
+    enabled: bool = Field(default=False, description="store and reuse text embeddings on disk (they are derived from your texts)")
+    path: Path | None = Field(default=None, description="the SQLite file; null = the user cache folder ($NLP_CACHE_DIR or ~/.cache/nlp)/embeddings.sqlite")
 
 
 class RayConfig(Section):
@@ -230,6 +268,7 @@ class RunConfig(Section):
     threads: int = Field(default=0, ge=0, le=1024, description="CPU threads for inference; 0 = the libraries' default (all cores)")
     encoder: EncoderConfig = Field(default_factory=EncoderConfig)
     tasks: TasksConfig = Field(default_factory=TasksConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
     ray: RayConfig = Field(default_factory=RayConfig)
     data: DataConfig | None = None
 
@@ -279,6 +318,8 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep or not key:
             raise ConfigError(f"--set {pair!r}: expected KEY=VALUE, e.g. --set tasks.topics.threshold=0.3")
+        if any(c.isspace() for c in key):
+            raise ConfigError(f"--set {pair!r}: a key is dotted names without spaces, e.g. --set tasks.topics.threshold=0.3")
         try:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:

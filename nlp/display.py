@@ -67,8 +67,18 @@ def metrics_table(evaluation) -> Table:
     table.add_row(f"majority ({b['label']})", f"{b['accuracy']:.3f}", f"{b['macro_f1']:.3f}", "", "", "", "")
     for label, c in m["per_class"].items():
         table.add_row(f"  {label}", "", "", f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}", str(c["support"]))
-    table.caption = f"ECE {m['ece']:.3f}" + (f"\n[yellow]{m['warning']}[/]" if m.get("warning") else "")
+    table.caption = f"ECE {m['ece']:.3f}" + multilabel_caption(m) + (f"\n[yellow]{m['warning']}[/]" if m.get("warning") else "")
     return table
+
+
+def multilabel_caption(m: dict) -> str:
+    """Lenient and multi-label figures, when the data has `also` gold."""
+    if "multi_label" not in m:
+        return ""
+    lenient, multi = m["lenient"], m["multi_label"]
+    per = ", ".join(f"{label} {c['f1']:.2f}" for label, c in multi["per_label"].items())
+    return (f"\nlenient (a label in `also` counts): accuracy {lenient['accuracy']:.3f}, macro-F1 {lenient['macro_f1']:.3f}"
+            f"\nmulti-label (`labels` vs label + also): sample-F1 {multi['sample_f1']:.3f}, per-label F1 {per}")
 
 
 def calibration_table(result) -> Table:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .batching import run_batched
-from .config import EncoderConfig, RunConfig
+from .config import CacheConfig, EncoderConfig, RunConfig
 from .errors import ConfigError
 from .models import choose_backend, choose_batch_size, choose_device, choose_dtype, resolve_model
 
@@ -23,8 +23,10 @@ from .models import choose_backend, choose_batch_size, choose_device, choose_dty
 class Encoder:
     """Encode texts into unit-length vectors; models load on first use."""
 
-    def __init__(self, config: EncoderConfig, *, device: str = "auto", dtype: str = "auto", batch_size: int = 64, threads: int = 0):
+    def __init__(self, config: EncoderConfig, *, device: str = "auto", dtype: str = "auto", batch_size: int = 64, threads: int = 0,
+                 cache: CacheConfig | None = None):
         self.config = config
+        self.cache_config = cache
         self.batch_size = batch_size
         self.threads = threads
         self.path: Path = resolve_model(config.model, key="encoder.model")
@@ -40,6 +42,7 @@ class Encoder:
         self._model: Any = None
         self._tokenizer: Any = None
         self._onnx: Any = None
+        self._cache: Any = None
 
     def _load(self) -> None:
         if self.backend == "onnx":
@@ -60,7 +63,8 @@ class Encoder:
 
     @classmethod
     def for_run(cls, config: RunConfig) -> "Encoder":
-        return cls(config.encoder, device=config.device, dtype=config.dtype, batch_size=choose_batch_size(config.batch_size, config.device), threads=config.threads)
+        return cls(config.encoder, device=config.device, dtype=config.dtype, batch_size=choose_batch_size(config.batch_size, config.device),
+                   threads=config.threads, cache=config.cache)
 
     @property
     def loaded(self) -> bool:
@@ -94,5 +98,28 @@ class Encoder:
             self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.cache_config is not None and self.cache_config.enabled:
+            from .embedding_cache import cached_encode
+
+            self._last_encoded = 0
+            vectors = cached_encode(self.cache, lambda missing: self._encode_all(missing, on_batch), texts)
+            if on_batch:
+                on_batch(len(texts) - self._last_encoded)
+            return vectors
+        return self._encode_all(texts, on_batch)
+
+    @property
+    def cache(self) -> Any:
+        """The embedding cache for this encoder's fingerprint, opened on first use."""
+        if self._cache is None:
+            from .embedding_cache import EmbeddingCache, default_cache_path, encoder_fingerprint
+
+            assert self.cache_config is not None
+            fingerprint = encoder_fingerprint(self.path, self.config.max_length, self.backend, self.config.quantize)
+            self._cache = EmbeddingCache(self.cache_config.path or default_cache_path(), fingerprint)
+        return self._cache
+
+    def _encode_all(self, texts: Sequence[str], on_batch: Callable[[int], None] | None) -> np.ndarray:
+        self._last_encoded = len(texts)
         rows = run_batched(list(texts), self._encode_batch, batch_size=self.batch_size, on_batch=on_batch)
         return np.stack(rows).astype(np.float32, copy=False)

@@ -17,10 +17,10 @@ import numpy as np
 
 from .errors import ModelError
 from .features import LEXICON_FEATURES, lexicon_features
+from .models import packaged_alias
 from .numeric import softmax
 from .resources import resource_path
 
-PACKAGED_HEADS = {"sentiment": "sentiment_head.npz", "topics": "topics_head.npz"}
 NGRAM_RANGE = (1, 2)
 ANCHOR_SCALE = 127.0  # familiarity anchors are stored as int8: cosines change by ~1e-3
 
@@ -131,6 +131,11 @@ class LinearHead:
     familiarity_ramp: tuple[float, float, int] = (0.42, 0.50, 5)  # low, high, k
     card: dict[str, Any] = field(default_factory=dict)
     class_labels: list[str] | None = None  # the task label of each class; None: the classes are task labels
+    # Independent per-label scores (multi-label topics): one-vs-rest logistic regression per task
+    # label over the same features, sigmoid(x @ multi_coef.T + multi_intercept).
+    multi_labels: list[str] | None = None
+    multi_coef: np.ndarray | None = None  # (n_multi_labels, n_features)
+    multi_intercept: np.ndarray | None = None
     _ngrams: list[NgramTfidf] | None = field(default=None, init=False, repr=False, compare=False)
 
     def familiarity(self, vectors: np.ndarray) -> np.ndarray:
@@ -144,13 +149,35 @@ class LinearHead:
         nearest = np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
         return np.clip((nearest - low) / (high - low), 0.0, 1.0)
 
-    def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+    @property
+    def dim(self) -> int:
+        """The embedding size this head was fitted on."""
         grams = sum(len(v) for v in (self.vocabulary, self.char_vocabulary) if v is not None)
-        expected = self.coef.shape[1] - grams - (len(LEXICON_FEATURES) if self.lexicon else 0)
-        if vectors.shape[-1] != expected:
-            raise ModelError(f"head expects {expected}-dim embeddings but the encoder gives {vectors.shape[-1]}; train the head on this encoder")
-        x = feature_matrix(vectors, texts, lexicon=self.lexicon, vectorizers=self._vectorizers())
-        return softmax(np.asarray(x @ self.coef.T) + self.intercept)
+        return int(self.coef.shape[1] - grams - (len(LEXICON_FEATURES) if self.lexicon else 0))
+
+    def features(self, vectors: np.ndarray, texts: Sequence[str] | None = None):
+        if vectors.shape[-1] != self.dim:
+            encoder = self.card.get("encoder")
+            hint = f" (it was trained on encoder.model: {encoder})" if encoder else ""
+            raise ModelError(f"head expects {self.dim}-dim embeddings but the encoder gives {vectors.shape[-1]}{hint}; "
+                             "use a head trained on this encoder (nlp train), or that encoder")
+        return feature_matrix(vectors, texts, lexicon=self.lexicon, vectorizers=self._vectorizers())
+
+    def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        return softmax(np.asarray(self.features(vectors, texts) @ self.coef.T) + self.intercept)
+
+    def label_scores(self, vectors: np.ndarray, texts: Sequence[str] | None, labels: Sequence[str]) -> np.ndarray:
+        """(n, len(labels)) independent scores in [0, 1] from the one-vs-rest block; NaN for a
+        label the head has no evidence for (or all NaN without that block)."""
+        out = np.full((len(vectors), len(labels)), np.nan)
+        if self.multi_coef is None or self.multi_labels is None or len(vectors) == 0:
+            return out
+        logits = np.asarray(self.features(vectors, texts) @ self.multi_coef.T) + self.multi_intercept
+        scores = 1.0 / (1.0 + np.exp(-logits))
+        for j, label in enumerate(self.multi_labels):
+            if label in labels:
+                out[:, list(labels).index(label)] = scores[:, j]
+        return out
 
     @property
     def task_labels(self) -> list[str]:
@@ -191,6 +218,10 @@ class LinearHead:
             arrays["char_idf"] = self.char_idf.astype(np.float32)
         if self.class_labels is not None:
             arrays["class_labels"] = np.array(self.class_labels)
+        if self.multi_coef is not None and self.multi_labels is not None and self.multi_intercept is not None:
+            arrays["multi_labels"] = np.array(self.multi_labels)
+            arrays["multi_coef"] = self.multi_coef.astype(np.float16)
+            arrays["multi_intercept"] = self.multi_intercept.astype(np.float32)
         if self.anchors is not None:
             arrays["anchors"] = stored_anchors(self.anchors)
             arrays["familiarity_ramp"] = np.array(self.familiarity_ramp, dtype=np.float32)
@@ -211,7 +242,10 @@ class LinearHead:
                        char_vocabulary=[str(v) for v in a["char_vocabulary"]] if "char_vocabulary" in a.files else None,
                        char_idf=a["char_idf"].astype(np.float64) if "char_idf" in a.files else None,
                        anchors=read_anchors(a["anchors"]) if "anchors" in a.files else None,
-                       class_labels=[str(c) for c in a["class_labels"]] if "class_labels" in a.files else None)
+                       class_labels=[str(c) for c in a["class_labels"]] if "class_labels" in a.files else None,
+                       multi_labels=[str(c) for c in a["multi_labels"]] if "multi_labels" in a.files else None,
+                       multi_coef=a["multi_coef"].astype(np.float32) if "multi_coef" in a.files else None,
+                       multi_intercept=a["multi_intercept"].astype(np.float32) if "multi_intercept" in a.files else None)
             if "familiarity_ramp" in a.files:
                 low, high, k = (float(v) for v in a["familiarity_ramp"])
                 head.familiarity_ramp = (low, high, int(k))
@@ -231,10 +265,22 @@ def read_anchors(stored: np.ndarray) -> np.ndarray:
     return stored.astype(np.float32) / ANCHOR_SCALE if stored.dtype == np.int8 else stored.astype(np.float32)
 
 
-def packaged_head_path(task: str) -> Path:
-    return resource_path(PACKAGED_HEADS[task])
+PACKAGED_HEAD_NAMES = ("default", "finance")  # finance: sentiment fitted on Financial PhraseBank alone
 
 
-def load_head(ref: str, task: str) -> LinearHead:
-    """`default` is the head shipped in nlp/resources; anything else is a path."""
-    return LinearHead.load(packaged_head_path(task) if ref == "default" else Path(ref).expanduser())
+def packaged_head_path(task: str, name: str = "default", encoder: str = "mpnet") -> Path:
+    """The packaged head file: each packaged encoder has its own heads (they read its embeddings)."""
+    alias = packaged_alias(encoder)
+    if alias is None:
+        raise ModelError(f"tasks.{task}.head: the packaged '{name}' head reads the embeddings of a packaged encoder (mpnet or minilm), "
+                         f"not of encoder.model {encoder}; train one on it with `nlp train {task}` and set tasks.{task}.head=PATH, or use method: embedding")
+    file = resource_path(f"{task}_head_{alias}.npz" if name == "default" else f"{task}_head_{name}_{alias}.npz")
+    if not file.is_file():
+        raise ModelError(f"tasks.{task}.head: no packaged '{name}' {task} head for encoder.model {encoder}; "
+                         f"train one with `nlp train {task}` and set tasks.{task}.head=PATH")
+    return file
+
+
+def load_head(ref: str, task: str, encoder: str = "mpnet") -> LinearHead:
+    """A packaged head by name (`default`, `finance`) for the run's encoder, or a path."""
+    return LinearHead.load(packaged_head_path(task, ref, encoder) if ref in PACKAGED_HEAD_NAMES else Path(ref).expanduser())

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -22,16 +21,10 @@ from typing import Any, Literal, Sequence
 import numpy as np
 
 from .errors import ModelError
+from .models import cache_root
 
 ExportKind = Literal["encoder", "classifier"]  # encoder: mean-pooled unit vectors; classifier: logits
 EXPORT_VERSION = 1
-
-
-def cache_root() -> Path:
-    """$NLP_CACHE_DIR, else $XDG_CACHE_HOME/nlp, else ~/.cache/nlp."""
-    if os.environ.get("NLP_CACHE_DIR"):
-        return Path(os.environ["NLP_CACHE_DIR"]).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nlp"
 
 
 def export_key(model_path: Path, kind: ExportKind, quantize: str) -> str:

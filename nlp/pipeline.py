@@ -42,7 +42,7 @@ class Pipeline:
     def tasks(self) -> list[Task]:
         if self._tasks is None:
             runtime = Runtime(self.config.device, self.config.dtype, choose_batch_size(self.config.batch_size, self.config.device), self.config.threads)
-            self._tasks = build_tasks(self.config.tasks, lambda texts: self.encoder.encode(texts), runtime)
+            self._tasks = build_tasks(self.config.tasks, lambda texts: self.encoder.encode(texts), runtime, self.config.encoder.model)
         return self._tasks
 
     def load(self) -> "Pipeline":

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -29,7 +29,6 @@ from .errors import ConfigError
 from .evaluate.data import labelled_texts
 from .evaluate.metrics import classification_metrics
 from .heads import LinearHead, feature_matrix, read_anchors, ngram_vectorizer, stored_anchors
-from .numeric import blend
 from .tasks.sentiment import LABELS as SENTIMENT_LABELS
 from .tasks.sentiment import EmbeddingSentiment
 from .tasks.topics import EmbeddingTopics
@@ -48,6 +47,18 @@ class Labelled:
     label_of: dict[str, str] | None = None  # target -> task label, with data_labels
     teasers: list[str] | None = None  # each text's body cut as a page's teaser (train.teaser_chars)
     teaser_vectors: np.ndarray | None = None
+    weights: np.ndarray | None = None  # each row's weight in the fit (data.weight)
+    files: np.ndarray | None = None  # each row's file (figures per file of a source)
+    gold_sets: list[list[str]] | None = None  # each row's label and data.also_field labels
+    fit_only: np.ndarray | None = None  # rows in every fold's fit, never scored out of fold (data.fit_only)
+
+    def folds(self, train: HeadTrainConfig) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Stratified k-fold (train rows, test rows) over the scored rows; fit-only rows join every fold's fit."""
+        always = np.flatnonzero(self.fit_only) if self.fit_only is not None else np.zeros(0, dtype=int)
+        scored = np.flatnonzero(~self.fit_only) if self.fit_only is not None else np.arange(len(self.labels))
+        splitter = StratifiedKFold(n_splits=train.folds, shuffle=True, random_state=train.seed)
+        for train_idx, test_idx in splitter.split(self.vectors[scored], self.targets[scored]):
+            yield np.concatenate([always, scored[train_idx]]), scored[test_idx]
 
     @property
     def views(self) -> list[bool]:
@@ -62,28 +73,35 @@ class Labelled:
         return self.vectors, self.texts
 
     def fit(self, idx: np.ndarray, train: HeadTrainConfig, card: dict[str, Any] | None = None) -> LinearHead:
-        texts = [self.texts[i] for i in idx]
-        if self.teasers is None or self.teaser_vectors is None or not train.fit_teasers:
-            return fit_head(self.vectors[idx], texts, self.targets[idx], train, card, label_of=self.label_of)
-        cut = np.asarray([i for i in idx if self.teasers[i] != " ".join(self.texts[i].split())], dtype=int)  # a short text is its own teaser
-        return fit_head(np.vstack([self.vectors[idx], self.teaser_vectors[cut]]), texts + [self.teasers[i] for i in cut],
-                        np.concatenate([self.targets[idx], self.targets[cut]]), train, card, label_of=self.label_of, originals=len(idx))
+        rows = idx
+        vectors, texts = self.vectors[idx], [self.texts[i] for i in idx]
+        if self.teasers is not None and self.teaser_vectors is not None and train.fit_teasers:
+            cut = np.asarray([i for i in idx if self.teasers[i] != " ".join(self.texts[i].split())], dtype=int)  # a short text is its own teaser
+            rows = np.concatenate([idx, cut])
+            vectors, texts = np.vstack([vectors, self.teaser_vectors[cut]]), texts + [self.teasers[i] for i in cut]
+        return fit_head(vectors, texts, self.targets[rows], train, card, label_of=self.label_of, originals=len(idx),
+                        weights=self.weights[rows] if self.weights is not None else None,
+                        gold_sets=[self.gold_sets[i] for i in rows] if self.gold_sets is not None and train.multi_label else None)
 
 
 def fit_head(vectors: np.ndarray, texts: Sequence[str], labels: Sequence[str], train: HeadTrainConfig, card: dict[str, Any] | None = None,
-             *, label_of: dict[str, str] | None = None, originals: int | None = None) -> LinearHead:
+             *, label_of: dict[str, str] | None = None, originals: int | None = None, weights: np.ndarray | None = None,
+             gold_sets: Sequence[Sequence[str]] | None = None) -> LinearHead:
     """Logistic regression (balanced class weights: dev sets are skewed, we report macro-F1).
     `label_of` maps finer training classes to the task labels they count for. With `originals`,
     only the first that many rows are the data's own texts (the rest are cuts of them): the n-gram
     vocabularies and familiarity anchors come from those, so a cut does not count its text's
     n-grams twice against min_df. (Cuts as anchors made text from an unseen source look familiar:
-    the source-held-out figures fell.)"""
+    the source-held-out figures fell.) `weights` weigh rows in the fit; with `gold_sets`, each
+    task label also gets a one-vs-rest model (unweighted by class, so its score reads as a
+    probability) on whether the label applies."""
     own = slice(0, originals)
     words = ngram_vectorizer().fit(texts[own]) if train.ngrams else None
     chars = ngram_vectorizer(chars=True).fit(texts[own]) if train.chars else None
     x = feature_matrix(vectors, texts, lexicon=train.lexicon, vectorizers=[v for v in (words, chars) if v is not None])
     with threadpool_limits(1):  # measured: 2-thread BLAS fits ran ~100x slower on shared 2-core machines
-        model = LogisticRegression(C=train.c, class_weight="balanced", max_iter=3000, random_state=train.seed).fit(x, np.asarray(labels))
+        model = LogisticRegression(C=train.c, class_weight="balanced", max_iter=3000, random_state=train.seed).fit(x, np.asarray(labels), sample_weight=weights)
+        multi = _one_vs_rest(x, gold_sets, train, weights) if gold_sets is not None else None
     classes = [str(k) for k in model.classes_]
     coef, intercept = model.coef_, model.intercept_
     if len(classes) == 2:  # sklearn's binary form has one row, for the second class
@@ -92,28 +110,84 @@ def fit_head(vectors: np.ndarray, texts: Sequence[str], labels: Sequence[str], t
     return LinearHead(classes, coef.astype(np.float32), intercept.astype(np.float32), lexicon=train.lexicon,
                       vocabulary=list(words.get_feature_names_out()) if words is not None else None, idf=words.idf_ if words is not None else None,
                       char_vocabulary=list(chars.get_feature_names_out()) if chars is not None else None, char_idf=chars.idf_ if chars is not None else None,
-                      anchors=read_anchors(stored_anchors(vectors[own])) if train.familiarity else None,  # as they will be read back
+                      anchors=read_anchors(stored_anchors(_anchors(vectors[own], train))) if train.familiarity else None,  # as they will be read back
                       familiarity_ramp=(train.familiarity_low, train.familiarity_high, train.familiarity_k), card=dict(card or {}),
-                      class_labels=[label_of[c] for c in classes] if label_of else None)
+                      class_labels=[label_of[c] for c in classes] if label_of else None,
+                      multi_labels=multi[0] if multi else None, multi_coef=multi[1] if multi else None, multi_intercept=multi[2] if multi else None)
 
 
-Predict = Callable[[LinearHead, np.ndarray, bool], list[str]]  # (head, row indices, teaser cuts?) -> predicted labels
+def _anchors(vectors: np.ndarray, train: HeadTrainConfig) -> np.ndarray:
+    """What familiarity is measured against: every training embedding, or (`anchor_clusters`)
+    k-means centroids of them, which store no single text's embedding."""
+    if not train.anchor_clusters:
+        return vectors
+    from sklearn.cluster import KMeans
+
+    distinct = len(np.unique(np.round(vectors, 5), axis=0))
+    with threadpool_limits(1):
+        centers = KMeans(min(train.anchor_clusters, distinct), n_init=3, random_state=train.seed).fit(vectors).cluster_centers_
+    return centers / np.linalg.norm(centers, axis=1, keepdims=True)
 
 
-def cross_validate(data: Labelled, train: HeadTrainConfig, predict: Predict) -> tuple[dict[str, Any], dict[bool, np.ndarray]]:
+def _one_vs_rest(x: Any, gold_sets: Sequence[Sequence[str]], train: HeadTrainConfig, weights: np.ndarray | None) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+    """Per label that some rows have and some lack: a binary logistic regression on whether it applies."""
+    labels = sorted({label for row in gold_sets for label in row})
+    kept, coefs, intercepts = [], [], []
+    for label in labels:
+        y = np.array([label in row for row in gold_sets])
+        if y.all() or not y.any():
+            continue
+        model = LogisticRegression(C=train.c, max_iter=3000, random_state=train.seed).fit(x, y, sample_weight=weights)
+        kept.append(label)
+        coefs.append(model.coef_[0])
+        intercepts.append(model.intercept_[0])
+    return (kept, np.asarray(coefs, dtype=np.float32), np.asarray(intercepts, dtype=np.float32)) if kept else None
+
+
+Predict = Callable[[LinearHead, np.ndarray, bool], list[list[str]]]  # (head, row indices, teaser cuts?) -> each row's labels, the decided one first
+
+
+def cross_validate(data: Labelled, train: HeadTrainConfig, predict: Predict) -> tuple[dict[str, Any], dict[bool, np.ndarray], list[list[str]]]:
     """Stratified k-fold figures (mean ± std of macro-F1) and the out-of-fold predictions, of the
-    whole texts and (under "teasers", when the data has them) of their teaser cuts."""
+    whole texts and (under "teasers", when the data has them) of their teaser cuts; and the
+    whole texts' out-of-fold label sets."""
     oof = {view: np.empty(len(data.labels), dtype=object) for view in data.views}
+    oof_sets: dict[bool, list[Any]] = {view: [None] * len(data.labels) for view in data.views}
     scores: dict[bool, list[dict[str, Any]]] = {view: [] for view in data.views}
-    for train_idx, test_idx in StratifiedKFold(n_splits=train.folds, shuffle=True, random_state=train.seed).split(data.vectors, data.targets):
+    for train_idx, test_idx in data.folds(train):
         head = data.fit(train_idx, train)
         for view in data.views:
-            oof[view][test_idx] = predicted = predict(head, test_idx, view)
-            scores[view].append(classification_metrics(list(data.labels[test_idx]), predicted))
+            predicted = predict(head, test_idx, view)
+            oof[view][test_idx] = [p[0] for p in predicted]
+            for i, p in zip(test_idx, predicted):
+                oof_sets[view][i] = p
+            scores[view].append(classification_metrics(list(data.labels[test_idx]), [p[0] for p in predicted]))
     figures: dict[str, Any] = {"folds": train.folds, **_mean_scores(scores[False])}
     if True in scores:
         figures["teasers"] = {"chars": train.teaser_chars, **_mean_scores(scores[True])}
-    return figures, oof
+    return figures, oof, oof_sets[False]
+
+
+def file_figures(data: Labelled, predicted: np.ndarray, predicted_sets: list[list[str]] | None) -> dict[str, dict[str, Any]]:
+    """Out-of-fold figures for each scored file: per class, and with multi-label gold, lenient (a
+    predicted label in `also` counts) and multi-label (predicted label sets against gold sets)."""
+    from .evaluate.evaluator import lenient_metrics
+    from .evaluate.metrics import multilabel_metrics
+
+    out = {}
+    assert data.files is not None
+    for file in np.unique(data.files):
+        rows = np.flatnonzero(data.files == file)
+        if data.fit_only is not None and data.fit_only[rows].all():
+            continue
+        gold, guess = list(data.labels[rows]), list(predicted[rows])
+        m = classification_metrics(gold, guess)
+        if data.gold_sets is not None and predicted_sets is not None:
+            gold_sets = [data.gold_sets[i] for i in rows]
+            m["lenient"] = lenient_metrics(gold, gold_sets, guess)
+            m["multi_label"] = multilabel_metrics(gold_sets, [predicted_sets[i] for i in rows])
+        out[str(file)] = m
+    return out
 
 
 def _mean_scores(folds: list[dict[str, Any]]) -> dict[str, float]:
@@ -129,7 +203,7 @@ def held_out_sources(data: Labelled, train: HeadTrainConfig, predict: Predict) -
         test_idx = np.flatnonzero(data.sources == source)
         train_idx = np.flatnonzero(data.sources != source)
         head = data.fit(train_idx, train)
-        m = classification_metrics(list(data.labels[test_idx]), predict(head, test_idx, False))
+        m = classification_metrics(list(data.labels[test_idx]), [p[0] for p in predict(head, test_idx, False)])
         out[str(source)] = {"macro_f1": m["macro_f1"], "accuracy": m["accuracy"], "n": m["n"]}
     return out
 
@@ -152,30 +226,42 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
     targets: list[str] = []
     label_of: dict[str, str] = {}
     bodies: list[str] = []
+    weights: list[float] = []
+    row_files: list[str] = []
+    fit_only: list[bool] = []
+    gold_sets: list[list[str]] = []
     files = []
     for cfg in configs:
         if cfg.data is None:
             raise ConfigError("a config for nlp train needs a 'data:' section, e.g. configs/eval-fpb.yaml")
-        source = cfg.data.path.stem
-        source_texts, source_labels, raw, source_bodies = labelled_texts(cfg.data, task_labels, with_raw=True)
-        texts += source_texts
-        bodies += source_bodies
-        labels += source_labels
-        sources += [source] * len(source_texts)
-        if settings.train.data_labels:  # "source:label" keeps two sources' same-named labels apart
-            for own, label in zip(raw, source_labels):
-                targets.append(f"{source}:{own}")
-                label_of[targets[-1]] = label
-        files.append({"file": cfg.data.path.name, "rows": len(source_texts), "license": cfg.data.license or "unknown"})
+        source = cfg.data.source
+        for file in cfg.data.files:
+            data = cfg.data.model_copy(update={"path": file})
+            file_texts, file_labels, raw, file_bodies, file_sets = labelled_texts(data, task_labels, with_raw=True, with_also=True)
+            texts += file_texts
+            bodies += file_bodies
+            labels += file_labels
+            gold_sets += file_sets
+            sources += [source] * len(file_texts)
+            row_files += [file.name] * len(file_texts)
+            weights += [cfg.data.weight] * len(file_texts)
+            fit_only += [cfg.data.fit_only] * len(file_texts)
+            if settings.train.data_labels:  # "source:label" keeps two sources' same-named labels apart
+                for own, label in zip(raw, file_labels):
+                    targets.append(f"{source}:{own}")
+                    label_of[targets[-1]] = label
+            files.append({"file": file.name, "source": source, "rows": len(file_texts), "weight": cfg.data.weight, "license": cfg.data.license or "unknown"})
     teasers = [teaser_cut(body, settings.train.teaser_chars) for body in bodies] if settings.train.teaser_chars else None
     if on_start:
         on_start(len(texts) + len(teasers or []))
     data = Labelled(texts, np.asarray(labels), np.asarray(sources), encoder.encode(texts, on_batch),
                     np.asarray(targets if settings.train.data_labels else labels), label_of or None,
-                    teasers, encoder.encode(teasers, on_batch) if teasers else None)
+                    teasers, encoder.encode(teasers, on_batch) if teasers else None,
+                    weights=np.asarray(weights) if len(set(weights)) > 1 else None, files=np.asarray(row_files), gold_sets=gold_sets,
+                    fit_only=np.asarray(fit_only) if any(fit_only) else None)
     predict = _predictor(topics, sentiment, data)
 
-    cv, oof = cross_validate(data, settings.train, predict)
+    cv, oof, oof_sets = cross_validate(data, settings.train, predict)
     card: dict[str, Any] = {
         "task": task, "method": "logistic regression over " + " + ".join(_blocks(settings.train)),
         "train": settings.train.model_dump(), "encoder": config.encoder.model, "data": files,
@@ -184,27 +270,38 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
     }
     if topics:
         card["cv"]["scored_as"] = f"blended with prototypes (head_weight {config.tasks.topics.head_weight}), threshold {config.tasks.topics.threshold}"
-    elif settings.train.familiarity:
-        card["cv"]["scored_as"] = "blended with the zero-shot prototypes by familiarity"
-    if len(files) > 1:
+    else:
+        card["cv"]["scored_as"] = f"blended with the zero-shot prototypes (head_weight {config.tasks.sentiment.head_weight}" + (" × familiarity)" if settings.train.familiarity else ")")
+    card["cv_by_file"] = file_figures(data, oof[False], oof_sets if topics else None)
+    if len(set(sources)) > 1:
         for key, view in (("cv_by_source", False), ("cv_teasers_by_source", True)):
             if view in oof:
-                card[key] = {str(s): {k: classification_metrics(list(data.labels[data.sources == s]), list(oof[view][data.sources == s]))[k] for k in ("macro_f1", "accuracy")}
-                             for s in np.unique(data.sources)}
+                scored = data.sources if data.fit_only is None else np.where(data.fit_only, "", data.sources)
+                card[key] = {str(s): {k: classification_metrics(list(data.labels[scored == s]), list(oof[view][scored == s]))[k] for k in ("macro_f1", "accuracy")}
+                             for s in np.unique(scored) if s}
         card["source_held_out"] = held_out_sources(data, settings.train, predict)
-        if topics:
-            zero_shot = topics.decide(topics.combine(topics.scorer.similarities(data.vectors), None, config.tasks.topics.temperature), config.tasks.topics.threshold)
-            card["zero_shot_by_source"] = {str(s): classification_metrics(list(data.labels[data.sources == s]), [topics.labels[i] for i in zero_shot[data.sources == s]])["macro_f1"]
-                                           for s in np.unique(data.sources)}
+        zero_shot = _zero_shot(topics, sentiment, data.vectors)
+        card["zero_shot_by_source"] = {str(s): classification_metrics(list(data.labels[data.sources == s]), list(zero_shot[data.sources == s]))["macro_f1"]
+                                       for s in np.unique(data.sources)}
     head = data.fit(np.arange(len(texts)), settings.train, card)
     head.save(out)
     return head
+
+
+def _zero_shot(topics: EmbeddingTopics | None, sentiment: EmbeddingSentiment | None, vectors: np.ndarray) -> np.ndarray:
+    """The prototypes' labels alone, as the embedding method decides them."""
+    if sentiment is not None:
+        return np.asarray([SENTIMENT_LABELS[i] for i in sentiment.scorer.probabilities(vectors, sentiment.config.temperature).argmax(axis=1)])
+    assert topics is not None
+    probs = topics.combine(topics.scorer.similarities(vectors), None, topics.config.temperature)
+    return np.asarray([topics.labels[i] for i in topics.decide(probs, topics.config.threshold)])
 
 
 def _blocks(train: HeadTrainConfig) -> list[str]:
     blocks = ["embedding"] + (["lexicon"] if train.lexicon else []) + (["ngrams"] if train.ngrams else []) + (["character n-grams"] if train.chars else [])
     blocks += ["familiarity gate"] if train.familiarity else []
     blocks += ["the sources' own labels"] if train.data_labels else []
+    blocks += ["one-vs-rest label scores"] if train.multi_label else []
     return blocks + ([f"teaser cuts ({train.teaser_chars} characters)"] if train.teaser_chars and train.fit_teasers else [])
 
 
@@ -213,18 +310,15 @@ def _predictor(topics: EmbeddingTopics | None, sentiment: EmbeddingSentiment | N
     if sentiment is not None:
         zero_shot = {view: sentiment.scorer.probabilities(data.view(view)[0], sentiment.config.temperature) for view in data.views}
 
-        def predict_sentiment(head: LinearHead, idx: np.ndarray, teasers: bool) -> list[str]:
+        def predict_sentiment(head: LinearHead, idx: np.ndarray, teasers: bool) -> list[list[str]]:
             vectors, texts = data.view(teasers)
-            head_probs = head.task_proba(vectors[idx], [texts[i] for i in idx], SENTIMENT_LABELS)
-            probs = blend(head_probs, zero_shot[teasers][idx], head.familiarity(vectors[idx]))
-            return [SENTIMENT_LABELS[i] for i in probs.argmax(axis=1)]
+            probs = sentiment.with_head(head, vectors[idx], [texts[i] for i in idx], zero_shot[teasers][idx])
+            return [[SENTIMENT_LABELS[i]] for i in probs.argmax(axis=1)]
         return predict_sentiment
     assert topics is not None
-    sims = {view: topics.scorer.similarities(data.view(view)[0]) for view in data.views}  # prototypes scored once for every fold
 
-    def predict_topics(head: LinearHead, idx: np.ndarray, teasers: bool) -> list[str]:
+    def predict_topics(head: LinearHead, idx: np.ndarray, teasers: bool) -> list[list[str]]:
         vectors, texts = data.view(teasers)
         topics.head = head
-        probs = topics.combine(sims[teasers][idx], topics.head_part(vectors[idx], [texts[i] for i in idx]), topics.config.temperature)
-        return [topics.labels[i] for i in topics.decide(probs, topics.config.threshold)]
+        return [record["labels"] for record in topics.classify([texts[i] for i in idx], vectors[idx])]
     return predict_topics

@@ -1,4 +1,5 @@
-"""Shared fixtures: the seed page, a tiny random BERT built in code, and the real packaged MiniLM.
+"""Shared fixtures: the seed page, a tiny random BERT built in code, and the real packaged MiniLM
+(the fast preset, configs/fast.yaml): tests pin it, and only a few load the default's MPNet.
 
 No test touches the network: HF_HUB_OFFLINE is set before transformers is imported.
 """
@@ -19,6 +20,8 @@ import pytest  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_517d009a7ae7e6d3.txt"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+FAST = ROOT / "configs" / "fast.yaml"  # the fast preset (MiniLM), pinned by tests
+DEFAULT = ROOT / "configs" / "default.yaml"  # the default (MPNet): a few tests only
 
 WORDS = "the a of to in and is was on for said oil gas prices shares stocks market bank rose fell peace talks war president minister team game won".split()
 
@@ -69,10 +72,10 @@ def tiny_config(tiny_bert):
 
 @pytest.fixture(scope="session")
 def default_pipeline():
-    """The real embedded default (packaged all-MiniLM-L6-v2), loaded once."""
+    """The real fast preset (packaged all-MiniLM-L6-v2 and its heads), loaded once."""
     from nlp import Pipeline, load_config
 
-    return Pipeline(load_config()).load()
+    return Pipeline(load_config(FAST)).load()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,8 @@ from nlp.cli import app
 from .conftest import ROOT, SEED
 
 runner = CliRunner()
-DEFAULT = str(ROOT / "configs" / "default.yaml")
+DEFAULT = str(ROOT / "configs" / "default.yaml")  # MPNet: the one end-to-end run of the default
+FAST = str(ROOT / "configs" / "fast.yaml")  # MiniLM: every other run
 
 
 def invoke(*args):
@@ -40,12 +41,24 @@ def test_run_on_seed_writes_one_record_and_a_table(tmp_path):
         assert -1 <= teaser["sentiment"]["score"] <= 1
     assert "Summary" in result.output and "teaser" in result.output
     assert "wrote 1 records" in result.output
+    # The seed page as a reader files it (issue Step 1): 0 tariffs ruling as a test for stocks, 1 oil
+    # tankers seized, 2 France and Greenland, 3 UN on Venezuela, 4 Trump threatens Iran, 5 gold,
+    # 6 oil prices little changed (energy, markets too), 7 Nikkei.
+    topics = [t["topic"] for t in record["teasers"]]
+    assert [t["label"] for t in topics[2:6]] == ["diplomacy", "diplomacy", "diplomacy", "markets"]
+    assert topics[0]["label"] == "markets" and topics[7]["label"] == "markets" and topics[1]["label"] in ("energy", "diplomacy")
+    assert topics[6]["label"] == "energy" and "markets" in topics[6]["labels"]
+    assert {"energy", "diplomacy"} <= set(topics[1]["labels"])
+    assert all(0 <= s <= 1 for t in topics for s in t["label_scores"].values())
+    sentiment = [t["sentiment"]["label"] for t in record["teasers"]]
+    assert sentiment[7] == "positive" and sentiment[3] == sentiment[4] == "negative" and sentiment[6] == "neutral"
+    assert record["article"]["topic"]["label"] == "diplomacy"
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "md"])
 def test_run_formats_and_sets(tmp_path, fmt):
     out = tmp_path / f"r.{fmt}"
-    result = invoke("run", DEFAULT, "-i", str(SEED), "-o", str(out), "--format", fmt, "--set", "tasks.summarize.sentences=2", "--quiet")
+    result = invoke("run", FAST, "-i", str(SEED), "-o", str(out), "--format", fmt, "--set", "tasks.summarize.sentences=2", "--quiet")
     assert result.exit_code == 0, result.output
     text = out.read_text()
     if fmt == "json":
@@ -79,11 +92,11 @@ def test_quick_commands():
     "args, message",
     [
         (["run", "missing.yaml"], "config file not found"),
-        (["run", DEFAULT, "--set", "tasks.topics.treshold=0.3"], "did you mean 'tasks.topics.threshold'"),
-        (["run", DEFAULT, "--set", "batch_size=abc"], "batch_size: expected a valid integer"),
-        (["run", DEFAULT, "--input", "no/such/page.txt"], "input not found"),
-        (["run", DEFAULT, "--set", "encoder.model=./no/such/model"], "model path ./no/such/model does not exist"),
-        (["run", DEFAULT, "--format", "xml"], "output.format: expected"),
+        (["run", FAST, "--set", "tasks.topics.treshold=0.3"], "did you mean 'tasks.topics.threshold'"),
+        (["run", FAST, "--set", "batch_size=abc"], "batch_size: expected a valid integer"),
+        (["run", FAST, "--input", "no/such/page.txt"], "input not found"),
+        (["run", FAST, "--set", "encoder.model=./no/such/model"], "model path ./no/such/model does not exist"),
+        (["run", FAST, "--format", "xml"], "output.format: expected"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
@@ -100,7 +113,7 @@ def test_bad_files_leave_no_output(tmp_path, content):
     page = tmp_path / "page.txt"
     page.write_bytes(content)
     out = tmp_path / "o.jsonl"
-    result = invoke("run", DEFAULT, "-i", str(page), "-o", str(out))
+    result = invoke("run", FAST, "-i", str(page), "-o", str(out))
     assert result.exit_code == 2 and result.output.count("\n") <= 2
     assert not out.exists() and not (tmp_path / "o.jsonl.partial").exists()
 
@@ -110,7 +123,7 @@ def test_malformed_yaml_and_same_file(tmp_path):
     bad.write_text("device: [\n")
     result = invoke("run", str(bad))
     assert result.exit_code == 2 and "malformed YAML at line" in result.output
-    result = invoke("run", DEFAULT, "-i", str(SEED), "-o", str(SEED))
+    result = invoke("run", FAST, "-i", str(SEED), "-o", str(SEED))
     assert result.exit_code == 2 and "is the input file" in result.output
 
 
@@ -125,7 +138,7 @@ def test_run_on_streamed_jsonl(tmp_path):
     rows = [{"id": f"p{i}", "text": page} for i in range(5)] + [{"id": "lead-only", "lead": "Oil prices rose. OPEC met.", "teasers": []}]
     docs.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     out = tmp_path / "out.csv"
-    result = invoke("run", DEFAULT, "-i", str(docs), "-o", str(out), "--set", "output.format=null")
+    result = invoke("run", FAST, "-i", str(docs), "-o", str(out), "--set", "output.format=null")
     assert result.exit_code == 0, result.output
     assert "and 3 more documents" in result.output and "wrote 6 records" in result.output
     lines = out.read_text().strip().splitlines()

@@ -31,7 +31,7 @@ def hub_sets(bart, nli, sentiment):
 
 def test_run_with_every_hub_method(tmp_path, tiny_bart, tiny_nli, tiny_sentiment):
     out = tmp_path / "records.jsonl"
-    result = runner.invoke(app, ["run", str(ROOT / "configs" / "default.yaml"), "-i", str(SEED), "-o", str(out), "--quiet",
+    result = runner.invoke(app, ["run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(out), "--quiet",
                                  *hub_sets(tiny_bart, tiny_nli, tiny_sentiment)])
     assert result.exit_code == 0, result.output
     [record] = [json.loads(line) for line in out.read_text().splitlines()]
@@ -62,7 +62,7 @@ def test_evaluate_abstractive_summaries(tmp_path, tiny_bart):
 def test_unknown_hub_id_is_one_line_exit_2_and_no_output(tmp_path, key):
     method = {"tasks.summarize": "abstractive", "tasks.topics": "nli", "tasks.sentiment": "classifier"}[key]
     out = tmp_path / "r.jsonl"
-    result = runner.invoke(app, ["run", str(ROOT / "configs" / "default.yaml"), "-i", str(SEED), "-o", str(out),
+    result = runner.invoke(app, ["run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(out),
                                  "--set", f"{key}.method={method}", "--set", f"{key}.model=nobody-here/no-such-model"])
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
@@ -72,7 +72,7 @@ def test_unknown_hub_id_is_one_line_exit_2_and_no_output(tmp_path, key):
 
 
 def test_method_without_a_model_says_which_key(tmp_path):
-    result = runner.invoke(app, ["run", str(ROOT / "configs" / "default.yaml"), "-i", str(SEED), "-o", str(tmp_path / "r.jsonl"),
+    result = runner.invoke(app, ["run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(tmp_path / "r.jsonl"),
                                  "--set", "tasks.topics.method=nli"])
     assert result.exit_code == 2 and "tasks.topics.model" in result.output
 

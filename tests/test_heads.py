@@ -10,13 +10,24 @@ from nlp.heads import LinearHead, load_head, packaged_head_path
 from nlp.train import fit_head
 
 
-@pytest.mark.parametrize("task, dim_extra", [("sentiment", True), ("topics", False)])
-def test_packaged_heads_have_cards(task, dim_extra):
-    head = load_head("default", task)
-    card = json.loads(packaged_head_path(task).with_suffix(".json").read_text())
-    assert card["cv"]["folds"] == 5 and card["data_files"] and card["license"]
-    assert head.coef.shape[0] == len(head.classes)
-    assert head.lexicon is dim_extra
+@pytest.mark.parametrize("encoder, dim", [("mpnet", 768), ("minilm", 384)])
+@pytest.mark.parametrize("task, name, lexicon", [("sentiment", "default", False), ("topics", "default", False), ("sentiment", "finance", True)])
+def test_packaged_heads_have_cards(task, name, lexicon, encoder, dim):
+    head = load_head(name, task, encoder)
+    card = json.loads(packaged_head_path(task, name, encoder).with_suffix(".json").read_text())
+    assert card["cv"]["folds"] == 5 and card["data_files"] and card["license"] and card["encoder"] == encoder
+    assert head.coef.shape[0] == len(head.classes) and head.dim == dim
+    assert head.lexicon is lexicon
+    if name == "default":  # fitted on news teasers: no vocabulary, no per-text anchors (their text may not ship)
+        assert "teasers_dev.jsonl" in card["data_files"] and head.vocabulary is None and head.char_vocabulary is None
+        assert head.anchors is None or len(head.anchors) == card["train"]["anchor_clusters"]
+
+
+def test_packaged_head_for_another_encoder_is_one_clear_error():
+    with pytest.raises(ModelError, match="packaged encoder"):
+        load_head("default", "topics", "/some/model/folder")
+    with pytest.raises(ModelError, match="no packaged 'finance' topics head"):
+        load_head("finance", "topics", "mpnet")
 
 
 def test_arrays_only_no_pickle(tmp_path):

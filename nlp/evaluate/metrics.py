@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -42,6 +43,25 @@ def classification_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dic
     per_class = {lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4), "f1": round(float(f[i]), 4), "support": int(s[i])}
                  for i, lab in enumerate(labels)}
     return {"n": len(gold), "accuracy": round(float(accuracy_score(gold, predicted)), 4), "macro_f1": round(float(np.mean(f)), 4), "per_class": per_class}
+
+
+def multilabel_metrics(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict:
+    """Multi-label figures: per label precision/recall/F1 over the labels the gold sets hold,
+    their macro mean, and sample-F1 (F1 of each row's label set, averaged over rows)."""
+    from sklearn.metrics import f1_score
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    labels = sorted({label for row in gold for label in row})
+    binarizer = MultiLabelBinarizer(classes=labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a predicted label outside the gold's is ignored, as classification_metrics does
+        y_true, y_pred = binarizer.fit_transform(gold), binarizer.transform(predicted)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
+    per_label = {lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4), "f1": round(float(f[i]), 4), "support": int(s[i])}
+                 for i, lab in enumerate(labels)}
+    return {"n": len(gold), "sample_f1": round(float(f1_score(y_true, y_pred, average="samples", zero_division=0)), 4),
+            "macro_f1": round(float(np.mean(f)), 4), "exact_match": round(float(np.mean([set(a) == set(b) for a, b in zip(gold, predicted)])), 4),
+            "per_label": per_label}
 
 
 def majority_baseline(gold: Sequence[str]) -> dict:

@@ -48,6 +48,14 @@ def markdown(evaluation: Evaluation, title: str, images: list[str]) -> str:
               "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     lines += [f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |" for label, c in m["per_class"].items()]
     lines += ["", "Macro-F1 is the mean F1 over the labels present in the gold data.", ""]
+    if "multi_label" in m:
+        lenient, multi = m["lenient"], m["multi_label"]
+        lines += [f"Lenient (a prediction in the row's `also` labels counts as right): accuracy {lenient['accuracy']:.3f}, macro-F1 {lenient['macro_f1']:.3f}.", "",
+                  f"Multi-label (the record's `labels` against the label plus `also`): sample-F1 {multi['sample_f1']:.3f}, "
+                  f"macro-F1 {multi['macro_f1']:.3f}, exact match {multi['exact_match']:.3f}.", "",
+                  "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+        lines += [f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |" for label, c in multi["per_label"].items()]
+        lines += [""]
     lines += [f"![{name}]({name})" for name in images]
     lines += ["", "`predictions.jsonl`: every row, wrong predictions first (most confident first)."]
     return "\n".join(lines) + "\n"

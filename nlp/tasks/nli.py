@@ -1,8 +1,9 @@
 """Zero-shot topics from any NLI model: each text is the premise, "This news is about {label}."
 the hypothesis (the label's description, or its name, fills the template).
 
-Single-label: a softmax over the labels' entailment logits. Multi-label: per label, entailment
-against contradiction. Either way the embedding method's abstain-as-`other` rule decides. The
+`scores`: a softmax over the labels' entailment logits, which the embedding method's
+abstain-as-`other` rule reads; `label_scores`: per label, entailment against contradiction,
+which decides the record's `labels`. The
 entailment and contradiction outputs are read from the model's `id2label`, never assumed.
 """
 
@@ -50,20 +51,29 @@ class NLITopics:
     def _logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         return self.model.logits(pairs, pairs=True)
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """(n_texts, n_labels) scores: summing to 1 per text (single-label), or each label's
-        P(entailment vs contradiction) (multi-label)."""
-        if not texts:
-            return np.zeros((0, len(self.labels)))
+    def _label_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, n_labels, n_outputs): every (text, hypothesis) pair in one batched pass."""
         pairs = [(text, hypothesis) for text in texts for hypothesis in self.hypotheses]
         rows = run_batched(pairs, self._logits, batch_size=self.runtime.batch_size, length=lambda p: len(p[0]) + len(p[1]))
-        logits = np.stack(rows).reshape(len(texts), len(self.labels), -1)
-        if self.config.multi_label:
-            return softmax(logits[..., [self.contradict, self.entail]])[..., 1]
-        return softmax(logits[..., self.entail])
+        return np.stack(rows).reshape(len(texts), len(self.labels), -1)
+
+    @staticmethod
+    def _scores(logits: np.ndarray, entail: int, contradict: int) -> tuple[np.ndarray, np.ndarray]:
+        """(softmax over the labels' entailment logits, each label's entailment vs contradiction)."""
+        return softmax(logits[..., entail]), softmax(logits[..., [contradict, entail]])[..., 1]
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, n_labels) scores summing to 1 per text: a softmax over the labels' entailment logits."""
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        return self._scores(self._label_logits(texts), self.entail, self.contradict)[0]
 
     def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[dict[str, Any]]:
-        return topic_records(self.probabilities(texts), self.labels, self.other, self.config)
+        """Topic records; each label's independent score is P(entailment vs contradiction)."""
+        if not texts:
+            return []
+        probs, independent = self._scores(self._label_logits(texts), self.entail, self.contradict)
+        return topic_records(probs, self.labels, self.other, self.config, independent)
 
     def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
         texts = [t for view in views for t in (view.doc.lead, *view.doc.teasers)]

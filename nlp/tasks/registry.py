@@ -14,56 +14,56 @@ from .base import Task
 Encode = Callable[[list[str]], np.ndarray]
 
 
-def _extractive(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+def _extractive(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
     from .summarize import ExtractiveSummarizer
 
     return ExtractiveSummarizer(cfg)
 
 
-def _abstractive(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+def _abstractive(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
     from .abstractive import AbstractiveSummarizer
 
     return AbstractiveSummarizer(cfg, runtime)
 
 
-def _embedding_topics(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+def _embedding_topics(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
     from .topics import EmbeddingTopics
 
-    return EmbeddingTopics(cfg, encode)
+    return EmbeddingTopics(cfg, encode, encoder=encoder)
 
 
-def _nli_topics(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+def _nli_topics(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
     from .nli import NLITopics
 
     return NLITopics(cfg, runtime)
 
 
-def _embedding_sentiment(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+def _embedding_sentiment(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
     from .sentiment import EmbeddingSentiment
 
-    return EmbeddingSentiment(cfg, encode)
+    return EmbeddingSentiment(cfg, encode, encoder=encoder)
 
 
-def _classifier_sentiment(cfg: Any, encode: Encode, runtime: Runtime) -> Task:
+def _classifier_sentiment(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
     from .classifier import ClassifierSentiment
 
     return ClassifierSentiment(cfg, runtime)
 
 
-BUILDERS: dict[str, dict[str, Callable[[Any, Encode, Runtime], Task]]] = {
+BUILDERS: dict[str, dict[str, Callable[[Any, Encode, Runtime, str], Task]]] = {
     "summarize": {"extractive": _extractive, "abstractive": _abstractive},
     "topics": {"embedding": _embedding_topics, "head": _embedding_topics, "nli": _nli_topics},
     "sentiment": {"embedding": _embedding_sentiment, "head": _embedding_sentiment, "classifier": _classifier_sentiment},
 }
 
 
-def build_tasks(config: TasksConfig, encode: Encode, runtime: Runtime | None = None) -> list[Task]:
-    """The enabled tasks, in a fixed order; `encode` embeds label prototypes once per run, and
-    hub models load onto `runtime`'s device and dtype."""
+def build_tasks(config: TasksConfig, encode: Encode, runtime: Runtime | None = None, encoder: str = "mpnet") -> list[Task]:
+    """The enabled tasks, in a fixed order; `encode` embeds label prototypes once per run, hub
+    models load onto `runtime`'s device and dtype, and packaged heads are those of `encoder`."""
     runtime = runtime or Runtime()
     tasks = []
     for name, methods in BUILDERS.items():
         section = getattr(config, name)
         if section.enabled:
-            tasks.append(methods[section.method](section, encode, runtime))
+            tasks.append(methods[section.method](section, encode, runtime, encoder))
     return tasks

@@ -30,24 +30,26 @@ class EmbeddingSentiment:
     name = "sentiment"
     needs_embeddings = True
 
-    def __init__(self, config: SentimentConfig, encode, head: LinearHead | None = None) -> None:
+    def __init__(self, config: SentimentConfig, encode, head: LinearHead | None = None, *, encoder: str = "mpnet") -> None:
         self.config = config
         self.scorer = PrototypeScorer({k: config.labels[k] for k in LABELS}, encode, config.prototype_smoothing)
         self.head: LinearHead | None = None
         if config.method == "head":
-            self.head = head or load_head(config.head, "sentiment")
+            self.head = head or load_head(config.head, "sentiment", encoder)
             missing = set(LABELS) - set(self.head.task_labels)
             if missing:
                 raise ModelError(f"tasks.sentiment.head: the head's labels {sorted(set(self.head.task_labels))} lack {sorted(missing)}; train it on negative/neutral/positive labels")
 
     def _proba(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        """Zero-shot prototypes; with a head, the head where the text is familiar to it."""
-        if self.head is None:
-            return self.scorer.probabilities(vectors, self.config.temperature)
-        head_probs = self.head.task_proba(vectors, texts, LABELS)
-        if self.head.anchors is None:
-            return head_probs
-        return blend(head_probs, self.scorer.probabilities(vectors, self.config.temperature), self.head.familiarity(vectors))
+        zero_shot = self.scorer.probabilities(vectors, self.config.temperature)
+        return zero_shot if self.head is None else self.with_head(self.head, vectors, texts, zero_shot)
+
+    def with_head(self, head: LinearHead, vectors: np.ndarray, texts: Sequence[str], zero_shot: np.ndarray) -> np.ndarray:
+        """The head's probabilities blended with the zero-shot prototypes' (`zero_shot`): the head
+        weighs `head_weight` × its familiarity with the text (1 for a head without anchors).
+        `nlp train` scores its folds through this same method."""
+        weight = self.config.head_weight * head.familiarity(vectors)
+        return blend(head.task_proba(vectors, texts, LABELS), zero_shot, weight)
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
         """(n, 3) probabilities of negative, neutral, positive for texts and their embeddings."""

@@ -23,13 +23,13 @@ class EmbeddingTopics:
     name = "topics"
     needs_embeddings = True
 
-    def __init__(self, config: TopicsConfig, encode, head: LinearHead | None = None) -> None:
+    def __init__(self, config: TopicsConfig, encode, head: LinearHead | None = None, *, encoder: str = "mpnet") -> None:
         self.config = config
         self.scorer = PrototypeScorer(topic_labels(config), encode, config.prototype_smoothing)
         self.labels = self.scorer.labels
         self.other = self.labels.index(config.other_label)
         if head is None and config.method == "head":
-            head = load_head(config.head, "topics")
+            head = load_head(config.head, "topics", encoder)
         self.head = head
 
     def head_part(self, vectors: np.ndarray, texts: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -51,12 +51,24 @@ class EmbeddingTopics:
     def probabilities(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         return self.combine(self.scorer.similarities(vectors), self.head_part(vectors, texts), self.config.temperature)
 
+    def label_scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        """(n, n_labels) independent scores in [0, 1], one per label (not shares of a softmax):
+        the prototypes' cosine through a sigmoid (`label_center`, `label_scale`), and, for labels
+        the head has a one-vs-rest score for, that score blended in by the head's weight."""
+        scores = prototype_label_scores(self.scorer.similarities(vectors), self.config)
+        if self.head is None or len(vectors) == 0:
+            return scores
+        head_scores = self.head.label_scores(vectors, texts, self.labels)
+        weight = (self.config.head_weight * self.head.familiarity(vectors))[:, None]
+        return np.where(np.isnan(head_scores), scores, weight * np.nan_to_num(head_scores) + (1 - weight) * scores)
+
     def decide(self, probs: np.ndarray, threshold: float) -> np.ndarray:
         return decide(probs, self.other, threshold)
 
     def classify(self, texts: Sequence[str], vectors: np.ndarray) -> list[dict[str, Any]]:
-        """One topic dict per text: label, scores of every label (and `labels` in multi-label mode)."""
-        return topic_records(self.probabilities(vectors, texts), self.labels, self.other, self.config)
+        """One topic dict per text: label, scores of every label, the labels that apply and their
+        independent scores."""
+        return topic_records(self.probabilities(vectors, texts), self.labels, self.other, self.config, self.label_scores(vectors, texts))
 
     def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
         texts = [t for view in views for t in (view.doc.lead, *view.doc.teasers)]
@@ -82,17 +94,31 @@ def decide(probs: np.ndarray, other: int, threshold: float) -> np.ndarray:
     return np.where(abstain, other, best)
 
 
-def topic_records(probs: np.ndarray, labels: list[str], other: int, config: TopicsConfig) -> list[dict[str, Any]]:
-    """Per row of label scores: the decided label, every label's score (and, multi-label, the
-    labels over the threshold)."""
+def prototype_label_scores(similarities: np.ndarray, config: TopicsConfig) -> np.ndarray:
+    """Each label's smoothed-max prototype cosine through a sigmoid: 0.5 at `label_center`;
+    0 for a label without prototypes."""
+    z = (similarities - config.label_center) / config.label_scale
+    return np.where(np.isfinite(z), 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))), 0.0)
+
+
+def applicable_labels(label: int, label_scores: np.ndarray, labels: list[str], other: int, threshold: float) -> list[str]:
+    """The decided label first, then every other real label whose independent score reaches
+    `threshold`, best first; an abstention stays `[other]`."""
+    if label == other:
+        return [labels[other]]
+    extra = [j for j in np.argsort(-label_scores) if j not in (label, other) and label_scores[j] >= threshold]
+    return [labels[label]] + [labels[j] for j in extra]
+
+
+def topic_records(probs: np.ndarray, labels: list[str], other: int, config: TopicsConfig, label_scores: np.ndarray) -> list[dict[str, Any]]:
+    """Per row: the decided label, every label's score (the distribution the threshold reads),
+    the labels that apply, and each label's independent score."""
     chosen = decide(probs, other, config.threshold) if len(probs) else []
     results = []
-    for row, label in zip(probs, chosen):
-        topic: dict[str, Any] = {"label": labels[label], "scores": rounded(dict(zip(labels, row)))}
-        if config.multi_label:
-            over = [name for i, name in enumerate(labels) if i != other and row[i] >= config.threshold]
-            topic["labels"] = over or [labels[other]]
-        results.append(topic)
+    for row, label, independent in zip(probs, chosen, label_scores):
+        results.append({"label": labels[label], "scores": rounded(dict(zip(labels, row))),
+                        "labels": applicable_labels(int(label), independent, labels, other, config.label_threshold),
+                        "label_scores": rounded({name: independent[i] for i, name in enumerate(labels) if i != other})})
     return results
 
 

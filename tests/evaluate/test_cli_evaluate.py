@@ -121,7 +121,7 @@ def test_errors_are_one_line_exit_2(tmp_path, eval_config, task, data, message):
 
 
 def test_run_config_without_data_section(tmp_path):
-    result = runner.invoke(app, ["evaluate", "topics", "-c", str(ROOT / "configs" / "default.yaml")])
+    result = runner.invoke(app, ["evaluate", "topics", "-c", str(ROOT / "configs" / "fast.yaml")])
     assert result.exit_code == 2 and "no 'data:' section" in result.output
 
 
@@ -133,3 +133,30 @@ def test_in_sample_head_is_flagged(tmp_path, eval_config):
     result = runner.invoke(app, ["evaluate", "topics", "-c", config, "--set", "tasks.topics.method=head", "--set", f"tasks.topics.head={head}", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["warning"].startswith("in-sample: the topics head was trained on t.jsonl")
+
+
+def test_topics_multi_label_gold_from_files_read_as_one_source(tmp_path, eval_config):
+    rows = [{"text": t, "topic": y, "also": ["markets"] if y == "energy" else []} for t, y in TOPIC_ROWS]
+    a, b = jsonl(tmp_path, "a.jsonl", rows[:10]), jsonl(tmp_path, "b.jsonl", rows[10:])
+    config = eval_config({"path": [a, b], "label_field": "topic", "also_field": "also"})
+    result = runner.invoke(app, ["evaluate", "topics", "--config", config, "--json", "--report", str(tmp_path / "rep")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["n"] == 20 and metrics["data"] == f"{a}, {b}"
+    assert set(metrics["lenient"]) == {"accuracy", "macro_f1"} and metrics["lenient"]["accuracy"] >= metrics["accuracy"]
+    multi = metrics["multi_label"]
+    assert 0 <= multi["sample_f1"] <= 1 and multi["per_label"]["markets"]["support"] == 10  # 5 markets + 5 energy rows that are also markets
+    assert "Multi-label" in (tmp_path / "rep" / "report.md").read_text()
+    bad = eval_config({"path": a, "label_field": "topic", "also_field": "also", "label_map": {"energy": "energy", "other": "other", "diplomacy": "diplomacy"}})
+    result = runner.invoke(app, ["evaluate", "topics", "--config", bad])
+    assert result.exit_code == 2 and "data.label_map" in result.output  # 'markets' is unmapped
+
+
+def test_a_coarse_sources_lenient_gold_from_also_map(tmp_path, eval_config):
+    data = jsonl(tmp_path, "ag.jsonl", [{"text": t, "label": {"energy": "Business", "markets": "Business", "diplomacy": "World", "other": "Sports"}[y]} for t, y in TOPIC_ROWS])
+    config = eval_config({"path": data, "label_field": "label", "label_map": {"Business": "markets", "World": "diplomacy", "Sports": "other"},
+                          "also_map": {"Business": ["energy"]}})
+    result = runner.invoke(app, ["evaluate", "topics", "--config", config, "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["multi_label"]["per_label"]["energy"]["support"] == 10 and metrics["lenient"]["accuracy"] >= metrics["accuracy"]

@@ -32,16 +32,16 @@ def test_single_label_scores_sum_to_one(tiny_nli):
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6)
 
 
-def test_multi_label_scores_each_label_on_its_own(tiny_nli):
-    single, multi = make(tiny_nli), make(tiny_nli, multi_label=True)
-    probs = multi.probabilities(TEXTS)
-    assert ((probs > 0) & (probs < 1)).all()
-    assert not np.allclose(probs.sum(axis=1), 1.0)
-    logits = np.stack(single._logits([(TEXTS[0], h) for h in single.hypotheses]))  # the same pairs, by hand
-    expected = np.exp(logits[:, single.entail]) / (np.exp(logits[:, single.entail]) + np.exp(logits[:, single.contradict]))
-    np.testing.assert_allclose(probs[0], expected, rtol=1e-5)
-    for topic in multi.classify(TEXTS):
-        assert topic["labels"]
+def test_label_scores_are_each_labels_entailment_against_contradiction(tiny_nli):
+    task = make(tiny_nli)
+    records = task.classify(TEXTS)
+    logits = np.stack(task._logits([(TEXTS[0], h) for h in task.hypotheses]))  # the same pairs, by hand
+    expected = np.exp(logits[:, task.entail]) / (np.exp(logits[:, task.entail]) + np.exp(logits[:, task.contradict]))
+    independent = [records[0]["label_scores"][label] for label in task.labels if label != "other"]
+    np.testing.assert_allclose(independent, [e for label, e in zip(task.labels, expected) if label != "other"], atol=1e-4)
+    np.testing.assert_allclose([sum(r["scores"].values()) for r in records], 1.0, atol=1e-3)  # scores: a softmax
+    for topic in records:
+        assert topic["labels"] and topic["labels"][0] == topic["label"]
 
 
 def test_hypotheses_use_descriptions_and_the_template(tiny_nli):
@@ -57,7 +57,7 @@ def test_abstains_like_the_embedding_method(tiny_nli):
 def test_two_way_nli_model(tmp_path):
     from tests.tiny_models import build_tiny_classifier
 
-    task = make(build_tiny_classifier(tmp_path / "nli2", ["entailment", "not_entailment"]), multi_label=True)
+    task = make(build_tiny_classifier(tmp_path / "nli2", ["entailment", "not_entailment"]))
     assert (task.entail, task.contradict) == (0, 1)
     assert task.probabilities(TEXTS[:2]).shape == (2, len(task.labels))
 
