@@ -50,10 +50,11 @@ def test_an_opening_that_is_not_a_summary_gives_way_to_the_central_sentence():
     # sentence 0 is an outlier (a scene), sentences 2-4 carry the story
     vectors = np.array([[1.0, 0, 0], [0.2, 0.3, 0.93], [0, 1.0, 0], [0, 0.96, 0.28], [0.1, 0.99, 0.0]], dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    adaptive = article_scores(vectors, SummarizeConfig(sentences=1))
-    fixed = article_scores(vectors, SummarizeConfig(sentences=1, adaptive=False))
+    option = {"sentences": 1, "position_weight": 0.7, "position_decay": 3.0}  # adaptive is an option (the default keeps the lead's order)
+    adaptive = article_scores(vectors, SummarizeConfig(**option, adaptive=True))
+    fixed = article_scores(vectors, SummarizeConfig(**option, adaptive=False))
     assert fixed.argmax() != 3 and adaptive.argmax() == 3 == centrality(vectors).argmax()
     # a central first sentence keeps the lead
     lead = np.array([[0, 1.0, 0], [0.3, 0.95, 0], [1.0, 0, 0], [0, 0.9, 0.44]], dtype=np.float32)
     lead /= np.linalg.norm(lead, axis=1, keepdims=True)
-    assert article_scores(lead, SummarizeConfig(sentences=1)).argmax() == 0
+    assert article_scores(lead, SummarizeConfig(**option, adaptive=True)).argmax() == 0
