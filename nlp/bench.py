@@ -267,9 +267,9 @@ with torch.inference_mode():
 """
 
 
-def startup(config_path: Path | None) -> dict[str, Any]:
+def startup(config_path: Path | None, encoder: str = "mpnet") -> dict[str, Any]:
     """`nlp run` on the seed page in a new process (model load included) against a bare script
-    that imports torch and transformers, loads MiniLM and encodes the seed's texts."""
+    that imports torch and transformers, loads the same encoder and encodes the seed's texts."""
     if not SEED_PAGE.is_file():
         return {}
     config_arg = str(config_path) if config_path else str(resource_path("default.yaml"))
@@ -279,7 +279,7 @@ def startup(config_path: Path | None) -> dict[str, Any]:
         ours = _best_of(ours_cmd)
         rss = subprocess.run([sys.executable, "-c", RSS_WRAPPER, *ours_cmd[3:]], check=True, capture_output=True, text=True)
         run_rss = float(rss.stdout.strip().splitlines()[-1])
-        bare = _best_of([sys.executable, "-c", BARE_SCRIPT, str(resolve_model("minilm")), str(SEED_PAGE)])
+        bare = _best_of([sys.executable, "-c", BARE_SCRIPT, str(resolve_model(encoder)), str(SEED_PAGE)])
         imports = _best_of([sys.executable, "-c", "import torch, transformers; transformers.AutoModel"])
     return {"startup_ours_s": round(ours, 2), "startup_bare_script_s": round(bare, 2), "startup_imports_only_s": round(imports, 2),
             "startup_ratio": round(ours / bare, 2), "peak_rss_mb": round(run_rss, 1)}
@@ -405,7 +405,7 @@ def bench(config: RunConfig, *, config_path: Path | None = None, n: int = 1000, 
     log("NLI: ours against the transformers zero-shot pipeline")
     result.update(nli_peer(config, teasers[:NLI_TEXTS]))
     log("start-up: nlp run in a new process against a bare script")
-    result.update(startup(config_path))
+    result.update(startup(config_path, config.encoder.model))
     if with_scale:
         log("scale: 10,000 and 100,000 documents in child processes")
         fastest = {"encoder.backend": "onnx", "encoder.quantize": "int8", "device": "cpu"}

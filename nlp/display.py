@@ -41,6 +41,8 @@ def record_view(record: dict[str, Any]) -> Panel:
         for t in record["teasers"]:
             topic = t.get("topic")
             topic_text = f"{topic['label']} {topic['scores'][topic['label']]:.2f}" if topic else ""
+            if topic and len(topic.get("labels", [])) > 1:  # the other labels that apply
+                topic_text += " +" + " +".join(topic["labels"][1:])
             table.add_row(str(t["index"]), t["text"], topic_text, _sentiment(t.get("sentiment")))
         parts.append(table)
     return Panel(Group(*parts), title=title)

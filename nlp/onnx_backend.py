@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
 import numpy as np
 
 from .errors import ModelError
-from .models import cache_root
+from .models import building_folder, cache_root
 
 ExportKind = Literal["encoder", "classifier"]  # encoder: mean-pooled unit vectors; classifier: logits
 EXPORT_VERSION = 1
@@ -42,10 +40,8 @@ def ensure_export(model_path: Path, kind: ExportKind, quantize: str = "none") ->
     final = cache_root() / "onnx" / export_key(model_path, kind, quantize)
     if (final / "export.json").is_file():
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
     print(f"nlp: exporting {model_path.name} to ONNX ({kind}, quantize {quantize}) once, into {final.parent}", file=sys.stderr)
-    partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
-    try:
+    with building_folder(final, "export.json") as partial:
         meta = _export(model_path, kind, partial / "fp32.onnx")
         if quantize == "int8":
             from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -57,13 +53,6 @@ def ensure_export(model_path: Path, kind: ExportKind, quantize: str = "none") ->
         else:
             (partial / "fp32.onnx").rename(partial / "model.onnx")
         (partial / "export.json").write_text(json.dumps({**meta, "kind": kind, "quantize": quantize, "source": str(model_path)}, indent=2))
-        try:
-            partial.rename(final)  # atomic: the folder appears whole or not at all
-        except OSError:
-            if not (final / "export.json").is_file():  # not another process winning the race
-                raise
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
     return final
 
 
