@@ -120,8 +120,8 @@ def naive_run(config: RunConfig, texts: BenchTexts, pipeline: Pipeline) -> list[
     from .text import snippet_sentences
 
     path = resolve_model(config.encoder.model)
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    model = AutoModel.from_pretrained(path, local_files_only=True, dtype=torch.float32).to(config.device if config.device != "auto" else "cpu").eval()
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    model = AutoModel.from_pretrained(path, local_files_only=True, trust_remote_code=False, dtype=torch.float32).to(config.device if config.device != "auto" else "cpu").eval()
 
     @torch.inference_mode()
     def embed(text: str) -> np.ndarray:
@@ -235,10 +235,10 @@ def _random_nli(config: RunConfig) -> Path:
     path = resolve_model(config.encoder.model)
     torch.manual_seed(0)
     labels = {0: "entailment", 1: "neutral", 2: "contradiction"}
-    model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True, num_labels=3, id2label=labels,
+    model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True, trust_remote_code=False, num_labels=3, id2label=labels,
                                                                label2id={v: k for k, v in labels.items()})
     model.save_pretrained(folder)
-    AutoTokenizer.from_pretrained(path, local_files_only=True).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False).save_pretrained(folder)
     return folder
 
 
@@ -258,7 +258,7 @@ from nlp.documents import iter_documents
 path, page = sys.argv[1], sys.argv[2]
 doc = next(iter_documents(page))
 texts = doc.sentences() + [doc.lead] + doc.teasers
-tok = AutoTokenizer.from_pretrained(path); model = AutoModel.from_pretrained(path).eval()
+tok = AutoTokenizer.from_pretrained(path, trust_remote_code=False); model = AutoModel.from_pretrained(path, trust_remote_code=False).eval()
 with torch.inference_mode():
     b = tok(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
     h = model(**b).last_hidden_state

@@ -57,8 +57,8 @@ class Encoder:
         if self.threads:
             torch.set_num_threads(self.threads)
         hf_logging.disable_progress_bar()  # our own progress bar speaks for the run
-        self._tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
-        model = AutoModel.from_pretrained(self.path, local_files_only=True, dtype=self.dtype)
+        self._tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True, trust_remote_code=False)
+        model = AutoModel.from_pretrained(self.path, local_files_only=True, trust_remote_code=False, dtype=self.dtype)
         self._model = model.to(self.device).eval()
 
     @classmethod

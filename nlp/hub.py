@@ -86,8 +86,8 @@ def load_model(ref: str | None, kind: ModelKind, runtime: Runtime, key: str) -> 
     device, dtype = runtime.torch_device, runtime.torch_dtype
     auto = AutoModelForSeq2SeqLM if kind == "seq2seq" else AutoModelForSequenceClassification
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = auto.from_pretrained(path, local_files_only=True, dtype=dtype)
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+        model = auto.from_pretrained(path, local_files_only=True, trust_remote_code=False, dtype=dtype)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(f"{key}: '{ref}' did not load as {_WHAT[kind]}: {str(exc).splitlines()[0]}") from exc
     lengths: dict[str, int | None] = {}

@@ -148,10 +148,25 @@ def resolve_model(ref: str, key: str = "encoder.model") -> Path:
     if path.exists():
         if not (path / "config.json").is_file():
             raise ModelError(f"{key}: {path} is not a model folder (no config.json in it)")
-        return path
+        return refuse_remote_code(path, key)
     if ref.startswith((".", "/", "~")) or ref.count("/") > 1 or "\\" in ref:
         raise ModelError(f"{key}: model path {ref} does not exist; set {key} to a model folder, 'mpnet' or 'minilm'")
-    return _cached_hub_model(ref, key)
+    return refuse_remote_code(_cached_hub_model(ref, key), key)
+
+
+def refuse_remote_code(path: Path, key: str) -> Path:
+    """A model whose config names code to import (`auto_map`) is refused: nlp never runs code
+    from a model folder (every from_pretrained also passes trust_remote_code=False)."""
+    import json
+
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{key}: {path / 'config.json'} is not readable JSON ({exc})") from exc
+    if isinstance(config, dict) and config.get("auto_map"):
+        raise ModelError(f"{key}: {path} needs code from the model folder (auto_map in its config.json), which nlp never runs; "
+                         "use a model of an architecture transformers ships")
+    return path
 
 
 def _cached_hub_model(model_id: str, key: str) -> Path:

@@ -62,9 +62,9 @@ def _export(model_path: Path, kind: ExportKind, target: Path) -> dict[str, Any]:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True, trust_remote_code=False)
     auto = AutoModel if kind == "encoder" else AutoModelForSequenceClassification
-    model = auto.from_pretrained(model_path, local_files_only=True, dtype=torch.float32).eval()
+    model = auto.from_pretrained(model_path, local_files_only=True, trust_remote_code=False, dtype=torch.float32).eval()
     sample = tokenizer(["a short text", "and a somewhat longer second text"], padding=True, return_tensors="pt")
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
 

