@@ -31,6 +31,7 @@ class Document:
     source: str | None = None
     title: str | None = None
     error: str | None = None  # a page of a folder that could not be read: reported, not dropped
+    warnings: list[str] = field(default_factory=list)  # what reading changed (the record's `warnings`)
 
     @property
     def lead(self) -> str:
@@ -51,7 +52,12 @@ class Document:
 
     @classmethod
     def from_parts(cls, id: str, lead: str, teasers: list[str] | None = None, source: str | None = None, title: str | None = None) -> "Document":
-        return cls(id=id, paragraphs=_paragraphs(lead.splitlines()), teasers=list(teasers or []), source=source, title=title)
+        """A document from its parts; empty and whitespace-only teasers are dropped (teaser
+        indexes stay 0..n-1, as a page's blank lines are) and counted in `warnings`."""
+        kept = [t for t in teasers or [] if t.strip()]
+        dropped = len(teasers or []) - len(kept)
+        warnings = [f"{dropped} empty teaser{'s' * (dropped > 1)} dropped"] if dropped else []
+        return cls(id=id, paragraphs=_paragraphs(lead.splitlines()), teasers=kept, source=source, title=title, warnings=warnings)
 
 
 def _paragraphs(lines: list[str]) -> list[Paragraph]:

@@ -82,7 +82,7 @@ class Pipeline:
 
     def _run_chunk(self, docs: list[Document], on_texts: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
         tasks = self.tasks
-        warnings = {doc.id: bound_document(doc, self.config.max_lead_chars, self.config.encoder.max_length) for doc in docs}
+        warnings = {doc.id: [*doc.warnings, *bound_document(doc, self.config.max_lead_chars, self.config.encoder.max_length)] for doc in docs}
         sentences = [doc.sentences() for doc in docs]
         leads = [doc.lead for doc in docs]
         by_sentence = any(task.name == "sentiment" for task in tasks)  # the only reader of teasers' sentences

@@ -164,3 +164,23 @@ def test_input_and_output_the_same_file(tmp_path, config):
     result = run(config, page, page)
     assert result.exit_code == 2 and "is the input file" in result.output
     assert page.read_text().startswith('{"id": "a"')
+
+
+def test_empty_and_blank_jsonl_teasers_are_dropped_and_counted(tmp_path):
+    """Step 2: an empty-string teaser crashed the run with KeyError: ''; a blank one was kept as '  '."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from nlp.cli import app
+
+    from .conftest import FAST
+
+    data = tmp_path / "e.jsonl"
+    data.write_text(json.dumps({"id": "e", "lead": "Stocks rose 3% on Friday.", "teasers": ["", "Oil fell...", "   ", "\t"]}) + "\n")
+    out = tmp_path / "r.jsonl"
+    result = CliRunner().invoke(app, ["run", str(FAST), "-i", str(data), "-o", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    [record] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(t["index"], t["text"]) for t in record["teasers"]] == [(0, "Oil fell...")]
+    assert record["warnings"] == ["3 empty teasers dropped"]
