@@ -283,6 +283,21 @@ class RunConfig(Section):
 # ---------------------------------------------------------------- loading
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """yaml's safe loader, refusing a key repeated in one mapping (YAML lets the last one win
+    silently: a label's description could be replaced by a later copy-paste)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise ConfigError(f"{self.name}: key '{key}' appears twice in one mapping (lines {seen[key]} and {line}); keep one")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 @lru_cache(maxsize=1)
 def packaged_default() -> dict[str, Any]:
     """The default config shipped inside the package (identical to configs/default.yaml)."""
@@ -295,7 +310,12 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"config file not found: {path} (pass a YAML file, e.g. configs/default.yaml)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loader = UniqueKeyLoader(path.read_text(encoding="utf-8"))
+        loader.name = str(path)  # named in its errors
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the config as UTF-8") from exc
     except yaml.YAMLError as exc:

@@ -138,3 +138,13 @@ def test_schema_defaults_are_the_packaged_defaults():
 
     exclude = {"output"}  # output.format: null in the schema (infer from the path), jsonl in the packaged file
     assert RunConfig().model_dump(exclude=exclude) == load_config().model_dump(exclude=exclude)
+
+
+def test_a_key_repeated_in_a_yaml_mapping_is_refused_with_both_lines(tmp_path):
+    """Step 2: YAML let the last duplicate win silently (markets became 'Sports and football')."""
+    path = tmp_path / "dup.yaml"
+    path.write_text("tasks:\n  topics:\n    labels:\n      markets: {description: money}\n      markets: {description: Sports and football}\n")
+    with pytest.raises(ConfigError, match=r"key 'markets' appears twice in one mapping \(lines 4 and 5\)"):
+        load_config(path)
+    path.write_text("tasks:\n  topics: {threshold: 0.3}\n  sentiment: {enabled: true}\n")  # the same key in different mappings is fine
+    assert load_config(path).tasks.topics.threshold == 0.3
