@@ -110,12 +110,31 @@ def write_records(records: Iterator[dict[str, Any]], out: TextIO, fmt: str) -> N
         out.write("\n]\n")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: Any) -> Any:
+    """A text cell a spreadsheet will not run: scraped text starting like a formula (`=`, `+`,
+    `-`, `@`, tab, CR) gets a leading `'`, as OWASP recommends. Numbers stay numbers."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def csv_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per teaser (one row with empty teaser fields for a page without teasers)."""
+    """One row per teaser (one row with empty teaser fields for a page without teasers); text
+    cells neutralised against formula injection (`csv_text`)."""
+    rows = [{key: csv_text(value) if key in CSV_TEXT_COLUMNS else value for key, value in row.items()} for row in _csv_rows(record)]
+    return rows
+
+
+CSV_TEXT_COLUMNS = ("id", "source", "title", "summary", "teaser", "error")
+
+
+def _csv_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
     article = record.get("article", {})
     base = {
         "id": record["id"],
         "source": record.get("source") or "",
+        "title": record.get("title") or "",
         "summary": record.get("summary", {}).get("text", ""),
         "article_topic": article.get("topic", {}).get("label", ""),
         "article_sentiment": article.get("sentiment", {}).get("label", ""),

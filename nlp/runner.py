@@ -90,6 +90,9 @@ def _check_paths(input_path: Path, output: Path) -> None:
         raise InputError(f"output {output} is the input file; choose another --output")
     if output.exists() and output.is_dir():
         raise InputError(f"output {output} is a folder; give a file path such as {output / 'records.jsonl'}")
+    if output.is_symlink() or (output.exists() and not output.is_file()):
+        kind = "a symlink" if output.is_symlink() else "not a regular file (a device, FIFO or socket)"
+        raise InputError(f"output {output} is {kind}, which a run would replace; choose a regular file for --output")
     folder = output.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -143,3 +143,33 @@ def test_run_on_streamed_jsonl(tmp_path):
     assert "and 3 more documents" in result.output and "wrote 6 records" in result.output
     lines = out.read_text().strip().splitlines()
     assert len(lines) == 1 + 5 * 8 + 1  # header, one row per teaser, one row for the page without teasers
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+def test_an_output_that_is_no_regular_file_is_refused(tmp_path, kind):
+    """Step 2: -o at a device or FIFO exited 0 and os.replace turned it into a JSONL file."""
+    import os
+
+    out = tmp_path / "out.jsonl"
+    if kind == "fifo":
+        os.mkfifo(out)
+    else:
+        target = tmp_path / "precious.txt"
+        target.write_text("keep me")
+        out.symlink_to(target)
+    result = invoke("run", FAST, "-i", str(SEED), "-o", str(out), "--quiet")
+    assert result.exit_code == 2 and "regular file" in result.output and "Traceback" not in result.output
+    assert (out.is_fifo() if kind == "fifo" else out.is_symlink() and (tmp_path / "precious.txt").read_text() == "keep me")
+
+
+def test_ctrl_c_before_the_first_record_names_no_journal(tmp_path, monkeypatch):
+    """Step 2: an interrupt before the first chunk finished pointed --resume at a .partial that did not exist."""
+    import nlp.cli as cli
+    from nlp.runner import RunInterrupted
+
+    def interrupted(config, resume=False):
+        raise RunInterrupted(0, tmp_path / "out.jsonl.partial")
+
+    monkeypatch.setattr(cli, "run", interrupted)
+    result = invoke("run", FAST, "-i", str(SEED), "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 130 and "nothing to resume" in result.output and ".partial" not in result.output

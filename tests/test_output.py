@@ -1,9 +1,10 @@
 import csv
 import json
+import io
 
 import pytest
 
-from nlp.output import RecordWriter, csv_rows, journal_ids, markdown_page
+from nlp.output import RecordWriter, csv_rows, journal_ids, markdown_page, write_records
 
 RECORD = {
     "id": "p1", "source": "S",
@@ -62,3 +63,18 @@ def test_csv_row_for_page_without_teasers():
 
 def test_markdown_error_record():
     assert "**Error:** empty" in markdown_page({"id": "x", "error": "empty"})
+
+
+def test_csv_text_cells_never_start_a_formula():
+    """Step 2: scraped teasers like =HYPERLINK(...) went into cells as they were (formula injection)."""
+    record = {"id": "=1+1", "source": "@SUM(A1:A9)", "title": "-2+3", "summary": {"text": "+cmd|' /C calc'!A0"},
+              "article": {"sentiment": {"label": "negative", "score": -0.5}},
+              "teasers": [{"index": 0, "text": '=HYPERLINK("http://x","click")', "topic": {"label": "other", "scores": {"other": 1.0}},
+                           "sentiment": {"label": "negative", "score": -0.25}}, {"index": 1, "text": "\tplain", "sentiment": {"score": 0.5}}]}
+    out = io.StringIO()
+    write_records(iter([record]), out, "csv")
+    rows = list(csv.DictReader(out.getvalue().splitlines()))
+    assert rows[0]["id"] == "'=1+1" and rows[0]["source"] == "'@SUM(A1:A9)" and rows[0]["title"] == "'-2+3"
+    assert rows[0]["summary"] == "'+cmd|' /C calc'!A0" and rows[0]["teaser"] == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert rows[1]["teaser"] == "'\tplain"
+    assert rows[0]["sentiment_score"] == "-0.25" and rows[0]["article_sentiment_score"] == "-0.5"  # numbers stay numbers

@@ -55,6 +55,9 @@ def run_cli(
             try:
                 result = run(cfg, resume=resume)
             except RunInterrupted as stop:
+                if not stop.journal.exists():  # stopped before its first record: nothing to resume
+                    err.print("interrupted before any record was written; nothing to resume: run the same command again", highlight=False, soft_wrap=True)
+                    raise typer.Exit(130) from None
                 again = " ".join(shlex.quote(a) for a in ["nlp", *sys.argv[1:]] + ([] if "--resume" in sys.argv else ["--resume"]))
                 err.print(f"interrupted: {stop.written} documents are in {stop.journal}; continue with: {again}", highlight=False, soft_wrap=True)
                 raise typer.Exit(130) from None
