@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 from .resources import resource_path
@@ -25,7 +25,7 @@ DEFAULT_CONFIG_NAME = "default.yaml"
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)  # a NaN or infinite knob makes NaN scores
 
 
 class OutputConfig(Section):
@@ -108,6 +108,12 @@ class HeadTrainConfig(Section):
     folds: int = Field(default=5, ge=2, le=20)
     seed: int = 0
 
+    @model_validator(mode="after")
+    def _ramp_rises(self) -> "HeadTrainConfig":
+        if self.familiarity_high <= self.familiarity_low:
+            raise ValueError(f"familiarity_high above familiarity_low (got {self.familiarity_high} and {self.familiarity_low})")
+        return self
+
 
 class TopicsTrainConfig(HeadTrainConfig):
     """Topics: logistic regression over the embedding alone, fitted on real news teasers (n-gram
@@ -150,11 +156,11 @@ class TopicsConfig(Section):
     labels: dict[str, LabelSpec] = Field(default_factory=lambda: _packaged_labels("topics"))
     other_label: str = "other"
     threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="below this best-label score the text is 'other'")
-    temperature: float = Field(default=0.05, gt=0.0, description="softmax temperature over label similarities")
-    prototype_smoothing: float = Field(default=0.05, ge=0.0, description="log-mean-exp over a label's prototypes; 0 = max")
+    temperature: float = Field(default=0.05, ge=1e-3, le=100.0, description="softmax temperature over label similarities")
+    prototype_smoothing: float = Field(default=0.05, ge=0.0, le=10.0, description="log-mean-exp over a label's prototypes; 0 = max")
     label_threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="a label applies (in a record's `labels`) when its independent score reaches this")
     label_center: float = Field(default=0.25, description="method embedding/head: the prototype cosine at which a label's independent score is 0.5")
-    label_scale: float = Field(default=0.036, gt=0.0, description="... and how many cosine units move it by one logit")
+    label_scale: float = Field(default=0.036, ge=1e-4, description="... and how many cosine units move it by one logit")
 
     @field_validator("labels")
     @classmethod
@@ -189,9 +195,16 @@ class SentimentConfig(Section):
         default_factory=lambda: _packaged_labels("sentiment"),
         description="descriptions used by the zero-shot 'embedding' method",
     )
-    temperature: float = Field(default=0.05, gt=0.0)
-    prototype_smoothing: float = Field(default=0.05, ge=0.0, description="log-mean-exp over a label's prototypes; 0 = max")
+    temperature: float = Field(default=0.05, ge=1e-3, le=100.0)
+    prototype_smoothing: float = Field(default=0.05, ge=0.0, le=10.0, description="log-mean-exp over a label's prototypes; 0 = max")
     train: SentimentTrainConfig = Field(default_factory=SentimentTrainConfig)
+
+    @field_validator("labels")
+    @classmethod
+    def _the_three_labels(cls, labels: dict[str, LabelSpec]) -> dict[str, LabelSpec]:
+        if sorted(labels) != ["negative", "neutral", "positive"]:
+            raise ValueError(f"exactly negative, neutral and positive (got {', '.join(labels) or 'none'})")
+        return labels
 
 
 class DataConfig(Section):

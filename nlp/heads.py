@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -231,29 +232,69 @@ class LinearHead:
 
     @classmethod
     def load(cls, path: str | Path) -> "LinearHead":
+        """A head from its arrays (no pickle) and card, checked before use: a damaged or foreign
+        file is one clear error, never NaN scores or a dropped class."""
         path = Path(path)
         if not path.is_file():
             raise ModelError(f"head file not found: {path}; train one with `nlp train` or use head: default")
-        with np.load(path, allow_pickle=False) as a:
-            head = cls(classes=[str(c) for c in a["classes"]], coef=a["coef"].astype(np.float32), intercept=a["intercept"].astype(np.float32),
-                       lexicon=bool(a["lexicon"]) if "lexicon" in a.files else False,
-                       vocabulary=[str(v) for v in a["vocabulary"]] if "vocabulary" in a.files else None,
-                       idf=a["idf"].astype(np.float64) if "idf" in a.files else None,
-                       char_vocabulary=[str(v) for v in a["char_vocabulary"]] if "char_vocabulary" in a.files else None,
-                       char_idf=a["char_idf"].astype(np.float64) if "char_idf" in a.files else None,
-                       anchors=read_anchors(a["anchors"]) if "anchors" in a.files else None,
-                       class_labels=[str(c) for c in a["class_labels"]] if "class_labels" in a.files else None,
-                       multi_labels=[str(c) for c in a["multi_labels"]] if "multi_labels" in a.files else None,
-                       multi_coef=a["multi_coef"].astype(np.float32) if "multi_coef" in a.files else None,
-                       multi_intercept=a["multi_intercept"].astype(np.float32) if "multi_intercept" in a.files else None)
-            if "familiarity_ramp" in a.files:
-                low, high, k = (float(v) for v in a["familiarity_ramp"])
-                head.familiarity_ramp = (low, high, int(k))
+        try:
+            with np.load(path, allow_pickle=False) as a:
+                head = cls(classes=[str(c) for c in a["classes"]], coef=a["coef"].astype(np.float32), intercept=a["intercept"].astype(np.float32),
+                           lexicon=bool(a["lexicon"]) if "lexicon" in a.files else False,
+                           vocabulary=[str(v) for v in a["vocabulary"]] if "vocabulary" in a.files else None,
+                           idf=a["idf"].astype(np.float64) if "idf" in a.files else None,
+                           char_vocabulary=[str(v) for v in a["char_vocabulary"]] if "char_vocabulary" in a.files else None,
+                           char_idf=a["char_idf"].astype(np.float64) if "char_idf" in a.files else None,
+                           anchors=read_anchors(a["anchors"]) if "anchors" in a.files else None,
+                           class_labels=[str(c) for c in a["class_labels"]] if "class_labels" in a.files else None,
+                           multi_labels=[str(c) for c in a["multi_labels"]] if "multi_labels" in a.files else None,
+                           multi_coef=a["multi_coef"].astype(np.float32) if "multi_coef" in a.files else None,
+                           multi_intercept=a["multi_intercept"].astype(np.float32) if "multi_intercept" in a.files else None)
+                if "familiarity_ramp" in a.files:
+                    low, high, k = (float(v) for v in a["familiarity_ramp"])
+                    head.familiarity_ramp = (low, high, int(k))
+        except KeyError as exc:
+            raise ModelError(f"{path}: not a head file (no {exc} array); train one with `nlp train` or use head: default") from exc
+        except (OSError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as exc:  # not an npz, truncated, pickled objects, odd dtypes
+            raise ModelError(f"{path}: not a readable head file ({str(exc).splitlines()[0][:120]}); train one with `nlp train` or use head: default") from exc
         card_path = path.with_suffix(".json")
         if card_path.is_file():
-            head.card = json.loads(card_path.read_text(encoding="utf-8"))
+            try:
+                head.card = json.loads(card_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ModelError(f"{card_path}: the head's card is not readable JSON ({exc})") from exc
+            if not isinstance(head.card, dict):
+                raise ModelError(f"{card_path}: the head's card must be a JSON object")
+        problem = head.problem()
+        if problem:
+            raise ModelError(f"{path}: not a usable head: {problem}; train one with `nlp train` or use head: default")
         return head
 
+    def problem(self) -> str | None:
+        """What makes this head unusable (shapes that disagree, values that are not finite), or None."""
+        n = len(self.classes)
+        if self.coef.ndim != 2 or self.coef.shape[0] != n or self.intercept.shape != (n,):
+            return f"{n} classes but weights of shape {self.coef.shape} and intercepts of shape {self.intercept.shape}"
+        if self.class_labels is not None and len(self.class_labels) != n:
+            return f"{n} classes but {len(self.class_labels)} class labels"
+        for name, vocabulary, idf in (("word", self.vocabulary, self.idf), ("character", self.char_vocabulary, self.char_idf)):
+            if (vocabulary is None) != (idf is None) or (vocabulary is not None and idf is not None and len(vocabulary) != len(idf)):
+                return f"its {name} n-gram vocabulary and idf disagree"
+        if self.dim <= 0:
+            return f"its weights have {self.coef.shape[1]} columns, fewer than its n-gram and lexicon features"
+        if self.multi_labels is not None:
+            if self.multi_coef is None or self.multi_intercept is None or self.multi_coef.shape != (len(self.multi_labels), self.coef.shape[1]) \
+                    or self.multi_intercept.shape != (len(self.multi_labels),):
+                return "its one-vs-rest label weights do not fit its labels or features"
+        if self.anchors is not None and (self.anchors.ndim != 2 or self.anchors.shape[1] != self.dim):
+            return f"its familiarity anchors are {self.anchors.shape[-1]}-dim, its weights read {self.dim}-dim embeddings"
+        low, high, k = self.familiarity_ramp
+        if self.anchors is not None and not (np.isfinite([low, high]).all() and high > low and k >= 1):
+            return f"its familiarity ramp ({low}, {high}, k {k}) does not rise"
+        arrays = [a for a in (self.coef, self.intercept, self.idf, self.char_idf, self.anchors, self.multi_coef, self.multi_intercept) if a is not None]
+        if not all(np.isfinite(a).all() for a in arrays):
+            return "it holds NaN or infinite values"
+        return None
 
 def stored_anchors(vectors: np.ndarray) -> np.ndarray:
     """Unit vectors as int8 (× 127): a quarter of float32's size."""

@@ -148,3 +148,36 @@ def test_a_key_repeated_in_a_yaml_mapping_is_refused_with_both_lines(tmp_path):
         load_config(path)
     path.write_text("tasks:\n  topics: {threshold: 0.3}\n  sentiment: {enabled: true}\n")  # the same key in different mappings is fine
     assert load_config(path).tasks.topics.threshold == 0.3
+
+
+@pytest.mark.parametrize("pair, message", [
+    ("tasks.topics.temperature=1.0e-320", "tasks.topics.temperature"),
+    ("tasks.topics.prototype_smoothing=.inf", "finite"),
+    ("tasks.topics.threshold=.nan", "finite"),
+    ("tasks.topics.train.familiarity_low=0.5", "familiarity_high above familiarity_low"),
+    ("tasks.sentiment.labels={negative: {}, positive: {}}", "exactly negative, neutral and positive"),
+])
+def test_knobs_that_would_make_nan_scores_are_refused(pair, message):
+    """Step 2: a tiny temperature, an infinite smoothing or a flat familiarity ramp gave NaN scores, exit 0."""
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(None, [pair])
+    assert "\n" not in str(info.value)
+
+
+def test_a_label_given_by_name_alone_is_its_own_prototype():
+    """Step 2: a label with neither description nor examples scored -inf (NaN after the softmax)."""
+    import numpy as np
+
+    from nlp.config import LabelSpec, TopicsConfig
+    from nlp.tasks.topics import EmbeddingTopics
+
+    seen = []
+
+    def encode(texts):
+        seen.extend(texts)
+        return np.eye(len(texts), 4, dtype=np.float32)
+
+    topics = EmbeddingTopics(TopicsConfig(method="embedding", labels={"markets": LabelSpec(), "war": LabelSpec(description="war")}), encode)
+    assert seen == ["markets", "war"]  # the abstain label 'other' keeps none
+    record = topics.classify(["x"], np.eye(1, 4, dtype=np.float32))[0]
+    assert all(np.isfinite(v) for v in record["scores"].values()) and record["label"] == "markets"

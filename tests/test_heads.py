@@ -119,3 +119,48 @@ def test_fit_on_cuts_takes_vocabulary_and_anchors_from_the_original_texts():
     assert not any(term.startswith("case") for term in head.vocabulary) and len(head.anchors) == len(texts)
     doubled = fit_head(np.vstack([x, x]), texts + cuts, y + y, train)
     assert any(term.startswith("case") for term in doubled.vocabulary) and len(doubled.anchors) == 2 * len(texts)
+
+
+def bad_heads(tmp_path):
+    """Damaged or foreign head files, each named by what is wrong with it."""
+    good = LinearHead(["a", "b", "c"], np.ones((3, 4), dtype=np.float32), np.zeros(3, dtype=np.float32),
+                      anchors=np.eye(4, dtype=np.float32)[:2], familiarity_ramp=(0.3, 0.4, 1))
+    path = good.save(tmp_path / "good.npz")
+    arrays = dict(np.load(path, allow_pickle=False))
+    out = {}
+
+    def variant(name, **changes):
+        file = tmp_path / f"{name}.npz"
+        np.savez(file, **{k: v for k, v in {**arrays, **changes}.items() if v is not None})
+        out[name] = file
+
+    variant("four_rows_three_classes", coef=np.ones((4, 4), dtype=np.float16))
+    variant("nan_weight", coef=np.full((3, 4), np.nan, dtype=np.float16))
+    variant("flat_ramp", familiarity_ramp=np.array([0.4, 0.4, 1], dtype=np.float32))
+    variant("no_coef", coef=None)
+    variant("short_intercept", intercept=np.zeros(2, dtype=np.float32))
+    variant("object_array", classes=np.array([{"x": 1}, 2, 3], dtype=object))
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(path.read_bytes()[:100])
+    out["truncated"] = truncated
+    pickled = tmp_path / "pickled.npz"
+    import pickle
+
+    pickled.write_bytes(pickle.dumps({"coef": 1}))
+    out["pickled"] = pickled
+    card = tmp_path / "bad_card.npz"
+    card.write_bytes(path.read_bytes())
+    card.with_suffix(".json").write_text("{not json")
+    out["bad_card"] = card
+    return good, out
+
+
+def test_a_damaged_or_foreign_head_is_one_line_not_nan_or_a_traceback(tmp_path):
+    """Step 2: 4 weight rows for 3 classes dropped a class, a NaN weight gave NaN scores, an object
+    array, a truncated npz, a pickle renamed .npz and a malformed card gave tracebacks."""
+    good, bad = bad_heads(tmp_path)
+    assert LinearHead.load(tmp_path / "good.npz").problem() is None
+    for name, file in bad.items():
+        with pytest.raises(ModelError) as info:
+            LinearHead.load(file)
+        assert "\n" not in str(info.value) and str(file.with_suffix("")) in str(info.value), name

@@ -9,7 +9,7 @@ label for having more prototypes.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -18,12 +18,16 @@ from ..numeric import softmax
 
 
 class PrototypeScorer:
-    def __init__(self, labels: Mapping[str, LabelSpec], encode, smoothing: float = 0.05) -> None:
+    def __init__(self, labels: Mapping[str, LabelSpec], encode, smoothing: float = 0.05, without: Sequence[str] = ()) -> None:
+        """`without`: labels that keep no prototypes when none are given (the abstain label, which
+        wins by the threshold, not by similarity)."""
         self.labels = list(labels)
         self.smoothing = smoothing
         texts, owners = [], []
         for i, (name, spec) in enumerate(labels.items()):
             prototypes = [p for p in [spec.description, *spec.examples] if p.strip()]
+            if not prototypes and name not in without:  # a label given by name alone is its own prototype
+                prototypes = [name]
             for text in prototypes:
                 texts.append(text)
                 owners.append(i)

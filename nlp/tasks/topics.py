@@ -25,7 +25,7 @@ class EmbeddingTopics:
 
     def __init__(self, config: TopicsConfig, encode, head: LinearHead | None = None, *, encoder: str = "mpnet") -> None:
         self.config = config
-        self.scorer = PrototypeScorer(topic_labels(config), encode, config.prototype_smoothing)
+        self.scorer = PrototypeScorer(topic_labels(config), encode, config.prototype_smoothing, without=[config.other_label])
         self.labels = self.scorer.labels
         self.other = self.labels.index(config.other_label)
         if head is None and config.method == "head":
