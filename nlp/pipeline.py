@@ -86,7 +86,8 @@ class Pipeline:
         sentences = [doc.sentences() for doc in docs]
         leads = [doc.lead for doc in docs]
         by_sentence = any(task.name == "sentiment" for task in tasks)  # the only reader of teasers' sentences
-        teaser_sentences = [[snippet_sentences(t) if by_sentence else [t] for t in doc.teasers] for doc in docs]
+        readable = 10 * self.config.encoder.max_length  # characters: far past what the encoder reads of a teaser (bound_document warns)
+        teaser_sentences = [[snippet_sentences(t[:readable]) if by_sentence else [t] for t in doc.teasers] for doc in docs]
         unique: dict[str, int] = {}
         for doc, sents, lead, parts in zip(docs, sentences, leads, teaser_sentences):
             for text in [*sents, lead, *doc.teasers, *(s for unit in parts for s in unit)]:

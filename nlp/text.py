@@ -47,8 +47,25 @@ def split_sentences(paragraph: str) -> list[str]:
             continue
         for chunk in _PTB_END.split(line):
             for piece in _GLUED.split(chunk):
-                sentences.extend(s.strip() for s in _segmenter().segment(piece) if s.strip())
+                for block in _blocks(piece):
+                    sentences.extend(s.strip() for s in _segmenter().segment(block) if s.strip())
     return sentences
+
+
+PYSBD_BLOCK = 4000  # characters: pysbd's time grows with the square of its input (80 KB took 6 s)
+_LIKELY_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]*[A-Z0-9])")
+
+
+def _blocks(text: str, limit: int = PYSBD_BLOCK) -> list[str]:
+    """`text` in pieces of at most `limit` characters, each cut after a likely sentence end (else
+    at a space), so pysbd's run time stays linear in the text's length."""
+    blocks = []
+    while len(text) > limit:
+        ends = [m.end() for m in _LIKELY_END.finditer(text, 0, limit)]
+        cut = ends[-1] if ends else (text.rfind(" ", 0, limit) + 1 or limit)
+        blocks.append(text[:cut])
+        text = text[cut:]
+    return blocks + [text] if text else blocks
 
 
 # An end mark, closing quotes or brackets, a space, then what can open a sentence.

@@ -47,3 +47,28 @@ def test_teaser_cut():
     cut = teaser_cut(body, 40)
     assert cut == "Oil prices rose on Monday after OPEC cut..." and "\n" not in cut
     assert teaser_cut("Short  text.", 40) == "Short text."
+
+
+def test_long_text_is_split_in_blocks_with_the_same_sentences():
+    """Step 2: pysbd is quadratic (a 1 MB teaser of sentences stalled a run); blocks keep it linear."""
+    from nlp.text import PYSBD_BLOCK, _blocks
+
+    text = " ".join(f"Sentence number {i} says the U.S. economy grew 2.5% in Q{i % 4 + 1}." for i in range(400))
+    blocks = _blocks(text)
+    assert "".join(blocks) == text and all(len(b) <= PYSBD_BLOCK for b in blocks) and len(blocks) > 1
+    sentences = split_sentences(text)
+    assert len(sentences) == 400 and sentences[7] == "Sentence number 7 says the U.S. economy grew 2.5% in Q4."
+    assert _blocks("x" * 10_000) == ["x" * PYSBD_BLOCK, "x" * PYSBD_BLOCK, "x" * 2000]  # no boundary at all: a hard cut
+
+
+def test_a_huge_teaser_is_split_only_as_far_as_the_models_read(tiny_config, monkeypatch):
+    import nlp.pipeline as pipeline_module
+    from nlp import Document, Pipeline
+
+    seen = []
+    real = pipeline_module.snippet_sentences
+    monkeypatch.setattr(pipeline_module, "snippet_sentences", lambda text: seen.append(len(text)) or real(text))
+    teaser = "Oil prices fell again today. " * 40_000  # about 1.2 MB
+    record = next(Pipeline(tiny_config).run([Document.from_parts("d", "Stocks rose on Friday.", [teaser])]))
+    assert seen == [10 * tiny_config.encoder.max_length] and "sentiment" in record["teasers"][0]
+    assert any("teaser 0 is" in w for w in record["warnings"])
