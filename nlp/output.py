@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
@@ -18,6 +19,37 @@ from .errors import InputError
 
 def partial_path(path: Path) -> Path:
     return path.with_name(path.name + ".partial")
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+@contextmanager
+def output_lock(path: Path) -> Iterator[None]:
+    """Hold `<output>.lock` (filelock: an OS lock, released when the process dies, kill -9
+    included) for a whole run, so two runs never write one output: a second run, with or without
+    --resume, is refused in one line naming the holder's pid."""
+    from filelock import FileLock, Timeout
+
+    file = lock_path(path)
+    try:
+        holder = file.read_text(encoding="utf-8").strip() if file.is_file() else ""
+    except OSError:
+        holder = ""
+    lock = FileLock(str(file), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise InputError(f"another run{f' (pid {holder})' if holder.isdigit() else ''} is writing {path}; wait for it to finish or choose another --output") from None
+    except OSError as exc:
+        raise InputError(f"cannot write output {path}: {exc.strerror}; choose another --output") from exc
+    try:
+        file.write_text(str(os.getpid()), encoding="utf-8")
+        yield
+    finally:
+        lock.release()
+        file.unlink(missing_ok=True)
 
 
 def journal_ids(journal: Path) -> list[str]:

@@ -13,7 +13,7 @@ from rich.console import Console
 from .config import RunConfig
 from .documents import iter_documents, scan_documents, unique_ids
 from .errors import InputError
-from .output import RecordWriter, journal_ids, partial_path
+from .output import RecordWriter, journal_ids, output_lock, partial_path
 from .pipeline import Pipeline
 from .progress import progress_bar
 
@@ -55,8 +55,14 @@ def run(config: RunConfig, *, progress: bool | None = None, console: Console | N
     records stream to the journal; with `resume`, documents whose ids the journal of an
     interrupted run already holds are skipped and the rest appended."""
     console = console or Console(stderr=True)
-    output, fmt = config.output.path, config.output.resolved_format()
+    output = config.output.path
     _check_paths(config.input, output)
+    with output_lock(output):  # one writer per output, for the whole run
+        return _run_locked(config, progress, console, resume)
+
+
+def _run_locked(config: RunConfig, progress: bool | None, console: Console, resume: bool) -> RunResult:
+    output, fmt = config.output.path, config.output.resolved_format()
     journal = check_journal(output, resume)
     done = set(journal_ids(journal)) if resume and journal.exists() else set()
     total = scan_documents(config.input, config.input_encoding, config.on_duplicate)

@@ -113,3 +113,26 @@ def test_ctrl_c_stops_cleanly_with_the_resume_command(setup, tmp_path):
     assert len(lines) == 1 and "interrupted:" in lines[0] and "--resume" in lines[0] and "Traceback" not in stderr
     written = int(lines[0].split("interrupted: ")[1].split()[0])
     assert written == len(read(journal))
+
+
+@pytest.mark.parametrize("second", [(), ("--resume",)])
+def test_a_second_run_on_a_locked_output_is_refused_and_every_id_is_written_once(setup, tmp_path, second):
+    """Step 2: run B on run A's output, following the '--resume' advice while A ran, duplicated
+    records (200 lines, 100 ids) and died with a traceback. Now B is refused in one line."""
+    root, reference = setup
+    out = tmp_path / "same.jsonl"
+    first = nlp(root, out, wait=False)
+    journal = tmp_path / "same.jsonl.partial"
+    deadline = time.time() + 120
+    while time.time() < deadline and first.poll() is None and not (journal.exists() and journal.stat().st_size):
+        time.sleep(0.005)
+    assert first.poll() is None, "the first run ended before the second could start"
+    command = [sys.executable, "-m", "nlp", "run", str(root / "config.yaml"), "-i", str(root / "docs.jsonl"), "-o", str(out), "--quiet", *second]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    lines = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert refused.returncode == 2 and len(lines) == 1 and f"(pid {first.pid}) is writing" in lines[0], refused.stderr
+    _, stderr = first.communicate(timeout=300)
+    assert first.returncode == 0, stderr
+    ids = [r["id"] for r in read(out)]
+    assert len(ids) == len(set(ids)) == len(reference)
+    assert not (tmp_path / "same.jsonl.lock").exists() and not journal.exists()
