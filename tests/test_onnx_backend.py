@@ -69,3 +69,45 @@ def test_onnx_on_a_gpu_device_is_a_config_error(tiny_bert):
 
     with pytest.raises(ConfigError, match="backend: torch"):
         Encoder(EncoderConfig(model=str(tiny_bert), backend="onnx"), device="cuda")
+
+
+@pytest.mark.parametrize("damage", ["same_size_bytes", "truncated", "garbled_manifest", "missing_model"])
+def test_a_damaged_export_is_rebuilt_never_run(tiny_bert, tmp_path, monkeypatch, capsys, damage):
+    """Step 2: bytes overwritten inside the cached model.onnx (same size) changed 27 scores and a
+    label, exit 0; a truncated or garbled cache gave a traceback on every run."""
+    monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path / "cache"))
+    from nlp.onnx_backend import OnnxModel, ensure_export
+
+    folder = ensure_export(tiny_bert, "encoder")
+    fresh = OnnxModel(tiny_bert, "encoder", "none", 32).run(["oil prices fell", "peace talks"])
+    model, manifest = folder / "model.onnx", folder / "export.json"
+    data = bytearray(model.read_bytes())
+    if damage == "same_size_bytes":
+        middle = len(data) // 2
+        data[middle : middle + 64] = bytes(64)
+        model.write_bytes(bytes(data))
+    elif damage == "truncated":
+        model.write_bytes(bytes(data[: len(data) // 3]))
+    elif damage == "garbled_manifest":
+        manifest.write_text("{not json")
+    else:
+        model.unlink()
+    capsys.readouterr()
+    again = OnnxModel(tiny_bert, "encoder", "none", 32).run(["oil prices fell", "peace talks"])
+    assert "is damaged" in capsys.readouterr().err
+    np.testing.assert_allclose(again, fresh, atol=1e-6)
+
+
+def test_stale_build_folders_are_removed(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from nlp.onnx_backend import remove_stale_partials
+
+    old, new = tmp_path / ".partial-old", tmp_path / ".partial-new"
+    for folder in (old, new):
+        folder.mkdir()
+        (folder / "fp32.onnx").write_bytes(b"x" * 100)
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    remove_stale_partials(tmp_path)
+    assert not old.exists() and new.exists()  # a young one may be another process's export in progress
