@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -64,6 +66,9 @@ def run(config: RunConfig, *, progress: bool | None = None, console: Console | N
 def _run_locked(config: RunConfig, progress: bool | None, console: Console, resume: bool) -> RunResult:
     output, fmt = config.output.path, config.output.resolved_format()
     journal = check_journal(output, resume)
+    fingerprint = run_fingerprint(config)
+    if resume and journal.exists():
+        check_resumable(journal, fingerprint)
     done = set(journal_ids(journal)) if resume and journal.exists() else set()
     total = scan_documents(config.input, config.input_encoding, config.on_duplicate)
     pipeline = Pipeline(config).load()  # unavailable models fail here, before any output
@@ -74,13 +79,79 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
     try:
         with RecordWriter(output, fmt, resume=resume and journal.exists()) as writer, \
                 progress_bar("documents", total=total - len(done), show=show, console=console) as bar:
+            write_json_atomically(meta_path(journal), fingerprint)  # what --resume checks it continues
             for record in pipeline.run(docs):
                 result.add(record, writer)
                 bar.advance()
     except KeyboardInterrupt:  # counted from the closed journal: Ctrl-C can land between a write and its count
         raise RunInterrupted(len(journal_ids(journal)) if journal.exists() else 0, journal) from None
+    finally:
+        if not journal.exists():  # finished, or nothing to resume from
+            meta_path(journal).unlink(missing_ok=True)
     result.seconds = time.perf_counter() - start
     return result
+
+
+# Keys that never change a record: where and how records are written, the cache, threads.
+UNFINGERPRINTED = {"output", "cache", "threads", "batch_size", "ray"}
+
+
+def meta_path(journal: Path) -> Path:
+    return journal.with_name(journal.name + ".meta")
+
+
+def run_fingerprint(config: RunConfig) -> dict[str, Any]:
+    """What an interrupted run's records depend on: the resolved config (less the keys that do
+    not change records), and the input (path, size, a hash of its first and last MB)."""
+    settings = {k: v for k, v in config.model_dump(mode="json").items() if k not in UNFINGERPRINTED}
+    return {"config": _flatten(settings), "input": input_fingerprint(config.input)}
+
+
+def input_fingerprint(path: Path) -> dict[str, Any]:
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    digest = hashlib.sha256()
+    size = 0
+    for file in files:
+        stat = file.stat()
+        size += stat.st_size
+        digest.update(f"{file.name}:{stat.st_size}".encode())
+        with file.open("rb") as f:
+            digest.update(f.read(1 << 20))
+            if stat.st_size > 1 << 20:
+                f.seek(max(1 << 20, stat.st_size - (1 << 20)))
+                digest.update(f.read(1 << 20))
+    return {"path": str(path.resolve()), "files": len(files), "bytes": size, "sha256": digest.hexdigest()}
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(data, dict):
+        return {k: v for key, value in data.items() for k, v in _flatten(value, f"{prefix}{key}.").items()}
+    return {prefix.rstrip("."): data}
+
+
+def check_resumable(journal: Path, fingerprint: dict[str, Any]) -> None:
+    """`--resume` continues only the run its journal came from: same settings, same input."""
+    try:
+        before = json.loads(meta_path(journal).read_text(encoding="utf-8"))
+        before_config, before_input = before["config"], before["input"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputError(f"{journal} has no readable record of the run it came from ({meta_path(journal).name}); delete it to start over") from None
+    changed = sorted(k for k in set(before_config) | set(fingerprint["config"]) if before_config.get(k) != fingerprint["config"].get(k))
+    if changed:
+        first = changed[0]
+        raise InputError(f"--resume: the config differs from the interrupted run's: {first} was {before_config.get(first)!r}, now "
+                         f"{fingerprint['config'].get(first)!r}{f' (and {len(changed) - 1} more keys)' if len(changed) > 1 else ''}; "
+                         "resume with the same config, or delete the .partial file to start over")
+    if before_input != fingerprint["input"]:
+        what = "path" if before_input.get("path") != fingerprint["input"]["path"] else "contents"
+        raise InputError(f"--resume: the input's {what} differ from the interrupted run's ({before_input.get('path')}); "
+                         "resume with the same input, or delete the .partial file to start over")
+
+
+def write_json_atomically(path: Path, data: Any) -> None:
+    staging = path.with_name(path.name + ".writing")
+    staging.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(staging, path)
 
 
 def check_journal(output: Path, resume: bool) -> Path:

@@ -136,3 +136,33 @@ def test_a_second_run_on_a_locked_output_is_refused_and_every_id_is_written_once
     ids = [r["id"] for r in read(out)]
     assert len(ids) == len(set(ids)) == len(reference)
     assert not (tmp_path / "same.jsonl.lock").exists() and not journal.exists()
+
+
+def test_resume_refuses_another_config_or_input(setup, tmp_path):
+    """Step 2: --resume with another config gave records of two configs in one file (631 with one
+    summary sentence, 869 with two); with another input reusing ids, old text was kept."""
+    root, reference = setup
+    out = tmp_path / "out.jsonl"
+    journal = tmp_path / "out.jsonl.partial"
+    proc = nlp(root, out, wait=False)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.read_bytes().count(b"\n") >= 50):
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (tmp_path / "out.jsonl.partial.meta").exists()
+
+    def resume(*extra, docs=root / "docs.jsonl"):
+        command = [sys.executable, "-m", "nlp", "run", str(root / "config.yaml"), "-i", str(docs), "-o", str(out), "--quiet", "--resume", *extra]
+        return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+    other = resume("--set", "tasks.summarize.sentences=2")
+    assert other.returncode == 2 and "tasks.summarize.sentences was 3, now 2" in other.stderr and len(other.stderr.strip().splitlines()) == 1
+    changed = tmp_path / "docs.jsonl"
+    changed.write_text((root / "docs.jsonl").read_text().replace('"doc-3"', '"doc-3x"'))
+    other = resume(docs=changed)
+    assert other.returncode == 2 and "input" in other.stderr and len(other.stderr.strip().splitlines()) == 1
+    same = resume("--set", "batch_size=4", "--set", "threads=1")  # keys that change no record
+    assert same.returncode == 0, same.stderr
+    assert sorted(r["id"] for r in read(out)) == sorted(reference)
+    assert not journal.exists() and not (tmp_path / "out.jsonl.partial.meta").exists()
