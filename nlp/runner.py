@@ -6,9 +6,10 @@ import hashlib
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from rich.console import Console
 
@@ -43,11 +44,45 @@ class RunResult:
 
 
 class RunInterrupted(Exception):
-    """Ctrl-C during a run: how many records the journal holds, and where."""
+    """Ctrl-C (or SIGTERM, SIGHUP) during a run: how many records the journal holds, where, and
+    the exit code the signal calls for (128 + its number)."""
 
-    def __init__(self, written: int, journal: Path) -> None:
+    def __init__(self, written: int, journal: Path, exit_code: int = 130) -> None:
         super().__init__(f"interrupted after {written} documents")
-        self.written, self.journal = written, journal
+        self.written, self.journal, self.exit_code = written, journal, exit_code
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, stopping a run as Ctrl-C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.exit_code = 128 + signum
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a run as Ctrl-C does (journal kept, one line, the resume command);
+    once one has, further signals are ignored while the run closes its journal (a second Ctrl-C
+    exited -2, mid-cleanup)."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        for sig in watched:
+            signal.signal(sig, signal.SIG_IGN)
+        raise (KeyboardInterrupt() if signum == signal.SIGINT else Stopped(signum))
+
+    watched = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    try:
+        previous = {sig: signal.signal(sig, stop) for sig in watched}
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run(config: RunConfig, *, progress: bool | None = None, console: Console | None = None, resume: bool = False) -> RunResult:
@@ -83,8 +118,8 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
             for record in pipeline.run(docs):
                 result.add(record, writer)
                 bar.advance()
-    except KeyboardInterrupt:  # counted from the closed journal: Ctrl-C can land between a write and its count
-        raise RunInterrupted(len(journal_ids(journal)) if journal.exists() else 0, journal) from None
+    except KeyboardInterrupt as stop:  # counted from the closed journal: Ctrl-C can land between a write and its count
+        raise RunInterrupted(len(journal_ids(journal)) if journal.exists() else 0, journal, getattr(stop, "exit_code", 130)) from None
     finally:
         if not journal.exists():  # finished, or nothing to resume from
             meta_path(journal).unlink(missing_ok=True)

@@ -97,7 +97,11 @@ def test_a_leftover_journal_needs_resume(setup, tmp_path):
     assert done.returncode == 2 and "--resume" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_ctrl_c_stops_cleanly_with_the_resume_command(setup, tmp_path):
+@pytest.mark.parametrize("signals, code", [((signal.SIGINT,), 130), ((signal.SIGTERM,), 143), ((signal.SIGHUP,), 129),
+                                           ((signal.SIGINT, signal.SIGINT), 130)])
+def test_ctrl_c_stops_cleanly_with_the_resume_command(setup, tmp_path, signals, code):
+    """SIGTERM and SIGHUP stop a run as Ctrl-C does (Step 2: they exited -15 and -1 with no
+    message); a second Ctrl-C during the cleanup changes nothing (it exited -2)."""
     root, _ = setup
     out = tmp_path / "out.jsonl"
     proc = nlp(root, out, wait=False)
@@ -105,10 +109,11 @@ def test_ctrl_c_stops_cleanly_with_the_resume_command(setup, tmp_path):
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.stat().st_size):
         time.sleep(0.005)
-    proc.send_signal(signal.SIGINT)
+    for sig in signals:
+        proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=60)
     stderr = stderr.decode()
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == code, stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "interrupted:" in lines[0] and "--resume" in lines[0] and "Traceback" not in stderr
     written = int(lines[0].split("interrupted: ")[1].split()[0])

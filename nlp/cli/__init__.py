@@ -16,7 +16,7 @@ from ..display import bench_table, calibration_table, metrics_table, record_view
 from ..errors import ConfigError
 from ..progress import progress_bar
 from ..pipeline import Pipeline
-from ..runner import RunInterrupted, run
+from ..runner import RunInterrupted, run, stop_on_signals
 from ._util import ConfigOpt, SetOpt, app, config_from_cli, err, friendly_errors, out, state
 
 __all__ = ["app", "main"]
@@ -53,14 +53,15 @@ def run_cli(
             result = run_ray(cfg)
         elif engine == "local":
             try:
-                result = run(cfg, resume=resume)
+                with stop_on_signals():
+                    result = run(cfg, resume=resume)
             except RunInterrupted as stop:
                 if not stop.journal.exists():  # stopped before its first record: nothing to resume
                     err.print("interrupted before any record was written; nothing to resume: run the same command again", highlight=False, soft_wrap=True)
-                    raise typer.Exit(130) from None
+                    raise typer.Exit(stop.exit_code) from None
                 again = " ".join(shlex.quote(a) for a in ["nlp", *sys.argv[1:]] + ([] if "--resume" in sys.argv else ["--resume"]))
                 err.print(f"interrupted: {stop.written} documents are in {stop.journal}; continue with: {again}", highlight=False, soft_wrap=True)
-                raise typer.Exit(130) from None
+                raise typer.Exit(stop.exit_code) from None
         else:
             raise ConfigError(f"--engine {engine}: expected local or ray")
     if not quiet:
