@@ -99,6 +99,9 @@ class RecordWriter:
 
     def write(self, record: dict[str, Any]) -> None:
         assert self._handle is not None
+        if not self.tmp.exists():  # the folder (or the journal) was deleted: every later record would be lost
+            raise InputError(f"{self.tmp} vanished during the run (its folder deleted?); {self.count} records written to it are lost; "
+                             "recreate the folder and run again")
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._handle.flush()
         self.count += 1
@@ -112,6 +115,9 @@ class RecordWriter:
             self.tmp.unlink(missing_ok=True)  # nothing to resume from: leave nothing behind
 
     def _finalise(self) -> None:
+        if not self.tmp.exists():
+            raise InputError(f"{self.tmp} vanished during the run (its folder deleted?); its {self.count} records are lost; "
+                             "recreate the folder and run again")
         if self.fmt == "jsonl":
             os.replace(self.tmp, self.path)
             return

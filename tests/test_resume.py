@@ -171,3 +171,23 @@ def test_resume_refuses_another_config_or_input(setup, tmp_path):
     assert same.returncode == 0, same.stderr
     assert sorted(r["id"] for r in read(out)) == sorted(reference)
     assert not journal.exists() and not (tmp_path / "out.jsonl.partial.meta").exists()
+
+
+def test_an_output_folder_deleted_mid_run_stops_in_one_line(setup, tmp_path):
+    """Step 2: with the output folder deleted mid-run, all records went into the deleted journal,
+    then a traceback at the final rename."""
+    import shutil
+
+    root, _ = setup
+    folder = tmp_path / "out"
+    out = folder / "out.jsonl"
+    proc = nlp(root, out, wait=False)
+    journal = folder / "out.jsonl.partial"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.stat().st_size):
+        time.sleep(0.005)
+    shutil.rmtree(folder)
+    _, stderr = proc.communicate(timeout=300)
+    stderr = stderr.decode()
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and "vanished during the run" in lines[0] and "Traceback" not in stderr, stderr
