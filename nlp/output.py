@@ -7,6 +7,7 @@ half-written `<output>`; the journal stays only when it holds records to resume 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -52,14 +53,26 @@ def output_lock(path: Path) -> Iterator[None]:
         file.unlink(missing_ok=True)
 
 
+def sums_path(journal: Path) -> Path:
+    return journal.with_name(journal.name + ".sums")
+
+
+def line_sum(line: bytes) -> str:
+    return hashlib.sha256(line).hexdigest()[:16]
+
+
 def journal_ids(journal: Path) -> list[str]:
-    """Ids of the complete records in a journal; a torn last line (a kill mid-write) is cut off
-    so that appending continues on a clean line."""
+    """Ids of the complete, checked records in a journal. Each line's checksum sits in the
+    sidecar `<journal>.sums`: from the first line that is torn (a kill mid-write), unreadable or
+    not the line its checksum was taken of (an edit), the journal is cut off, so those records
+    are computed again and appending continues on a clean line."""
+    sums_file = sums_path(journal)
+    sums = sums_file.read_text(encoding="ascii", errors="replace").split() if sums_file.is_file() else []
     ids: list[str] = []
-    good = 0  # byte offset after the last complete record
+    good = 0  # byte offset after the last good record
     with journal.open("rb") as handle:
-        for raw in handle:
-            if not raw.endswith(b"\n"):
+        for number, raw in enumerate(handle):
+            if not raw.endswith(b"\n") or number >= len(sums) or sums[number] != line_sum(raw):
                 break
             try:
                 ids.append(str(json.loads(raw)["id"]))
@@ -69,6 +82,8 @@ def journal_ids(journal: Path) -> list[str]:
     if good < journal.stat().st_size:
         with journal.open("r+b") as handle:
             handle.truncate(good)
+    if len(sums) != len(ids):
+        sums_file.write_text("".join(f"{s}\n" for s in sums[: len(ids)]), encoding="ascii")
     return ids
 
 
@@ -88,11 +103,13 @@ class RecordWriter:
         self.resume = resume
         self.count = 0
         self._handle: TextIO | None = None
+        self._sums: TextIO | None = None
 
     def __enter__(self) -> "RecordWriter":
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.tmp.open("a" if self.resume else "w", encoding="utf-8", newline="")
+            self._sums = sums_path(self.tmp).open("a" if self.resume else "w", encoding="ascii", newline="")
         except OSError as exc:
             raise InputError(f"cannot write output {self.path}: {exc.strerror}; choose another --output") from exc
         return self
@@ -102,17 +119,24 @@ class RecordWriter:
         if not self.tmp.exists():  # the folder (or the journal) was deleted: every later record would be lost
             raise InputError(f"{self.tmp} vanished during the run (its folder deleted?); {self.count} records written to it are lost; "
                              "recreate the folder and run again")
-        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        self._handle.write(line)
         self._handle.flush()
+        assert self._sums is not None
+        self._sums.write(line_sum(line.encode("utf-8")) + "\n")  # after the line: a kill between the two re-does that record
+        self._sums.flush()
         self.count += 1
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        assert self._handle is not None
+        assert self._handle is not None and self._sums is not None
         self._handle.close()
+        self._sums.close()
         if exc_type is None:
             self._finalise()
+            sums_path(self.tmp).unlink(missing_ok=True)
         elif self.count == 0 and not self.resume:
             self.tmp.unlink(missing_ok=True)  # nothing to resume from: leave nothing behind
+            sums_path(self.tmp).unlink(missing_ok=True)
 
     def _finalise(self) -> None:
         if not self.tmp.exists():

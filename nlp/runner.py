@@ -101,11 +101,11 @@ def run(config: RunConfig, *, progress: bool | None = None, console: Console | N
 def _run_locked(config: RunConfig, progress: bool | None, console: Console, resume: bool) -> RunResult:
     output, fmt = config.output.path, config.output.resolved_format()
     journal = check_journal(output, resume)
+    total = scan_documents(config.input, config.input_encoding, config.on_duplicate)  # a missing or bad input fails here
     fingerprint = run_fingerprint(config)
     if resume and journal.exists():
         check_resumable(journal, fingerprint)
     done = set(journal_ids(journal)) if resume and journal.exists() else set()
-    total = scan_documents(config.input, config.input_encoding, config.on_duplicate)
     pipeline = Pipeline(config).load()  # unavailable models fail here, before any output
     docs = (d for d in unique_ids(iter_documents(config.input, config.input_encoding), config.on_duplicate) if d.id not in done)
     show = progress if progress is not None else total - len(done) >= PROGRESS_FROM

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from nlp.output import RecordWriter, csv_rows, journal_ids, markdown_page, write_records
+from nlp.output import RecordWriter, csv_rows, journal_ids, line_sum, markdown_page, sums_path, write_records
 
 RECORD = {
     "id": "p1", "source": "S",
@@ -51,9 +51,20 @@ def test_failed_run_leaves_no_output_but_keeps_its_journal(tmp_path):
 
 def test_journal_ids_cut_a_torn_last_line(tmp_path):
     journal = tmp_path / "out.jsonl.partial"
-    journal.write_text(json.dumps({"id": "a"}) + "\n" + json.dumps({"id": "b"}) + "\n" + '{"id": "c", "summ')
+    lines = [json.dumps({"id": "a"}) + "\n", json.dumps({"id": "b"}) + "\n"]
+    journal.write_text("".join(lines) + '{"id": "c", "summ')
+    sums_path(journal).write_text("".join(line_sum(line.encode()) + "\n" for line in lines) + "0123")  # the third sum torn too
     assert journal_ids(journal) == ["a", "b"]
     assert journal.read_text().endswith("}\n")  # appending continues on a clean line
+    assert sums_path(journal).read_text().count("\n") == 2 and sums_path(journal).read_text().endswith("\n")
+
+
+def test_journal_lines_without_their_checksum_are_not_trusted(tmp_path):
+    journal = tmp_path / "out.jsonl.partial"
+    lines = [json.dumps({"id": i}) + "\n" for i in "abc"]
+    journal.write_text("".join(lines))
+    sums_path(journal).write_text(line_sum(lines[0].encode()) + "\n" + "f" * 16 + "\n")  # b was edited after its sum; c has none
+    assert journal_ids(journal) == ["a"] and journal.read_text() == lines[0]
 
 
 def test_csv_row_for_page_without_teasers():

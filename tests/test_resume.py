@@ -191,3 +191,30 @@ def test_an_output_folder_deleted_mid_run_stops_in_one_line(setup, tmp_path):
     stderr = stderr.decode()
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1 and "vanished during the run" in lines[0] and "Traceback" not in stderr, stderr
+
+
+def test_an_edited_journal_line_is_computed_again(setup, tmp_path):
+    """Step 2: appending {"id": "doc-1499", "fake": true} to the journal made --resume skip that
+    document. Each line's checksum sits in <journal>.sums; from the first line that does not
+    match, records are computed again."""
+    root, reference = setup
+    out = tmp_path / "out.jsonl"
+    journal = tmp_path / "out.jsonl.partial"
+    proc = nlp(root, out, wait=False)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.read_bytes().count(b"\n") >= 100):
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    lines = journal.read_bytes().splitlines(keepends=True)
+    complete = [line for line in lines if line.endswith(b"\n")]
+    forged = json.loads(complete[10])
+    forged["teasers"] = []
+    complete[10] = (json.dumps(forged) + "\n").encode()  # an edited record, same id
+    complete.append(b'{"id": "doc-2499", "fake": true}\n')  # a forged one
+    journal.write_bytes(b"".join(complete))
+    nlp(root, out, "--resume")
+    records = read(out)
+    assert sorted(r["id"] for r in records) == sorted(reference) and not any(r.get("fake") for r in records)
+    for record in records:
+        close(record, reference[record["id"]], record["id"])
