@@ -143,6 +143,20 @@ def _document_from_json(row: Any, where: str) -> Document:
     raise InputError(f"{where}: needs a string 'text' (a whole page) or 'lead' (plus optional 'teasers')")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """JSON's `\\ud800` escapes decode to characters no encoder or tokenizer accepts."""
+    if isinstance(value, str):
+        return bool(_SURROGATE.search(value))
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
 def iter_jsonl(path: Path, encoding: str = "utf-8") -> Iterator[Document]:
     """Stream documents from JSONL, one per line; a bad line names its line number."""
     seen_any = False
@@ -157,7 +171,11 @@ def iter_jsonl(path: Path, encoding: str = "utf-8") -> Iterator[Document]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{number}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
+                raise InputError(f"{path}:{number}: invalid JSON ({exc.msg}, column {exc.colno})") from exc
+            except RecursionError:
+                raise InputError(f"{path}:{number}: JSON nested too deeply to be a document") from None
+            if _has_lone_surrogate(row):
+                raise InputError(f"{path}:{number}: a string holds an unpaired surrogate escape (such as \\ud800), which is no text; fix the input")
             seen_any = True
             yield _document_from_json(row, f"{path}:{number}")
     if not seen_any:

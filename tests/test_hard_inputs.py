@@ -184,3 +184,36 @@ def test_empty_and_blank_jsonl_teasers_are_dropped_and_counted(tmp_path):
     [record] = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(t["index"], t["text"]) for t in record["teasers"]] == [(0, "Oil fell...")]
     assert record["warnings"] == ["3 empty teasers dropped"]
+
+
+@pytest.mark.parametrize("line, message", [
+    ('{"id": "s", "lead": "Stocks \\ud800 rose.", "teasers": []}', "unpaired surrogate"),
+    ('{"id": "\\udc00", "lead": "Stocks rose."}', "unpaired surrogate"),
+    ("[" * 10_000 + "]" * 10_000, "nested too deeply"),
+    ('{"id": "c", "lead": "a\u0001b"}'.replace("\u0001", "\x01"), "Invalid control character at, column"),
+])
+def test_jsonl_that_no_model_can_read_is_one_line_up_front(tmp_path, line, message):
+    """Step 2: a lone surrogate passed the up-front scan, then the tokenizer failed after 128
+    records (a traceback); 10,000 nested levels gave RecursionError."""
+    from typer.testing import CliRunner
+
+    from nlp.cli import app
+
+    from .conftest import FAST
+
+    data = tmp_path / "bad.jsonl"
+    data.write_text('{"id": "ok", "lead": "Stocks rose."}\n' + line + "\n")
+    result = CliRunner().invoke(app, ["run", str(FAST), "-i", str(data), "-o", str(tmp_path / "r.jsonl")])
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and message in lines[0] and "bad.jsonl:2" in lines[0], result.output
+    assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_a_yaml_config_nested_too_deeply_is_one_line(tmp_path):
+    from nlp.config import load_config
+    from nlp.errors import ConfigError
+
+    path = tmp_path / "deep.yaml"
+    path.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config(path)
