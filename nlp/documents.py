@@ -88,6 +88,8 @@ def parse_page(text: str, id: str) -> Document:
 def decode_text(data: bytes, path: Path, encoding: str = "utf-8") -> str:
     """A file's bytes as text; binary content, or text not in `encoding`, is an error naming the
     file (and the byte offset)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not encoding.lower().replace("_", "-").startswith("utf-16"):
+        raise InputError(f"{path}: UTF-16 text (it starts with a UTF-16 byte-order mark); pass --encoding utf-16")
     if b"\x00" in data[:8192] and not encoding.lower().startswith("utf-16"):
         raise InputError(f"{path}: binary file, not text (expected a UTF-8 news page)")
     try:
@@ -157,27 +159,47 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
+    """(line number, stripped text) of a JSONL file. Byte lines for one-byte-newline encodings
+    (an undecodable line names its byte); UTF-16/32 decoded as a text stream (its newline is
+    more than one byte, so byte lines would split characters)."""
+    wide = encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32"))
+    if wide:
+        try:
+            with path.open("r", encoding=encoding, newline="") as text:
+                for number, line in enumerate(text, start=1):
+                    yield number, line.strip()
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not {encoding} text (byte {exc.start} of a chunk); pass the right --encoding") from exc
+        return
+    with path.open("rb") as handle:
+        head = handle.read(2)
+        if head in (b"\xff\xfe", b"\xfe\xff"):
+            raise InputError(f"{path}: UTF-16 text (it starts with a UTF-16 byte-order mark); pass --encoding utf-16")
+        handle.seek(0)
+        for number, raw in enumerate(handle, start=1):
+            try:
+                yield number, raw.decode(encoding).strip()
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}:{number}: not {_name(encoding)} text (byte {exc.start} of the line); pass --encoding if it is another one") from exc
+
+
 def iter_jsonl(path: Path, encoding: str = "utf-8") -> Iterator[Document]:
     """Stream documents from JSONL, one per line; a bad line names its line number."""
     seen_any = False
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode(encoding).strip()
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{path}:{number}: not {_name(encoding)} text (byte {exc.start} of the line); pass --encoding if it is another one") from exc
-            if not line:
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{number}: invalid JSON ({exc.msg}, column {exc.colno})") from exc
-            except RecursionError:
-                raise InputError(f"{path}:{number}: JSON nested too deeply to be a document") from None
-            if _has_lone_surrogate(row):
-                raise InputError(f"{path}:{number}: a string holds an unpaired surrogate escape (such as \\ud800), which is no text; fix the input")
-            seen_any = True
-            yield _document_from_json(row, f"{path}:{number}")
+    for number, line in _jsonl_lines(path, encoding):
+        if not line:
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: invalid JSON ({exc.msg}, column {exc.colno})") from exc
+        except RecursionError:
+            raise InputError(f"{path}:{number}: JSON nested too deeply to be a document") from None
+        if _has_lone_surrogate(row):
+            raise InputError(f"{path}:{number}: a string holds an unpaired surrogate escape (such as \\ud800), which is no text; fix the input")
+        seen_any = True
+        yield _document_from_json(row, f"{path}:{number}")
     if not seen_any:
         raise InputError(f"{path}: empty file (expected one JSON document per line)")
 

@@ -217,3 +217,26 @@ def test_a_yaml_config_nested_too_deeply_is_one_line(tmp_path):
     path.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
     with pytest.raises(ConfigError, match="nested too deeply"):
         load_config(path)
+
+
+def test_utf16_input_is_named_and_reads_with_its_encoding(tmp_path):
+    """Step 2: a UTF-16 page was called binary; UTF-16 JSONL failed even with --encoding utf-16
+    (lines were split on the byte 0x0a)."""
+    from typer.testing import CliRunner
+
+    from nlp.cli import app
+
+    from .conftest import FAST
+
+    page = tmp_path / "page.txt"
+    page.write_text("Stocks rose on Friday.\nSource: Wire\nOil fell...\n", encoding="utf-16")
+    result = CliRunner().invoke(app, ["run", str(FAST), "-i", str(page), "-o", str(tmp_path / "p.jsonl"), "--quiet"])
+    assert result.exit_code == 2 and "--encoding utf-16" in result.output and "binary" not in result.output
+    data = tmp_path / "docs.jsonl"
+    rows = [{"id": f"d{i}", "lead": f"Stocks rose {i}% on Friday ≈ ✓.", "teasers": ["Oil fell..."]} for i in range(3)]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-16")
+    result = CliRunner().invoke(app, ["run", str(FAST), "-i", str(data), "-o", str(tmp_path / "d.jsonl"), "--quiet"])
+    assert result.exit_code == 2 and "--encoding utf-16" in result.output
+    result = CliRunner().invoke(app, ["run", str(FAST), "-i", str(data), "-o", str(tmp_path / "d.jsonl"), "--quiet", "--encoding", "utf-16"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in (tmp_path / "d.jsonl").read_text().splitlines()] == ["d0", "d1", "d2"]
