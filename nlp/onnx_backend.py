@@ -20,7 +20,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 
 from .errors import ModelError
-from .models import building_folder, cache_root
+from .models import building_folder, cache_root, file_sha256
 
 ExportKind = Literal["encoder", "classifier"]  # encoder: mean-pooled unit vectors; classifier: logits
 EXPORT_VERSION = 1
@@ -83,14 +83,6 @@ def export_problem(folder: Path) -> str | None:
     if not isinstance(inputs, list) or not (folder / "model.onnx").is_file():
         return "its model is missing"
     return None if file_sha256(folder / "model.onnx") == recorded else "its model does not match the hash recorded at export"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 STALE_PARTIAL_S = 3600  # a build folder older than this belongs to a killed process (an export takes minutes)

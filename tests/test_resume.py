@@ -43,6 +43,16 @@ def nlp(root, out, *extra, wait=True):
     return done
 
 
+def started(root, out, lines=1):
+    """`nlp run` in a subprocess, once its journal holds `lines` complete records."""
+    proc = nlp(root, out, wait=False)
+    journal = out.with_name(out.name + ".partial")
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.read_bytes().count(b"\n") >= lines):
+        time.sleep(0.005)
+    return proc, journal
+
+
 def read(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -104,11 +114,7 @@ def test_ctrl_c_stops_cleanly_with_the_resume_command(setup, tmp_path, signals, 
     message); a second Ctrl-C during the cleanup changes nothing (it exited -2)."""
     root, _ = setup
     out = tmp_path / "out.jsonl"
-    proc = nlp(root, out, wait=False)
-    journal = tmp_path / "out.jsonl.partial"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.stat().st_size):
-        time.sleep(0.005)
+    proc, journal = started(root, out)
     for sig in signals:
         proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=60)
@@ -126,11 +132,7 @@ def test_a_second_run_on_a_locked_output_is_refused_and_every_id_is_written_once
     records (200 lines, 100 ids) and died with a traceback. Now B is refused in one line."""
     root, reference = setup
     out = tmp_path / "same.jsonl"
-    first = nlp(root, out, wait=False)
-    journal = tmp_path / "same.jsonl.partial"
-    deadline = time.time() + 120
-    while time.time() < deadline and first.poll() is None and not (journal.exists() and journal.stat().st_size):
-        time.sleep(0.005)
+    first, journal = started(root, out)
     assert first.poll() is None, "the first run ended before the second could start"
     command = [sys.executable, "-m", "nlp", "run", str(root / "config.yaml"), "-i", str(root / "docs.jsonl"), "-o", str(out), "--quiet", *second]
     refused = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -149,10 +151,7 @@ def test_resume_refuses_another_config_or_input(setup, tmp_path):
     root, reference = setup
     out = tmp_path / "out.jsonl"
     journal = tmp_path / "out.jsonl.partial"
-    proc = nlp(root, out, wait=False)
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.read_bytes().count(b"\n") >= 50):
-        time.sleep(0.005)
+    proc, _ = started(root, out, 50)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert (tmp_path / "out.jsonl.partial.meta").exists()
@@ -181,11 +180,7 @@ def test_an_output_folder_deleted_mid_run_stops_in_one_line(setup, tmp_path):
     root, _ = setup
     folder = tmp_path / "out"
     out = folder / "out.jsonl"
-    proc = nlp(root, out, wait=False)
-    journal = folder / "out.jsonl.partial"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.stat().st_size):
-        time.sleep(0.005)
+    proc, _ = started(root, out)
     shutil.rmtree(folder)
     _, stderr = proc.communicate(timeout=300)
     stderr = stderr.decode()
@@ -200,10 +195,7 @@ def test_an_edited_journal_line_is_computed_again(setup, tmp_path):
     root, reference = setup
     out = tmp_path / "out.jsonl"
     journal = tmp_path / "out.jsonl.partial"
-    proc = nlp(root, out, wait=False)
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.read_bytes().count(b"\n") >= 100):
-        time.sleep(0.005)
+    proc, _ = started(root, out, 100)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     lines = journal.read_bytes().splitlines(keepends=True)
