@@ -216,7 +216,12 @@ def iter_documents(path: str | Path, encoding: str = "utf-8") -> Iterator[Docume
         if not pages:
             raise InputError(f"{path}: folder has no .txt pages")
         for page in pages:
-            yield folder_page(page.read_bytes(), page, encoding)
+            try:
+                data = page.read_bytes()
+            except OSError as exc:  # deleted or made unreadable since the folder was listed
+                yield Document(id=page.stem, paragraphs=[], error=f"{page}: could not be read ({exc.strerror or exc})")
+                continue
+            yield folder_page(data, page, encoding)
     elif path.suffix.lower() in (".jsonl", ".ndjson"):
         yield from iter_jsonl(path, encoding)
     else:

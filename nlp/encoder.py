@@ -17,7 +17,7 @@ import numpy as np
 from .batching import run_batched
 from .config import CacheConfig, EncoderConfig, RunConfig
 from .errors import ConfigError
-from .models import choose_backend, choose_batch_size, choose_device, choose_dtype, resolve_model
+from .models import choose_backend, choose_batch_size, choose_device, choose_dtype, loading, resolve_model
 
 
 class Encoder:
@@ -48,7 +48,8 @@ class Encoder:
         if self.backend == "onnx":
             from .onnx_backend import OnnxModel
 
-            self._onnx = OnnxModel(self.path, "encoder", self.config.quantize, self.config.max_length, self.threads)
+            with loading(self.path, "encoder.model"):
+                self._onnx = OnnxModel(self.path, "encoder", self.config.quantize, self.config.max_length, self.threads)
             return
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -57,8 +58,9 @@ class Encoder:
         if self.threads:
             torch.set_num_threads(self.threads)
         hf_logging.disable_progress_bar()  # our own progress bar speaks for the run
-        self._tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True, trust_remote_code=False)
-        model = AutoModel.from_pretrained(self.path, local_files_only=True, trust_remote_code=False, dtype=self.dtype)
+        with loading(self.path, "encoder.model"):
+            self._tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True, trust_remote_code=False)
+            model = AutoModel.from_pretrained(self.path, local_files_only=True, trust_remote_code=False, dtype=self.dtype)
         self._model = model.to(self.device).eval()
 
     @classmethod

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 import numpy as np
 
 from .errors import ModelError
-from .models import choose_device, choose_dtype, resolve_model
+from .models import choose_device, choose_dtype, loading, resolve_model
 
 if TYPE_CHECKING:
     import torch
@@ -86,8 +86,9 @@ def load_model(ref: str | None, kind: ModelKind, runtime: Runtime, key: str) -> 
     device, dtype = runtime.torch_device, runtime.torch_dtype
     auto = AutoModelForSeq2SeqLM if kind == "seq2seq" else AutoModelForSequenceClassification
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
-        model = auto.from_pretrained(path, local_files_only=True, trust_remote_code=False, dtype=dtype)
+        with loading(path, key):
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+            model = auto.from_pretrained(path, local_files_only=True, trust_remote_code=False, dtype=dtype)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(f"{key}: '{ref}' did not load as {_WHAT[kind]}: {str(exc).splitlines()[0]}") from exc
     lengths: dict[str, int | None] = {}

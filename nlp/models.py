@@ -154,6 +154,28 @@ def resolve_model(ref: str, key: str = "encoder.model") -> Path:
     return refuse_remote_code(_cached_hub_model(ref, key), key)
 
 
+@contextmanager
+def loading(path: Path, key: str) -> Iterator[None]:
+    """Model files that cannot be loaded (a pickled `.bin` that torch's weights-only loader
+    refuses, truncated weights, a missing file) are one line naming the key, never a traceback."""
+    import pickle
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # torch's notes on a refused pickle: the error below says it
+            yield
+    except ModelError:
+        raise
+    except (pickle.UnpicklingError, OSError, ValueError, RuntimeError, KeyError, EOFError) as exc:
+        text = str(exc).strip()
+        if "Weights only load failed" in text:
+            reason = "its pickled weights hold objects that torch's weights-only loader refuses"
+        else:
+            reason = text.splitlines()[0][:160] if text else type(exc).__name__
+        raise ModelError(f"{key}: cannot load the model in {path} ({reason}); use a model saved as safetensors, or another model") from exc
+
+
 def refuse_remote_code(path: Path, key: str) -> Path:
     """A model whose config names code to import (`auto_map`) is refused: nlp never runs code
     from a model folder (every from_pretrained also passes trust_remote_code=False)."""

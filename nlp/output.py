@@ -120,11 +120,15 @@ class RecordWriter:
             raise InputError(f"{self.tmp} vanished during the run (its folder deleted?); {self.count} records written to it are lost; "
                              "recreate the folder and run again")
         line = json.dumps(record, ensure_ascii=False) + "\n"
-        self._handle.write(line)
-        self._handle.flush()
         assert self._sums is not None
-        self._sums.write(line_sum(line.encode("utf-8")) + "\n")  # after the line: a kill between the two re-does that record
-        self._sums.flush()
+        try:
+            self._handle.write(line)
+            self._handle.flush()
+            self._sums.write(line_sum(line.encode("utf-8")) + "\n")  # after the line: a kill between the two re-does that record
+            self._sums.flush()
+        except OSError as exc:  # disk full, quota, I/O error: the journal so far is kept for --resume
+            raise InputError(f"cannot write {self.tmp}: {exc.strerror or exc}; {self.count} records are kept in it: "
+                             "free the space and run the same command with --resume") from exc
         self.count += 1
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -216,11 +220,16 @@ def _csv_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _one_line(text: Any) -> str:
+    """Text for a Markdown heading or table cell: a newline in it would end the heading or row."""
+    return " ".join(str(text).split())
+
+
 def markdown_page(record: dict[str, Any]) -> str:
     """A readable report of one page: summary, article topic and sentiment, a teaser table."""
     out = io.StringIO()
-    source = f" ({record['source']})" if record.get("source") else ""
-    out.write(f"## {record['id']}{source}\n\n")
+    source = f" ({_one_line(record['source'])})" if record.get("source") else ""
+    out.write(f"## {_one_line(record['id'])}{source}\n\n")
     if record.get("error"):
         out.write(f"**Error:** {record['error']}\n\n")
         return out.getvalue()
@@ -237,7 +246,7 @@ def markdown_page(record: dict[str, Any]) -> str:
     if record.get("teasers"):
         out.write("| # | teaser | topic | sentiment |\n|---|---|---|---|\n")
         for t in record["teasers"]:
-            text = t["text"].replace("|", "\\|")
+            text = _one_line(t["text"]).replace("|", "\\|")
             topic = f"{t['topic']['label']} ({max(t['topic']['scores'].values()):.2f})" if "topic" in t else ""
             sentiment = f"{t['sentiment']['label']} ({t['sentiment']['score']:+.2f})" if "sentiment" in t else ""
             out.write(f"| {t['index']} | {text} | {topic} | {sentiment} |\n")

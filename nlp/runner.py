@@ -16,7 +16,7 @@ from rich.console import Console
 from .config import RunConfig
 from .documents import iter_documents, scan_documents, unique_ids
 from .errors import InputError
-from .output import RecordWriter, journal_ids, output_lock, partial_path
+from .output import RecordWriter, journal_ids, output_lock, partial_path, read_journal
 from .pipeline import Pipeline
 from .progress import progress_bar
 
@@ -106,10 +106,11 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
     if resume and journal.exists():
         check_resumable(journal, fingerprint)
     done = set(journal_ids(journal)) if resume and journal.exists() else set()
+    resumed_errors = sum("error" in record for record in read_journal(journal)) if done else 0
     pipeline = Pipeline(config).load()  # unavailable models fail here, before any output
     docs = (d for d in unique_ids(iter_documents(config.input, config.input_encoding), config.on_duplicate) if d.id not in done)
     show = progress if progress is not None else total - len(done) >= PROGRESS_FROM
-    result = RunResult(output=output, format=fmt, resumed=len(done))
+    result = RunResult(output=output, format=fmt, resumed=len(done), errors=resumed_errors)  # the closing line counts the interrupted part's errors too
     start = time.perf_counter()
     try:
         with RecordWriter(output, fmt, resume=resume and journal.exists()) as writer, \

@@ -109,3 +109,16 @@ def test_ray_reads_a_folders_pages_as_the_local_reader_does(tmp_path):
     local = list(iter_documents(tmp_path))
     ray = [_parse({"path": str(p), "bytes": p.read_bytes()}, "utf-8") for p in sorted(tmp_path.glob("*.txt"))]
     assert ray == local and [d.error is not None for d in local] == [False, True, True, True]
+
+
+def test_a_folder_page_deleted_during_the_run_becomes_an_error_record(tmp_path):
+    """Step 2: a page deleted after the folder was listed ended the run with a traceback."""
+    from nlp.documents import iter_documents
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text("Stocks rose on Friday.\nSource: Wire\nOil fell...\n")
+    docs = iter_documents(tmp_path)
+    assert next(docs).error is None
+    (tmp_path / "b.txt").unlink()
+    gone = next(docs)
+    assert gone.id == "b" and "could not be read" in gone.error

@@ -138,3 +138,33 @@ def test_a_model_folder_that_needs_its_own_code_is_refused_and_never_run(tmp_pat
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1 and "auto_map" in lines[0], result.stderr
     assert not marker.exists() and not (tmp_path / "r.jsonl").exists()
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_a_pickled_model_file_is_one_line_and_its_payload_never_runs(tmp_path, tiny_bert, backend):
+    """Step 2: a malicious pytorch_model.bin gave UnpicklingError (its payload did not run: torch
+    loads weights only); now it is one line, exit 2."""
+    import os
+    import pickle
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import ROOT, SEED
+
+    folder = tmp_path / "pickled-model"
+    shutil.copytree(tiny_bert, folder)
+    (folder / "model.safetensors").unlink()
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    (folder / "pytorch_model.bin").write_bytes(pickle.dumps({"weights": Payload()}))
+    env = {**os.environ, "NLP_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-m", "nlp", "run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(tmp_path / "r.jsonl"),
+                             "--set", f"encoder.model={folder}", "--set", f"encoder.backend={backend}"], capture_output=True, text=True, timeout=180, env=env)
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("nlp: exporting")]
+    assert result.returncode == 2 and len(lines) == 1 and "cannot load the model" in lines[0], result.stderr
+    assert not marker.exists() and not (tmp_path / "r.jsonl").exists()

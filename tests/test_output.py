@@ -89,3 +89,29 @@ def test_csv_text_cells_never_start_a_formula():
     assert rows[0]["summary"] == "'+cmd|' /C calc'!A0" and rows[0]["teaser"] == "'=HYPERLINK(\"http://x\",\"click\")"
     assert rows[1]["teaser"] == "'\tplain"
     assert rows[0]["sentiment_score"] == "-0.25" and rows[0]["article_sentiment_score"] == "-0.5"  # numbers stay numbers
+
+
+def test_a_full_disk_is_one_line_and_the_journal_is_kept(tmp_path, monkeypatch):
+    """Step 2: disk full kept the journal (resume worked) but ended in a traceback."""
+    import errno
+
+    from nlp.errors import InputError
+
+    writer = RecordWriter(tmp_path / "out.jsonl", "jsonl")
+    with pytest.raises(InputError, match="No space left on device.*1 records are kept.*--resume"):
+        with writer:
+            writer.write({"id": "a"})
+
+            def full(*args):
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            monkeypatch.setattr(writer._handle, "write", full)
+            writer.write({"id": "b"})
+    assert journal_ids(tmp_path / "out.jsonl.partial") == ["a"]
+
+
+def test_markdown_headings_and_rows_survive_newlines_in_the_text():
+    """Step 2: a newline in an id or a teaser broke Markdown headings and tables."""
+    page = markdown_page({"id": "a\nb", "source": "Wire\n# not a heading", "teasers": [{"index": 0, "text": "line one\nline two"}]})
+    lines = page.splitlines()
+    assert lines[0] == "## a b (Wire # not a heading)" and "| 0 | line one line two |  |  |" in lines

@@ -210,3 +210,30 @@ def test_an_edited_journal_line_is_computed_again(setup, tmp_path):
     assert sorted(r["id"] for r in records) == sorted(reference) and not any(r.get("fake") for r in records)
     for record in records:
         close(record, reference[record["id"]], record["id"])
+
+
+def test_the_closing_count_of_errors_includes_the_interrupted_part(tmp_path, tiny_config, monkeypatch):
+    """Step 2: after a resume, the closing line left out the error records of the interrupted part."""
+    import nlp.pipeline as pipeline_module
+    from nlp.runner import RunInterrupted, run
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"\x00\x01binary")  # an error record
+    for name in ("b", "c"):
+        (folder / f"{name}.txt").write_text("Stocks rose on Friday.\nSource: Wire\nOil fell...\n")
+    config = tiny_config.model_copy(update={"input": folder, "output": tiny_config.output.model_copy(update={"path": tmp_path / "out.jsonl"})})
+    real = pipeline_module.Pipeline.run
+
+    def stop_after_one(self, docs, on_texts=None):
+        for i, record in enumerate(real(self, docs, on_texts)):
+            if i == 1:
+                raise KeyboardInterrupt
+            yield record
+
+    monkeypatch.setattr(pipeline_module.Pipeline, "run", stop_after_one)
+    with pytest.raises(RunInterrupted):
+        run(config, progress=False)
+    monkeypatch.setattr(pipeline_module.Pipeline, "run", real)
+    result = run(config, progress=False, resume=True)
+    assert result.resumed == 1 and result.documents == 2 and result.errors == 1
