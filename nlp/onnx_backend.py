@@ -46,7 +46,10 @@ def ensure_export(model_path: Path, kind: ExportKind, quantize: str = "none") ->
         problem = export_problem(final)
         if problem is None:
             return final
-        print(f"nlp: warning: the cached ONNX export {final} is damaged ({problem}); exporting it again", file=sys.stderr)
+        if problem.startswith("it was exported before"):
+            print(f"nlp: the cached ONNX export {final} predates checked exports; exporting it again", file=sys.stderr)
+        else:
+            print(f"nlp: warning: the cached ONNX export {final} is damaged ({problem}); exporting it again", file=sys.stderr)
         shutil.rmtree(final, ignore_errors=True)
     remove_stale_partials(root)
     print(f"nlp: exporting {model_path.name} to ONNX ({kind}, quantize {quantize}) once, into {root}", file=sys.stderr)

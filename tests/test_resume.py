@@ -15,6 +15,8 @@ import time
 import pytest
 import yaml
 
+from .conftest import records_equal
+
 N_DOCS = 2500
 WORDS = "oil gas prices shares stocks market bank rose fell peace talks war president minister team game won".split()
 
@@ -27,7 +29,10 @@ def setup(tmp_path_factory, tiny_bert):
         for i in range(N_DOCS):
             lead = " ".join(rng.choice(WORDS) for _ in range(8)) + f" {i}. " + " ".join(rng.choice(WORDS) for _ in range(6)) + "."
             f.write(json.dumps({"id": f"doc-{i}", "lead": lead, "teasers": [" ".join(rng.choice(WORDS) for _ in range(7)) + "..."]}) + "\n")
-    config = {"encoder": {"model": str(tiny_bert), "max_length": 32}, "batch_size": 16, "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}}}
+    # the fast preset's summary knobs: centrality counts, so near-ties would show batching noise
+    config = {"encoder": {"model": str(tiny_bert), "max_length": 32}, "batch_size": 16,
+              "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"},
+                        "summarize": {"position_weight": 0.7, "position_decay": 1.5, "redundancy": 0.5}}}
     (root / "config.yaml").write_text(yaml.safe_dump(config))
     reference = root / "reference.jsonl"
     nlp(root, reference)
@@ -58,21 +63,11 @@ def read(path):
 
 
 def close(a, b, path="record"):
-    if isinstance(a, float) or isinstance(b, float):
-        assert abs(a - b) <= 1e-4, path
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for key in a:
-            close(a[key], b[key], f"{path}.{key}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            close(x, y, f"{path}[{i}]")
-    else:
-        assert a == b, path
+    difference = records_equal(a, b, path=path)
+    assert difference is None, difference
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
 def test_killed_then_resumed_equals_an_uninterrupted_run(setup, tmp_path, seed):
     root, reference = setup
     out = tmp_path / "out.jsonl"
