@@ -110,3 +110,16 @@ def test_config_never_constructs_python_objects(tmp_path, tag):
 
 def test_every_library_error_is_an_nlp_error():
     assert issubclass(InputError, NlpError) and issubclass(ConfigError, NlpError)
+
+
+@FUZZ
+@given(st.lists(st.one_of(st.sampled_from(["", " ", "\t", "\n", " \u00a0 "]), st.text(max_size=20)), max_size=8))
+def test_jsonl_teasers_blank_or_not_keep_indexes_in_order(tmp_path, teasers):
+    """Every reader drops empty and whitespace-only teasers before indexing and counts them."""
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps({"id": "d", "lead": "Stocks rose.", "teasers": teasers}) + "\n")
+    [doc] = list(iter_documents(path))
+    kept = [t for t in teasers if t.strip()]
+    assert doc.teasers == kept
+    dropped = len(teasers) - len(kept)
+    assert (dropped == 0 and not doc.warnings) or doc.warnings == [f"{dropped} empty teaser{'s' * (dropped > 1)} dropped"]

@@ -111,3 +111,14 @@ def test_stale_build_folders_are_removed(tmp_path, monkeypatch):
     os.utime(old, (time.time() - 7200, time.time() - 7200))
     remove_stale_partials(tmp_path)
     assert not old.exists() and new.exists()  # a young one may be another process's export in progress
+
+
+def test_an_unwritable_cache_is_one_line(tiny_bert, tmp_path, monkeypatch):
+    from nlp.errors import ModelError
+    from nlp.onnx_backend import ensure_export
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("NLP_CACHE_DIR", str(blocker / "cache"))  # a cache 'folder' under a file cannot be made
+    with pytest.raises(ModelError, match="cannot write the ONNX cache .*NLP_CACHE_DIR.*backend: torch"):
+        ensure_export(tiny_bert, "encoder")
