@@ -119,7 +119,11 @@ class RecordWriter:
         if not self.tmp.exists():  # the folder (or the journal) was deleted: every later record would be lost
             raise InputError(f"{self.tmp} vanished during the run (its folder deleted?); {self.count} records written to it are lost; "
                              "recreate the folder and run again")
-        line = json.dumps(record, ensure_ascii=False) + "\n"
+        try:
+            line = json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"  # bare NaN is not JSON
+        except ValueError as exc:
+            raise InputError(f"record {record.get('id')!r} holds a NaN or infinite score, which is never written; "
+                             "please report it with the config that made it") from exc
         assert self._sums is not None
         try:
             self._handle.write(line)

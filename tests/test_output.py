@@ -115,3 +115,14 @@ def test_markdown_headings_and_rows_survive_newlines_in_the_text():
     page = markdown_page({"id": "a\nb", "source": "Wire\n# not a heading", "teasers": [{"index": 0, "text": "line one\nline two"}]})
     lines = page.splitlines()
     assert lines[0] == "## a b (Wire # not a heading)" and "| 0 | line one line two |  |  |" in lines
+
+
+def test_nan_is_never_written(tmp_path):
+    """Step 2: NaN scores were written as bare NaN, which strict JSON parsers reject."""
+    from nlp.errors import InputError
+
+    writer = RecordWriter(tmp_path / "out.jsonl", "jsonl")
+    with pytest.raises(InputError, match="NaN or infinite"):
+        with writer:
+            writer.write({"id": "a", "article": {"sentiment": {"score": float("nan")}}})
+    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "out.jsonl.partial").exists()
