@@ -48,14 +48,23 @@ def nlp(root, out, *extra, wait=True):
     return done
 
 
-def started(root, out, lines=1):
+def started(root, out, lines=1, *extra):
     """`nlp run` in a subprocess, once its journal holds `lines` complete records."""
-    proc = nlp(root, out, wait=False)
+    proc = nlp(root, out, *extra, wait=False)
     journal = out.with_name(out.name + ".partial")
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.read_bytes().count(b"\n") >= lines):
         time.sleep(0.005)
     return proc, journal
+
+
+def killed(root, out, lines):
+    """A run killed with SIGKILL once its journal holds `lines` records; the journal's path."""
+    proc, journal = started(root, out, lines)
+    assert proc.poll() is None, "the run ended before the kill point"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return journal
 
 
 def read(path):
@@ -71,17 +80,7 @@ def close(a, b, path="record"):
 def test_killed_then_resumed_equals_an_uninterrupted_run(setup, tmp_path, seed):
     root, reference = setup
     out = tmp_path / "out.jsonl"
-    journal = tmp_path / "out.jsonl.partial"
-    kill_after = random.Random(seed).randint(1, N_DOCS - 200)
-    proc = nlp(root, out, wait=False)
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if journal.exists() and journal.read_bytes().count(b"\n") >= kill_after:
-            break
-        time.sleep(0.005)
-    assert proc.poll() is None, "the run ended before the kill point"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    journal = killed(root, out, random.Random(seed).randint(1, N_DOCS - 200))
     assert not out.exists() and journal.exists()
     resumed = nlp(root, out, "--resume")
     assert "from the interrupted run" in resumed.stderr
@@ -127,7 +126,8 @@ def test_a_second_run_on_a_locked_output_is_refused_and_every_id_is_written_once
     records (200 lines, 100 ids) and died with a traceback. Now B is refused in one line."""
     root, reference = setup
     out = tmp_path / "same.jsonl"
-    first, journal = started(root, out)
+    # batch size 1 slows the first run down (records are the same): it must outlast the second's start-up
+    first, journal = started(root, out, 1, "--set", "batch_size=1")
     assert first.poll() is None, "the first run ended before the second could start"
     command = [sys.executable, "-m", "nlp", "run", str(root / "config.yaml"), "-i", str(root / "docs.jsonl"), "-o", str(out), "--quiet", *second]
     refused = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -145,10 +145,7 @@ def test_resume_refuses_another_config_or_input(setup, tmp_path):
     summary sentence, 869 with two); with another input reusing ids, old text was kept."""
     root, reference = setup
     out = tmp_path / "out.jsonl"
-    journal = tmp_path / "out.jsonl.partial"
-    proc, _ = started(root, out, 50)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    journal = killed(root, out, 50)
     assert (tmp_path / "out.jsonl.partial.meta").exists()
 
     def resume(*extra, docs=root / "docs.jsonl"):
@@ -189,10 +186,7 @@ def test_an_edited_journal_line_is_computed_again(setup, tmp_path):
     match, records are computed again."""
     root, reference = setup
     out = tmp_path / "out.jsonl"
-    journal = tmp_path / "out.jsonl.partial"
-    proc, _ = started(root, out, 100)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    journal = killed(root, out, 100)
     lines = journal.read_bytes().splitlines(keepends=True)
     complete = [line for line in lines if line.endswith(b"\n")]
     forged = json.loads(complete[10])
