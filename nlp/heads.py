@@ -167,33 +167,35 @@ class LinearHead:
     def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         return softmax(np.asarray(self.features(vectors, texts) @ self.coef.T) + self.intercept)
 
-    def label_scores(self, vectors: np.ndarray, texts: Sequence[str] | None, labels: Sequence[str]) -> np.ndarray:
-        """(n, len(labels)) independent scores in [0, 1] from the one-vs-rest block; NaN for a
-        label the head has no evidence for (or all NaN without that block)."""
-        out = np.full((len(vectors), len(labels)), np.nan)
-        if self.multi_coef is None or self.multi_labels is None or len(vectors) == 0:
-            return out
-        logits = np.asarray(self.features(vectors, texts) @ self.multi_coef.T) + self.multi_intercept
-        scores = 1.0 / (1.0 + np.exp(-logits))
-        for j, label in enumerate(self.multi_labels):
-            if label in labels:
-                out[:, list(labels).index(label)] = scores[:, j]
-        return out
-
     @property
     def task_labels(self) -> list[str]:
         """The task label each class counts for, in class order."""
         return self.class_labels if self.class_labels is not None else self.classes
 
-    def task_proba(self, vectors: np.ndarray, texts: Sequence[str] | None, labels: Sequence[str]) -> np.ndarray:
-        """(n, len(labels)) probabilities of the task's `labels`: each class's probability added to
-        its task label's (0 for a label no class counts for)."""
-        raw = self.predict_proba(vectors, texts)
+    def task_scores(self, vectors: np.ndarray, texts: Sequence[str] | None, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """From one pass over the features, both (n, len(labels)) views of the task's `labels`:
+        probabilities (each class's added to its task label's; 0 for a label no class counts
+        for), and independent one-vs-rest scores in [0, 1] (NaN for a label the head has no
+        evidence for, or all NaN without that block)."""
+        x = self.features(vectors, texts)
+        raw = softmax(np.asarray(x @ self.coef.T) + self.intercept)
         probs = np.zeros((len(raw), len(labels)))
         for j, label in enumerate(self.task_labels):
             if label in labels:
                 probs[:, list(labels).index(label)] += raw[:, j]
-        return probs
+        independent = np.full((len(raw), len(labels)), np.nan)
+        if self.multi_coef is not None and self.multi_labels is not None:
+            scores = 1.0 / (1.0 + np.exp(-(np.asarray(x @ self.multi_coef.T) + self.multi_intercept)))
+            for j, label in enumerate(self.multi_labels):
+                if label in labels:
+                    independent[:, list(labels).index(label)] = scores[:, j]
+        return probs, independent
+
+    def task_proba(self, vectors: np.ndarray, texts: Sequence[str] | None, labels: Sequence[str]) -> np.ndarray:
+        return self.task_scores(vectors, texts, labels)[0]
+
+    def label_scores(self, vectors: np.ndarray, texts: Sequence[str] | None, labels: Sequence[str]) -> np.ndarray:
+        return self.task_scores(vectors, texts, labels)[1]
 
     def _vectorizers(self) -> list[NgramTfidf]:
         """The n-gram blocks, rebuilt once from the stored vocabularies (not per call)."""

@@ -8,7 +8,7 @@ head's training texts): on familiar text the head decides, on unfamiliar text th
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -17,6 +17,14 @@ from ..heads import LinearHead, load_head
 from ..numeric import blend, softmax
 from .base import DocView, rounded
 from .prototypes import PrototypeScorer
+
+
+class HeadPart(NamedTuple):
+    """What the head says of a batch of texts, in the task's label order."""
+
+    probs: np.ndarray  # (n, n_labels) probabilities
+    label_scores: np.ndarray  # (n, n_labels) independent scores, NaN where the head has none
+    weight: np.ndarray  # (n,) head_weight × familiarity
 
 
 class EmbeddingTopics:
@@ -32,35 +40,34 @@ class EmbeddingTopics:
             head = load_head(config.head, "topics", encoder)
         self.head = head
 
-    def head_part(self, vectors: np.ndarray, texts: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray] | None:
-        """The head's probabilities in this task's label order (0 for labels it lacks) and its
-        per-text weight (head_weight × familiarity), or None without a head."""
+    def head_part(self, vectors: np.ndarray, texts: Sequence[str] | None) -> HeadPart | None:
+        """The head's scores in this task's label order and its per-text weight, from one pass
+        over its features, or None without a head."""
         if self.head is None:
             return None
-        probs = self.head.task_proba(vectors, texts, self.labels)
-        return probs, self.config.head_weight * self.head.familiarity(vectors)
+        probs, independent = self.head.task_scores(vectors, texts, self.labels)
+        return HeadPart(probs, independent, self.config.head_weight * self.head.familiarity(vectors))
 
-    def combine(self, similarities: np.ndarray, head_part: tuple[np.ndarray, np.ndarray] | None, temperature: float) -> np.ndarray:
+    def combine(self, similarities: np.ndarray, head_part: HeadPart | None, temperature: float) -> np.ndarray:
         """Prototype softmax, blended per text with the head where it is trusted."""
         probs = softmax(similarities, temperature)
+        return probs if head_part is None else blend(head_part.probs, probs, head_part.weight)
+
+    def independent(self, similarities: np.ndarray, head_part: HeadPart | None) -> np.ndarray:
+        """(n, n_labels) independent scores in [0, 1], one per label (not shares of a softmax):
+        the prototypes' cosine through a sigmoid (`label_center`, `label_scale`), and, for labels
+        the head has a one-vs-rest score for, that score blended in by the head's weight."""
+        scores = prototype_label_scores(similarities, self.config)
         if head_part is None:
-            return probs
-        head_probs, weight = head_part
-        return blend(head_probs, probs, weight)
+            return scores
+        weight = head_part.weight[:, None]
+        return np.where(np.isnan(head_part.label_scores), scores, weight * np.nan_to_num(head_part.label_scores) + (1 - weight) * scores)
 
     def probabilities(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         return self.combine(self.scorer.similarities(vectors), self.head_part(vectors, texts), self.config.temperature)
 
     def label_scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
-        """(n, n_labels) independent scores in [0, 1], one per label (not shares of a softmax):
-        the prototypes' cosine through a sigmoid (`label_center`, `label_scale`), and, for labels
-        the head has a one-vs-rest score for, that score blended in by the head's weight."""
-        scores = prototype_label_scores(self.scorer.similarities(vectors), self.config)
-        if self.head is None or len(vectors) == 0:
-            return scores
-        head_scores = self.head.label_scores(vectors, texts, self.labels)
-        weight = (self.config.head_weight * self.head.familiarity(vectors))[:, None]
-        return np.where(np.isnan(head_scores), scores, weight * np.nan_to_num(head_scores) + (1 - weight) * scores)
+        return self.independent(self.scorer.similarities(vectors), self.head_part(vectors, texts))
 
     def decide(self, probs: np.ndarray, threshold: float) -> np.ndarray:
         return decide(probs, self.other, threshold)
@@ -68,7 +75,9 @@ class EmbeddingTopics:
     def classify(self, texts: Sequence[str], vectors: np.ndarray) -> list[dict[str, Any]]:
         """One topic dict per text: label, scores of every label, the labels that apply and their
         independent scores."""
-        return topic_records(self.probabilities(vectors, texts), self.labels, self.other, self.config, self.label_scores(vectors, texts))
+        similarities, head_part = self.scorer.similarities(vectors), self.head_part(vectors, texts)  # each once, for both views
+        return topic_records(self.combine(similarities, head_part, self.config.temperature), self.labels, self.other, self.config,
+                             self.independent(similarities, head_part))
 
     def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
         texts = [t for view in views for t in (view.doc.lead, *view.doc.teasers)]
