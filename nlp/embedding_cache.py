@@ -90,10 +90,13 @@ class EmbeddingCache:
         self.db.close()
 
 
-def cached_encode(cache: EmbeddingCache, encode: Encode, texts: Sequence[str]) -> np.ndarray:
-    """`encode(texts)`, encoding only the texts the cache lacks and storing them."""
+def cached_encode(cache: EmbeddingCache, encode: Encode, texts: Sequence[str], on_cached: Callable[[int], None] | None = None) -> np.ndarray:
+    """`encode(texts)`, encoding only the texts the cache lacks and storing them; `on_cached(n)`
+    reports the texts that needed no encoding (progress: `encode` reports the rest)."""
     hits = cache.get(texts)
     missing = list(dict.fromkeys(t for t, v in zip(texts, hits) if v is None))
+    if on_cached:
+        on_cached(len(texts) - len(missing))
     fresh = encode(missing) if missing else np.zeros((0, 0), dtype=np.float32)
     if missing:
         cache.put(missing, fresh)

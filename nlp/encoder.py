@@ -103,11 +103,7 @@ class Encoder:
         if self.cache_config is not None and self.cache_config.enabled:
             from .embedding_cache import cached_encode
 
-            self._last_encoded = 0
-            vectors = cached_encode(self.cache, lambda missing: self._encode_all(missing, on_batch), texts)
-            if on_batch:
-                on_batch(len(texts) - self._last_encoded)
-            return vectors
+            return cached_encode(self.cache, lambda missing: self._encode_all(missing, on_batch), texts, on_cached=on_batch)
         return self._encode_all(texts, on_batch)
 
     @property
@@ -122,6 +118,5 @@ class Encoder:
         return self._cache
 
     def _encode_all(self, texts: Sequence[str], on_batch: Callable[[int], None] | None) -> np.ndarray:
-        self._last_encoded = len(texts)
         rows = run_batched(list(texts), self._encode_batch, batch_size=self.batch_size, on_batch=on_batch)
         return np.stack(rows).astype(np.float32, copy=False)

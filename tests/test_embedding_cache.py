@@ -40,3 +40,11 @@ def test_a_damaged_cache_file_is_set_aside_and_rebuilt(tmp_path, capsys):
     cache.put(["x"], np.ones((1, 2), dtype=np.float32))
     assert np.array_equal(EmbeddingCache(path, "fp").get(["x"])[0], np.ones(2, dtype=np.float32))
     assert path.with_suffix(".corrupt").exists()
+
+
+def test_progress_counts_every_text_once_cached_or_not(tmp_path, tiny_bert):
+    encoder = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), device="cpu", batch_size=2, cache=CacheConfig(enabled=True, path=tmp_path / "e.sqlite"))
+    encoder.encode(TEXTS[:2])
+    steps = []
+    encoder.encode(TEXTS + ["new text"], on_batch=steps.append)
+    assert sum(steps) == len(TEXTS) + 1
