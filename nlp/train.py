@@ -152,20 +152,21 @@ def cross_validate(data: Labelled, train: HeadTrainConfig, predict: Predict) -> 
     whole texts and (under "teasers", when the data has them) of their teaser cuts; and the
     whole texts' out-of-fold label sets."""
     oof = {view: np.empty(len(data.labels), dtype=object) for view in data.views}
-    oof_sets: dict[bool, list[Any]] = {view: [None] * len(data.labels) for view in data.views}
+    oof_sets: list[list[str]] = [[] for _ in data.labels]
     scores: dict[bool, list[dict[str, Any]]] = {view: [] for view in data.views}
     for train_idx, test_idx in data.folds(train):
         head = data.fit(train_idx, train)
         for view in data.views:
             predicted = predict(head, test_idx, view)
             oof[view][test_idx] = [p[0] for p in predicted]
-            for i, p in zip(test_idx, predicted):
-                oof_sets[view][i] = p
+            if not view:
+                for i, p in zip(test_idx, predicted):
+                    oof_sets[i] = p
             scores[view].append(classification_metrics(list(data.labels[test_idx]), [p[0] for p in predicted]))
     figures: dict[str, Any] = {"folds": train.folds, **_mean_scores(scores[False])}
     if True in scores:
         figures["teasers"] = {"chars": train.teaser_chars, **_mean_scores(scores[True])}
-    return figures, oof, oof_sets[False]
+    return figures, oof, oof_sets
 
 
 def file_figures(data: Labelled, predicted: np.ndarray, predicted_sets: list[list[str]] | None) -> dict[str, dict[str, Any]]:
