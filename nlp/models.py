@@ -74,12 +74,29 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+STALE_PARTIAL_S = 3600  # a build folder older than this belongs to a killed process (a build takes minutes)
+
+
+def remove_stale_partials(root: Path) -> None:
+    """Build folders that a killed process left behind (`.partial-*`, hundreds of MB each)."""
+    import time
+
+    for folder in root.glob(".partial-*") if root.is_dir() else ():
+        try:
+            if time.time() - folder.stat().st_mtime > STALE_PARTIAL_S:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
+
+
 @contextmanager
 def building_folder(final: Path, marker: str) -> Iterator[Path]:
     """A temporary folder beside `final`, renamed into place when the block succeeds, so the
-    folder appears whole or not at all; removed in any case. Losing the race to another process
-    that published `final/marker` first is no error."""
+    folder appears whole or not at all; removed in any case (and stale ones that killed builds
+    left beside it). Losing the race to another process that published `final/marker` first is
+    no error."""
     final.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(final.parent)
     partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
     try:
         yield partial

@@ -46,12 +46,11 @@ def ensure_export(model_path: Path, kind: ExportKind, quantize: str = "none") ->
         problem = export_problem(final)
         if problem is None:
             return final
-        if problem.startswith("it was exported before"):
+        if problem == UNCHECKED_EXPORT:
             print(f"nlp: the cached ONNX export {final} predates checked exports; exporting it again", file=sys.stderr)
         else:
             print(f"nlp: warning: the cached ONNX export {final} is damaged ({problem}); exporting it again", file=sys.stderr)
         shutil.rmtree(final, ignore_errors=True)
-    remove_stale_partials(root)
     print(f"nlp: exporting {model_path.name} to ONNX ({kind}, quantize {quantize}) once, into {root}", file=sys.stderr)
     try:
         with building_folder(final, "export.json") as partial:
@@ -73,6 +72,9 @@ def ensure_export(model_path: Path, kind: ExportKind, quantize: str = "none") ->
     return final
 
 
+UNCHECKED_EXPORT = "it was exported before exports recorded their hash"  # not damage: re-made without a warning
+
+
 def export_problem(folder: Path) -> str | None:
     """Why a cached export cannot be used (unreadable manifest, missing or changed model), or None."""
     try:
@@ -82,25 +84,10 @@ def export_problem(folder: Path) -> str | None:
         return f"its manifest is unreadable: {type(exc).__name__}"
     recorded = meta.get("sha256") if isinstance(meta, dict) else None
     if not recorded:
-        return "it was exported before exports recorded their hash"
+        return UNCHECKED_EXPORT
     if not isinstance(inputs, list) or not (folder / "model.onnx").is_file():
         return "its model is missing"
     return None if file_sha256(folder / "model.onnx") == recorded else "its model does not match the hash recorded at export"
-
-
-STALE_PARTIAL_S = 3600  # a build folder older than this belongs to a killed process (an export takes minutes)
-
-
-def remove_stale_partials(root: Path) -> None:
-    """Build folders a killed export left behind (`.partial-*`, hundreds of MB each)."""
-    import time
-
-    for folder in root.glob(".partial-*") if root.is_dir() else ():
-        try:
-            if time.time() - folder.stat().st_mtime > STALE_PARTIAL_S:
-                shutil.rmtree(folder, ignore_errors=True)
-        except OSError:
-            continue
 
 
 def _export(model_path: Path, kind: ExportKind, target: Path) -> dict[str, Any]:

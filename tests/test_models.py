@@ -168,3 +168,18 @@ def test_a_pickled_model_file_is_one_line_and_its_payload_never_runs(tmp_path, t
     lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("nlp: exporting")]
     assert result.returncode == 2 and len(lines) == 1 and "cannot load the model" in lines[0], result.stderr
     assert not marker.exists() and not (tmp_path / "r.jsonl").exists()
+
+
+def test_stale_build_folders_are_removed(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from nlp.models import remove_stale_partials
+
+    old, new = tmp_path / ".partial-old", tmp_path / ".partial-new"
+    for folder in (old, new):
+        folder.mkdir()
+        (folder / "fp32.onnx").write_bytes(b"x" * 100)
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    remove_stale_partials(tmp_path)
+    assert not old.exists() and new.exists()  # a young one may be another process's export in progress

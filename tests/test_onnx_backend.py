@@ -98,21 +98,6 @@ def test_a_damaged_export_is_rebuilt_never_run(tiny_bert, tmp_path, monkeypatch,
     np.testing.assert_allclose(again, fresh, atol=1e-6)
 
 
-def test_stale_build_folders_are_removed(tmp_path, monkeypatch):
-    import os
-    import time
-
-    from nlp.onnx_backend import remove_stale_partials
-
-    old, new = tmp_path / ".partial-old", tmp_path / ".partial-new"
-    for folder in (old, new):
-        folder.mkdir()
-        (folder / "fp32.onnx").write_bytes(b"x" * 100)
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
-    remove_stale_partials(tmp_path)
-    assert not old.exists() and new.exists()  # a young one may be another process's export in progress
-
-
 def test_an_unwritable_cache_is_one_line(tiny_bert, tmp_path, monkeypatch):
     from nlp.errors import ModelError
     from nlp.onnx_backend import ensure_export
