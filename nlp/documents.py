@@ -85,12 +85,23 @@ def parse_page(text: str, id: str) -> Document:
     return Document(id=id, paragraphs=_paragraphs(lines[:source_at]), teasers=teasers, source=source)
 
 
+def wide_encoding(encoding: str) -> bool:
+    """UTF-16 or UTF-32: NUL bytes are text, and a newline is more than one byte."""
+    return encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32"))
+
+
+def refuse_unasked_utf16(head: bytes, path: Path, encoding: str) -> None:
+    """A file that starts with a UTF-16 byte-order mark, read as another encoding, is named as
+    UTF-16 (it would otherwise look binary)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and not wide_encoding(encoding):
+        raise InputError(f"{path}: UTF-16 text (it starts with a UTF-16 byte-order mark); pass --encoding utf-16")
+
+
 def decode_text(data: bytes, path: Path, encoding: str = "utf-8") -> str:
     """A file's bytes as text; binary content, or text not in `encoding`, is an error naming the
     file (and the byte offset)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not encoding.lower().replace("_", "-").startswith("utf-16"):
-        raise InputError(f"{path}: UTF-16 text (it starts with a UTF-16 byte-order mark); pass --encoding utf-16")
-    if b"\x00" in data[:8192] and not encoding.lower().startswith("utf-16"):
+    refuse_unasked_utf16(data[:2], path, encoding)
+    if b"\x00" in data[:8192] and not wide_encoding(encoding):
         raise InputError(f"{path}: binary file, not text (expected a UTF-8 news page)")
     try:
         return data.decode(encoding)
@@ -163,8 +174,7 @@ def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
     """(line number, stripped text) of a JSONL file. Byte lines for one-byte-newline encodings
     (an undecodable line names its byte); UTF-16/32 decoded as a text stream (its newline is
     more than one byte, so byte lines would split characters)."""
-    wide = encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32"))
-    if wide:
+    if wide_encoding(encoding):
         try:
             with path.open("r", encoding=encoding, newline="") as text:
                 for number, line in enumerate(text, start=1):
@@ -173,9 +183,7 @@ def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
             raise InputError(f"{path}: not {encoding} text (byte {exc.start} of a chunk); pass the right --encoding") from exc
         return
     with path.open("rb") as handle:
-        head = handle.read(2)
-        if head in (b"\xff\xfe", b"\xfe\xff"):
-            raise InputError(f"{path}: UTF-16 text (it starts with a UTF-16 byte-order mark); pass --encoding utf-16")
+        refuse_unasked_utf16(handle.read(2), path, encoding)
         handle.seek(0)
         for number, raw in enumerate(handle, start=1):
             try:
