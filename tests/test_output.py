@@ -49,6 +49,41 @@ def test_failed_run_leaves_no_output_but_keeps_its_journal(tmp_path):
     assert journal_ids(writer.tmp) == [RECORD["id"]]
 
 
+def test_a_stop_after_a_checked_record_but_before_it_is_counted_keeps_it(tmp_path):
+    """CI: a SIGTERM landing after the record's checksum was written, before `count` went up,
+    deleted a journal holding one checked record, so the run said 'nothing to resume'."""
+    path = tmp_path / "out.jsonl"
+
+    class Stop(KeyboardInterrupt):
+        pass
+
+    with pytest.raises(Stop):
+        with RecordWriter(path, "jsonl") as writer:
+            real_flush = writer._sums.flush
+
+            def flush_then_stop():
+                real_flush()
+                del writer._sums.flush  # once: closing the file flushes again
+                raise Stop
+
+            writer._sums.flush = flush_then_stop
+            writer.write(RECORD)
+    assert writer.count == 0 and journal_ids(writer.tmp) == [RECORD["id"]]
+
+
+def test_a_stop_between_a_line_and_its_checksum_leaves_nothing(tmp_path):
+    path = tmp_path / "out.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        with RecordWriter(path, "jsonl") as writer:
+            def stop(text):
+                del writer._sums.write
+                raise KeyboardInterrupt
+
+            writer._sums.write = stop
+            writer.write(RECORD)
+    assert not writer.tmp.exists() and not sums_path(writer.tmp).exists()
+
+
 def test_journal_ids_cut_a_torn_last_line(tmp_path):
     journal = tmp_path / "out.jsonl.partial"
     lines = [json.dumps({"id": "a"}) + "\n", json.dumps({"id": "b"}) + "\n"]

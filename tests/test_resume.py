@@ -49,11 +49,13 @@ def nlp(root, out, *extra, wait=True):
 
 
 def started(root, out, lines=1, *extra):
-    """`nlp run` in a subprocess, once its journal holds `lines` complete records."""
+    """`nlp run` in a subprocess, once its journal holds `lines` checked records (a line counts
+    once its checksum is in the sidecar `.sums`: a line without one is computed again)."""
     proc = nlp(root, out, *extra, wait=False)
     journal = out.with_name(out.name + ".partial")
+    sums = journal.with_name(journal.name + ".sums")
     deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None and not (journal.exists() and journal.read_bytes().count(b"\n") >= lines):
+    while time.time() < deadline and proc.poll() is None and not (sums.exists() and sums.read_bytes().count(b"\n") >= lines):
         time.sleep(0.005)
     return proc, journal
 
