@@ -4,11 +4,12 @@
     records = Pipeline(load_config("configs/default.yaml")).run(docs)   # an iterator
 """
 
+__version__ = "0.2.0"  # first: modules below read it
+
 from .config import RunConfig, load_config
 from .documents import Document, iter_documents, parse_page
 from .errors import ConfigError, InputError, ModelError, NlpError
 from .pipeline import Pipeline
 from .runner import run
 
-__version__ = "0.2.0"
 __all__ = ["ConfigError", "Document", "InputError", "ModelError", "NlpError", "Pipeline", "RunConfig", "iter_documents", "load_config", "parse_page", "run"]

@@ -21,6 +21,7 @@ from .errors import ConfigError
 from .resources import resource_path
 
 OutputFormat = Literal["jsonl", "json", "csv", "md"]
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("jsonl", "json", "csv", "md")
 DEFAULT_CONFIG_NAME = "default.yaml"
 
 
@@ -35,10 +36,29 @@ class OutputConfig(Section):
     )
 
     def resolved_format(self) -> OutputFormat:
+        """`format`, else the path's suffix; a suffix that names no format is an error, never
+        JSONL written into `records.xlsx`."""
         if self.format:
             return self.format
-        suffix = self.path.suffix.lstrip(".").lower()
-        return suffix if suffix in ("jsonl", "json", "csv", "md") else "jsonl"  # type: ignore[return-value]
+        return format_of_suffix(self.path, "output.path", "set output.format")
+
+    def chosen(self, path: Path | None = None, fmt: OutputFormat | None = None) -> "OutputConfig":
+        """The output a run writes, by precedence: `--format`, then the `--output` suffix, then
+        this config's `format`, then its path's suffix. `--format` alone changes the config
+        path's suffix (`out/records.md`), so the file says what it holds."""
+        if path is None and fmt is None:
+            return OutputConfig(path=self.path, format=self.resolved_format())
+        if path is None:
+            return OutputConfig(path=self.path.with_suffix("." + fmt), format=fmt)  # type: ignore[operator]
+        return OutputConfig(path=path, format=fmt or format_of_suffix(path, "--output", "add --format"))
+
+
+def format_of_suffix(path: Path, where: str, fix: str) -> OutputFormat:
+    suffix = path.suffix.lstrip(".").lower()
+    if suffix in OUTPUT_FORMATS:
+        return suffix  # type: ignore[return-value]
+    named = f"its suffix '{path.suffix}' names no output format" if path.suffix else "it has no suffix to name its format"
+    raise ConfigError(f"{where} {path}: {named}; end it in .jsonl, .json, .csv or .md, or {fix} (jsonl | json | csv | md)")
 
 
 Backend = Literal["torch", "onnx"]

@@ -18,9 +18,25 @@ def _sentiment(s: dict[str, Any] | None) -> Text:
     return Text(f"{s['label']} {s['score']:+.2f}", style=style)
 
 
-def record_view(record: dict[str, Any]) -> Panel:
-    """A panel: the summary, the article's topic and sentiment, and a table of teasers."""
-    title = f"{record['id']}" + (f" · {record['source']}" if record.get("source") else "")
+def topic_text(topic: dict[str, Any], threshold: float | None = None) -> str:
+    """A topic as a person reads it: the label and its score, the other labels that apply; an
+    abstention says why: the best real label's score under the threshold (not `other`'s own
+    probability, which hid it)."""
+    scores, label = topic["scores"], topic["label"]
+    real = {name: score for name, score in scores.items() if name != label}
+    best = max(real, key=real.get) if real else None
+    if threshold is not None and best is not None and scores[label] < scores[best] and real[best] < threshold:
+        return f"{label} (best {best} {real[best]:.2f} < {threshold:g})"
+    text = f"{label} {scores[label]:.2f}"
+    if len(topic.get("labels", [])) > 1:  # the other labels that apply
+        text += " +" + " +".join(topic["labels"][1:])
+    return text
+
+
+def record_view(record: dict[str, Any], threshold: float | None = None) -> Panel:
+    """A panel: the summary, the article's topic and sentiment, and a table of teasers; an
+    abstention shows the best label's score beside `threshold`."""
+    title = Text(f"{record['id']}" + (f" · {record['source']}" if record.get("source") else ""))  # scraped text, never markup
     if record.get("error"):
         return Panel(Text(record["error"], style="red"), title=title)
     parts: list[Any] = []
@@ -29,7 +45,7 @@ def record_view(record: dict[str, Any]) -> Panel:
     article = record.get("article", {})
     line = Text("Article: ", style="bold")
     if "topic" in article:
-        line += Text(f"topic {article['topic']['label']}  ")
+        line += Text(f"topic {topic_text(article['topic'], threshold)}  ")
     line += _sentiment(article.get("sentiment"))
     parts.append(line)
     if record.get("teasers"):
@@ -39,11 +55,7 @@ def record_view(record: dict[str, Any]) -> Panel:
         table.add_column("topic", no_wrap=True)
         table.add_column("sentiment", no_wrap=True)
         for t in record["teasers"]:
-            topic = t.get("topic")
-            topic_text = f"{topic['label']} {topic['scores'][topic['label']]:.2f}" if topic else ""
-            if topic and len(topic.get("labels", [])) > 1:  # the other labels that apply
-                topic_text += " +" + " +".join(topic["labels"][1:])
-            table.add_row(str(t["index"]), t["text"], topic_text, _sentiment(t.get("sentiment")))
+            table.add_row(str(t["index"]), Text(t["text"]), Text(topic_text(t["topic"], threshold)) if "topic" in t else "", _sentiment(t.get("sentiment")))
         parts.append(table)
     return Panel(Group(*parts), title=title)
 

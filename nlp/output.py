@@ -96,9 +96,10 @@ def read_journal(journal: Path) -> Iterator[dict[str, Any]]:
 class RecordWriter:
     """Context manager: `write(record)` appends to the journal; a clean exit finalises it."""
 
-    def __init__(self, path: str | Path, fmt: str, *, resume: bool = False) -> None:
+    def __init__(self, path: str | Path, fmt: str, *, resume: bool = False, about: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
         self.fmt = fmt
+        self.about = about  # the run (`describe_run`): the Markdown page's title, date and config
         self.tmp = partial_path(self.path)
         self.resume = resume
         self.count = 0
@@ -157,16 +158,20 @@ class RecordWriter:
             return
         staging = self.path.with_name(self.path.name + ".writing")
         with staging.open("w", encoding="utf-8", newline="") as out:
-            write_records(read_journal(self.tmp), out, self.fmt)
+            write_records(read_journal(self.tmp), out, self.fmt, self.about)
         os.replace(staging, self.path)
         self.tmp.unlink()
 
 
-def write_records(records: Iterator[dict[str, Any]], out: TextIO, fmt: str) -> None:
-    """Records as a JSON array, CSV (one row per teaser) or Markdown, streaming."""
+def write_records(records: Iterator[dict[str, Any]], out: TextIO, fmt: str, about: dict[str, Any] | None = None) -> None:
+    """Records as a JSON array, CSV (one row per teaser) or Markdown (headed by `about`, the
+    run's title, date and config), streaming."""
     writer: csv.DictWriter | None = None
+    threshold = (about or {}).get("topics", {}).get("threshold")
     if fmt == "json":
         out.write("[")
+    elif fmt == "md":
+        out.write(markdown_header(about or {}))
     for i, record in enumerate(records):
         if fmt == "json":
             out.write(("," if i else "") + "\n" + json.dumps(record, ensure_ascii=False, indent=2))
@@ -177,7 +182,7 @@ def write_records(records: Iterator[dict[str, Any]], out: TextIO, fmt: str) -> N
                 writer.writeheader()
             writer.writerows(rows)
         else:
-            out.write(markdown_page(record))
+            out.write(markdown_page(record, threshold))
     if fmt == "json":
         out.write("\n]\n")
 
@@ -231,11 +236,33 @@ def _one_line(text: Any) -> str:
     return " ".join(str(text).split())
 
 
-def markdown_page(record: dict[str, Any]) -> str:
-    """A readable report of one page: summary, article topic and sentiment, a teaser table."""
+def markdown_header(about: dict[str, Any]) -> str:
+    """The page's title, when and by what it was written, and the config essentials."""
+    lines = [f"# {_one_line(about.get('title') or 'News records')}"]
+    if about.get("written"):
+        lines.append(f"Written {about['written']} by nlp {about.get('version', '')}; encoder {about.get('encoder', '?')}.")
+    tasks = []
+    if "summarize" in about:
+        s = about["summarize"]
+        tasks.append(f"summaries: {s['method']}" + (f", {s['sentences']} sentences" if s.get("sentences") else ""))
+    if "topics" in about:
+        t = about["topics"]
+        tasks.append(f"topics: {t['method']} over {', '.join(t['labels'])}; `{t['other']}` when the best label scores under {t['threshold']:g}")
+    if "sentiment" in about:
+        tasks.append(f"sentiment: {about['sentiment']['method']}")
+    if tasks:
+        lines.append("Config: " + "; ".join(tasks) + ".")
+    return "\n\n".join(lines) + "\n\n"
+
+
+def markdown_page(record: dict[str, Any], threshold: float | None = None) -> str:
+    """A readable report of one page: its title, id and source, the summary, the article's topic
+    and sentiment, and a teaser table (an abstention shows the best label and the threshold)."""
+    from .display import topic_text
+
     out = io.StringIO()
-    source = f" ({_one_line(record['source'])})" if record.get("source") else ""
-    out.write(f"## {_one_line(record['id'])}{source}\n\n")
+    out.write(f"## {_one_line(record.get('title') or record['id'])}\n\n")
+    out.write(" · ".join(f"`{_one_line(v)}`" if k == "id" else _one_line(v) for k, v in (("id", record["id"]), ("source", record.get("source"))) if v) + "\n\n")
     if record.get("error"):
         out.write(f"**Error:** {record['error']}\n\n")
         return out.getvalue()
@@ -253,7 +280,7 @@ def markdown_page(record: dict[str, Any]) -> str:
         out.write("| # | teaser | topic | sentiment |\n|---|---|---|---|\n")
         for t in record["teasers"]:
             text = _one_line(t["text"]).replace("|", "\\|")
-            topic = f"{t['topic']['label']} ({max(t['topic']['scores'].values()):.2f})" if "topic" in t else ""
+            topic = topic_text(t["topic"], threshold) if "topic" in t else ""
             sentiment = f"{t['sentiment']['label']} ({t['sentiment']['score']:+.2f})" if "sentiment" in t else ""
             out.write(f"| {t['index']} | {text} | {topic} | {sentiment} |\n")
         out.write("\n")

@@ -13,12 +13,14 @@ from typing import Any, Iterator
 
 from rich.console import Console
 
+from . import __version__
 from .config import RunConfig
 from .documents import iter_documents, scan_documents, unique_ids
 from .errors import InputError
 from .output import RecordWriter, journal_ids, output_lock, partial_path, read_journal
 from .pipeline import Pipeline
 from .progress import progress_bar
+from .tasks.topics import topic_labels
 
 PROGRESS_FROM = 5  # documents; fewer than this run without a progress bar
 PREVIEW = 3  # records kept for the terminal table
@@ -113,7 +115,7 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
     result = RunResult(output=output, format=fmt, resumed=len(done), errors=resumed_errors)  # the closing line counts the interrupted part's errors too
     start = time.perf_counter()
     try:
-        with RecordWriter(output, fmt, resume=resume and journal.exists()) as writer, \
+        with RecordWriter(output, fmt, resume=resume and journal.exists(), about=describe_run(config)) as writer, \
                 progress_bar("documents", total=total - len(done), show=show, console=console) as bar:
             write_json_atomically(meta_path(journal), fingerprint)  # what --resume checks it continues
             for record in pipeline.run(docs):
@@ -134,6 +136,23 @@ UNFINGERPRINTED = {"output", "cache", "threads", "batch_size", "ray"}
 
 def meta_path(journal: Path) -> Path:
     return journal.with_name(journal.name + ".meta")
+
+
+def describe_run(config: RunConfig, title: str | None = None) -> dict[str, Any]:
+    """What a reader of the records wants to know of the run: when, by which version, the
+    encoder and each task's method, labels and threshold (no paths: a model folder is named by
+    its last part)."""
+    tasks = config.tasks
+    about: dict[str, Any] = {"title": title, "written": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "version": __version__,
+                             "encoder": Path(config.encoder.model).name}
+    if tasks.summarize.enabled:
+        about["summarize"] = {"method": tasks.summarize.method, "sentences": tasks.summarize.sentences}
+    if tasks.topics.enabled:
+        about["topics"] = {"method": tasks.topics.method, "labels": list(topic_labels(tasks.topics)), "other": tasks.topics.other_label,
+                           "threshold": tasks.topics.threshold}
+    if tasks.sentiment.enabled:
+        about["sentiment"] = {"method": tasks.sentiment.method}
+    return about
 
 
 def run_fingerprint(config: RunConfig) -> dict[str, Any]:

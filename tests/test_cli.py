@@ -66,7 +66,33 @@ def test_run_formats_and_sets(tmp_path, fmt):
     elif fmt == "csv":
         assert len(text.strip().splitlines()) == 1 + 8
     else:
-        assert text.startswith("## ")
+        assert text.startswith("# ")
+
+
+def test_format_alone_changes_the_default_files_suffix_and_the_closing_line_names_it(tmp_path, monkeypatch):
+    """Step 3: `--format md` printed "wrote 1 records to out/records.jsonl (md)": Markdown in a .jsonl."""
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", FAST, "-i", str(SEED), "--format", "md", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["records.md"]
+    assert "to out/records.md (md)" in result.output and (tmp_path / "out" / "records.md").read_text().startswith("# ")
+
+
+@pytest.mark.parametrize("name, first", [("r.md", "# "), ("r.csv", "id,"), ("r.json", "[")])
+def test_the_output_suffix_beats_the_configs_format(tmp_path, name, first):
+    """Step 3: `-o r.md` wrote JSONL into r.md because the config's `format: jsonl` won."""
+    config = tmp_path / "c.yaml"
+    config.write_text(open(FAST).read() + "\noutput: {path: out/records.jsonl, format: jsonl}\n")
+    result = invoke("run", str(config), "-i", str(SEED), "-o", str(tmp_path / name), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / name).read_text().startswith(first)
+
+
+def test_an_unknown_output_suffix_is_refused_unless_format_is_given(tmp_path):
+    result = invoke("run", FAST, "-i", str(SEED), "-o", str(tmp_path / "x.xlsx"), "--quiet")
+    assert result.exit_code == 2 and "names no output format" in result.output and not list(tmp_path.iterdir())
+    result = invoke("run", FAST, "-i", str(SEED), "-o", str(tmp_path / "x.xlsx"), "--format", "csv", "--quiet")
+    assert result.exit_code == 0 and (tmp_path / "x.xlsx").read_text().startswith("id,")
 
 
 def test_config_prints_resolved_yaml():
@@ -96,7 +122,7 @@ def test_quick_commands():
         (["run", FAST, "--set", "batch_size=abc"], "batch_size: expected a valid integer"),
         (["run", FAST, "--input", "no/such/page.txt"], "input not found"),
         (["run", FAST, "--set", "encoder.model=./no/such/model"], "model path ./no/such/model does not exist"),
-        (["run", FAST, "--format", "xml"], "output.format: expected"),
+        (["run", FAST, "--format", "xml"], "Invalid value for '--format'"),  # the flag's error, not the config file's
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
@@ -123,7 +149,7 @@ def test_malformed_yaml_and_same_file(tmp_path):
     bad.write_text("device: [\n")
     result = invoke("run", str(bad))
     assert result.exit_code == 2 and "malformed YAML at line" in result.output
-    result = invoke("run", FAST, "-i", str(SEED), "-o", str(SEED))
+    result = invoke("run", FAST, "-i", str(SEED), "-o", str(SEED), "--format", "jsonl")
     assert result.exit_code == 2 and "is the input file" in result.output
 
 

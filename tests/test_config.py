@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from nlp.config import RunConfig, config_to_yaml, load_config, packaged_default, parse_overrides
+from nlp.config import OutputConfig, RunConfig, config_to_yaml, load_config, packaged_default, parse_overrides
 from nlp.errors import ConfigError
 
 from .conftest import ROOT
@@ -121,7 +121,23 @@ def test_config_round_trips_through_yaml():
 
 def test_output_format_from_suffix():
     assert load_config(None, {"output.path": "x.csv", "output.format": None}).output.resolved_format() == "csv"
-    assert load_config(None, {"output.path": "x.out", "output.format": None}).output.resolved_format() == "jsonl"
+    with pytest.raises(ConfigError, match=r"output.path x.out: its suffix '.out' names no output format.*set output.format"):
+        load_config(None, {"output.path": "x.out", "output.format": None}).output.resolved_format()  # was JSONL in x.out
+
+
+def test_output_precedence_is_format_then_output_suffix_then_config():
+    """Step 3: `--format md` wrote Markdown into out/records.jsonl, and `-o r.md` JSONL into r.md."""
+    from pathlib import Path
+
+    config = load_config(None, {"output.path": "out/records.jsonl", "output.format": "jsonl"}).output
+    assert config.chosen(None, "md") == OutputConfig(path=Path("out/records.md"), format="md")
+    assert config.chosen(Path("r.md"), None) == OutputConfig(path=Path("r.md"), format="md")
+    assert config.chosen(Path("r.xlsx"), "csv") == OutputConfig(path=Path("r.xlsx"), format="csv")
+    assert config.chosen(None, None) == OutputConfig(path=Path("out/records.jsonl"), format="jsonl")
+    assert load_config(None, {"output.path": "r.txt", "output.format": "md"}).output.chosen() == OutputConfig(path=Path("r.txt"), format="md")
+    with pytest.raises(ConfigError, match=r"--output r.xlsx: its suffix '.xlsx' names no output format.*add --format"):
+        config.chosen(Path("r.xlsx"), None)
+    assert load_config().output.format is None  # the packaged default: the suffix decides
 
 
 def test_a_key_with_a_newline_is_one_line():
@@ -136,8 +152,7 @@ def test_schema_defaults_are_the_packaged_defaults():
     the packaged default config (the MPNet encoder, its thresholds and label constants)."""
     from nlp.config import RunConfig
 
-    exclude = {"output"}  # output.format: null in the schema (infer from the path), jsonl in the packaged file
-    assert RunConfig().model_dump(exclude=exclude) == load_config().model_dump(exclude=exclude)
+    assert RunConfig().model_dump() == load_config().model_dump()
 
 
 def test_a_key_repeated_in_a_yaml_mapping_is_refused_with_both_lines(tmp_path):

@@ -32,7 +32,7 @@ def test_writers_are_atomic_and_complete(tmp_path, fmt):
         rows = list(csv.DictReader(text.splitlines()))
         assert len(rows) == 2 and rows[0]["topic"] == "markets" and rows[0]["topic_other"] == "0.2"
     else:
-        assert "## p1 (S)" in text and "T \\| x..." in text
+        assert text.startswith("# News records\n\n## p1\n\n`p1` · S\n") and "T \\| x..." in text
 
 
 def test_failed_run_leaves_no_output_but_keeps_its_journal(tmp_path):
@@ -149,7 +149,35 @@ def test_markdown_headings_and_rows_survive_newlines_in_the_text():
     """Step 2: a newline in an id or a teaser broke Markdown headings and tables."""
     page = markdown_page({"id": "a\nb", "source": "Wire\n# not a heading", "teasers": [{"index": 0, "text": "line one\nline two"}]})
     lines = page.splitlines()
-    assert lines[0] == "## a b (Wire # not a heading)" and "| 0 | line one line two |  |  |" in lines
+    assert lines[0] == "## a b" and lines[2] == "`a b` · Wire # not a heading" and "| 0 | line one line two |  |  |" in lines
+
+
+ABOUT = {"title": "Morning wires", "written": "2026-11-30 12:00 UTC", "version": "0.2.0", "encoder": "mpnet",
+         "summarize": {"method": "extractive", "sentences": 3}, "sentiment": {"method": "head"},
+         "topics": {"method": "head", "labels": ["markets", "diplomacy", "energy", "other"], "other": "other", "threshold": 0.4}}
+ABSTAINED = {"label": "other", "scores": {"markets": 0.389, "diplomacy": 0.3, "energy": 0.284, "other": 0.027}, "labels": ["other"]}
+
+
+def test_the_markdown_page_has_a_title_date_config_and_each_records_title():
+    """Step 3: the Markdown report had no title, date or config summary and dropped `title`."""
+    out = io.StringIO()
+    record = {**RECORD, "title": "Oil slides as talks stall", "teasers": [{"index": 0, "text": "Shares drift...", "topic": ABSTAINED}]}
+    write_records(iter([record]), out, "md", ABOUT)
+    page = out.getvalue()
+    assert page.startswith("# Morning wires\n\nWritten 2026-11-30 12:00 UTC by nlp 0.2.0; encoder mpnet.\n\nConfig: ")
+    assert "topics: head over markets, diplomacy, energy, other; `other` when the best label scores under 0.4" in page
+    assert "## Oil slides as talks stall" in page
+    assert "| other (best markets 0.39 < 0.4) |" in page  # was `other (0.39)`: max of scores, no threshold
+
+
+def test_an_abstention_shows_the_best_label_and_the_threshold():
+    """Step 3: an abstention printed `other 0.027`, hiding that markets (0.389) fell under 0.4."""
+    from nlp.display import topic_text
+
+    assert topic_text(ABSTAINED, 0.4) == "other (best markets 0.39 < 0.4)"
+    won = {"label": "other", "scores": {"markets": 0.2, "other": 0.7}, "labels": ["other"]}
+    assert topic_text(won, 0.4) == "other 0.70"  # other won outright: its own score
+    assert topic_text({"label": "energy", "scores": {"energy": 0.8, "markets": 0.6}, "labels": ["energy", "markets"]}, 0.4) == "energy 0.80 +markets"
 
 
 def test_nan_is_never_written(tmp_path):

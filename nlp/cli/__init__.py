@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from enum import Enum
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -21,6 +22,8 @@ from ._util import ConfigOpt, SetOpt, app, config_from_cli, err, friendly_errors
 
 __all__ = ["app", "main"]
 
+OutputChoice = Enum("OutputChoice", {name: name for name in config_lib.OUTPUT_FORMATS}, type=str)  # type: ignore[misc]
+
 
 @app.callback()
 def _root(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors.")) -> None:
@@ -32,7 +35,7 @@ def run_cli(
     config: Path = typer.Argument(..., help="Run config YAML, e.g. configs/default.yaml.", dir_okay=False),
     input: Optional[Path] = typer.Option(None, "--input", "-i", help="A news page .txt, a folder of pages, or a .jsonl file."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write records."),
-    format: Optional[str] = typer.Option(None, "--format", "-f", help="jsonl | json | csv | md"),
+    format: Optional[OutputChoice] = typer.Option(None, "--format", "-f", help="Output format; wins over the --output suffix and the config's output.format. Alone, it changes the config path's suffix.", case_sensitive=False),
     sets: Optional[List[str]] = SetOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No table, only the closing line."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run: skip the documents its <output>.partial holds."),
@@ -42,8 +45,8 @@ def run_cli(
 ) -> None:
     """Summarize, classify and score every document of the configured input."""
     with friendly_errors():
-        cfg = config_from_cli(config, sets, {"input": input, "output.path": output, "output.format": format,
-                                             "input_encoding": encoding, "on_duplicate": on_duplicate})
+        cfg = config_from_cli(config, sets, {"input": input, "input_encoding": encoding, "on_duplicate": on_duplicate})
+        cfg.output = cfg.output.chosen(output, format.value if format else None)  # --format, then the --output suffix, then the config
         if engine == "ray":
             from ..ray_engine import run_ray
 
@@ -66,7 +69,7 @@ def run_cli(
             raise ConfigError(f"--engine {engine}: expected local or ray")
     if not quiet:
         for record in result.preview:
-            out.print(record_view(record))
+            out.print(record_view(record, cfg.tasks.topics.threshold))
         if result.documents > len(result.preview):
             out.print(f"… and {result.documents - len(result.preview)} more documents")
     notes = [f"{result.resumed} from the interrupted run"] if result.resumed else []
