@@ -385,17 +385,25 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     return overrides
 
 
+@lru_cache(maxsize=1)
+def _schema_defaults() -> dict[str, Any]:
+    return RunConfig().model_dump(mode="json")
+
+
 def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Set each dotted key in a copy of `data`; a key the schema lacks fails with the closest one."""
     result = copy.deepcopy(data)
     for dotted, value in overrides.items():
         _check_key_exists(dotted)
-        node = result
+        node, default = result, _schema_defaults()
         parts = dotted.split(".")
         for part in parts[:-1]:
+            default = default.get(part) if isinstance(default, dict) else None
             child = node.get(part)
             if not isinstance(child, dict):
-                child = {}
+                # a section the file leaves out is its default, so `--set tasks.topics.labels.tech...`
+                # adds a fifth label to the four whatever the file names (it replaced them)
+                child = copy.deepcopy(default) if isinstance(default, dict) and part == "labels" else {}
                 node[part] = child
             node = child
         node[parts[-1]] = value

@@ -18,15 +18,25 @@ def _sentiment(s: dict[str, Any] | None) -> Text:
     return Text(f"{s['label']} {s['score']:+.2f}", style=style)
 
 
+def abstained_under(topic: dict[str, Any], threshold: float | None) -> tuple[str, float] | None:
+    """(best label, its score) when the topic abstained because that score fell under the
+    threshold (not because the abstain label itself won)."""
+    scores, label = topic["scores"], topic["label"]
+    real = {name: score for name, score in scores.items() if name != label}
+    if threshold is None or not real:
+        return None
+    best = max(real, key=lambda name: real[name])
+    return (best, real[best]) if scores[label] < real[best] < threshold else None
+
+
 def topic_text(topic: dict[str, Any], threshold: float | None = None) -> str:
     """A topic as a person reads it: the label and its score, the other labels that apply; an
     abstention says why: the best real label's score under the threshold (not `other`'s own
     probability, which hid it)."""
     scores, label = topic["scores"], topic["label"]
-    real = {name: score for name, score in scores.items() if name != label}
-    best = max(real, key=real.get) if real else None
-    if threshold is not None and best is not None and scores[label] < scores[best] and real[best] < threshold:
-        return f"{label} (best {best} {real[best]:.2f} < {threshold:g})"
+    under = abstained_under(topic, threshold)
+    if under:
+        return f"{label} (best {under[0]} {under[1]:.2f} < {threshold:g})"
     text = f"{label} {scores[label]:.2f}"
     if len(topic.get("labels", [])) > 1:  # the other labels that apply
         text += " +" + " +".join(topic["labels"][1:])
@@ -81,7 +91,9 @@ def metrics_table(evaluation) -> Table:
     table.add_row(f"majority ({b['label']})", f"{b['accuracy']:.3f}", f"{b['macro_f1']:.3f}", "", "", "", "")
     for label, c in m["per_class"].items():
         table.add_row(f"  {label}", "", "", f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}", str(c["support"]))
-    table.caption = f"ECE {m['ece']:.3f}" + multilabel_caption(m) + (f"\n[yellow]{m['warning']}[/]" if m.get("warning") else "")
+    table.caption = Text(f"ECE {m['ece']:.3f}" + multilabel_caption(m))
+    if m.get("warning"):
+        table.caption.append("\n" + m["warning"], style="yellow")
     return table
 
 

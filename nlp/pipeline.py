@@ -9,7 +9,7 @@ the encoder is neither loaded nor run.
 from __future__ import annotations
 
 from itertools import islice
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -50,22 +50,32 @@ class Pipeline:
         _ = self.tasks
         return self
 
+    @property
+    def notes(self) -> list[str]:
+        """One line each for a configuration that may not do what the user expects (e.g. a topic
+        label the head was never trained on): said at start-up by every command."""
+        return [note for task in self.tasks for note in getattr(task, "notes", ())]
+
     def task(self, name: str) -> Task:
         for task in self.tasks:
             if task.name == name:
                 return task
         raise ConfigError(f"tasks.{name}.enabled is false in this config; enable it with --set tasks.{name}.enabled=true")
 
-    def classify(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
-        """Topic of each text (label and every label's score); `on_batch(n)` reports progress."""
+    def classify(self, texts: str | Sequence[str], on_batch: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+        """Topic of each text (label and every label's score); a string is one text; an empty
+        or blank text is `other` with every score 0 (there is nothing to classify);
+        `on_batch(n)` reports progress."""
         task = self.task("topics")
-        return task.classify(texts, self._vectors_for(task, texts, on_batch))  # type: ignore[attr-defined]
+        return _per_text(texts, lambda kept: task.classify(kept, self._vectors_for(task, kept, on_batch)),  # type: ignore[attr-defined]
+                         lambda: empty_topic(task.labels, self.config.tasks.topics.other_label))  # type: ignore[attr-defined]
 
-    def sentiment(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
-        """Sentiment of each text (label, score in [-1, 1], per-label probabilities)."""
+    def sentiment(self, texts: str | Sequence[str], on_batch: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+        """Sentiment of each text (label, score in [-1, 1], per-label probabilities); a string is
+        one text; an empty or blank text is neutral with score 0."""
         task = self.task("sentiment")
-        probs = task.probabilities(texts, self._vectors_for(task, texts, on_batch))  # type: ignore[attr-defined]
-        return [sentiment_record(p) for p in probs]
+        return _per_text(texts, lambda kept: [sentiment_record(p) for p in task.probabilities(kept, self._vectors_for(task, kept, on_batch))],  # type: ignore[attr-defined]
+                         lambda: sentiment_record(np.array([0.0, 1.0, 0.0])))
 
     def _vectors_for(self, task: Task, texts: list[str], on_batch: Callable[[int], None] | None) -> np.ndarray | None:
         if task.needs_embeddings:
@@ -74,13 +84,15 @@ class Pipeline:
             on_batch(len(texts))
         return None
 
-    def run(self, docs: Iterable[Document], on_texts: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
-        """Yield one record per document, in input order; `on_texts(n)` reports encoder progress."""
+    def run(self, docs: Iterable[Document], on_progress: Callable[[float], None] | None = None) -> Iterator[dict[str, Any]]:
+        """Yield one record per document, in input order. `on_progress(n)` reports documents done
+        as each encoder batch finishes (fractions of the chunk's documents, by its share of the
+        chunk's texts), so a bar moves during a chunk's one encoder pass, not once per chunk."""
         iterator = iter(docs)
         while chunk := list(islice(iterator, DOCS_PER_PASS)):
-            yield from self._run_chunk(chunk, on_texts)
+            yield from self._run_chunk(chunk, on_progress)
 
-    def _run_chunk(self, docs: list[Document], on_texts: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
+    def _run_chunk(self, docs: list[Document], on_progress: Callable[[float], None] | None) -> Iterator[dict[str, Any]]:
         tasks = self.tasks
         warnings = {doc.id: [*doc.warnings, *bound_document(doc, self.config.max_lead_chars, self.config.encoder.max_length)] for doc in docs}
         sentences = [doc.sentences() for doc in docs]
@@ -93,13 +105,19 @@ class Pipeline:
             for text in [*sents, lead, *doc.teasers, *(s for unit in parts for s in unit)]:
                 if text:
                     unique.setdefault(text, len(unique))
+        reported = [0.0]  # documents reported so far for this chunk
+
+        def on_texts(n: int) -> None:  # the encoder pass is most of a chunk's time: it moves the bar
+            if on_progress and unique:
+                step = min(len(docs) * n / len(unique), len(docs) - reported[0])
+                reported[0] += step
+                on_progress(step)
+
         if any(task.needs_embeddings for task in tasks):
             vectors = self.encoder.encode(list(unique), on_batch=on_texts)
             zero = np.zeros(vectors.shape[1] if len(vectors) else self.encoder.dim, dtype=np.float32)
         else:  # no task reads embeddings: views carry empty ones
             vectors, zero = np.zeros((len(unique), 0), dtype=np.float32), np.zeros(0, dtype=np.float32)
-            if on_texts:
-                on_texts(len(unique))
 
         def rows(texts: list[str]) -> np.ndarray:
             return vectors[[unique[t] for t in texts]] if texts else np.zeros((0, zero.shape[0]), dtype=np.float32)
@@ -112,6 +130,8 @@ class Pipeline:
             flat = [s for unit in parts for s in unit]
             views.append(DocView(doc, sents, rows(sents), vectors[unique[lead]] if lead else zero, rows(doc.teasers), parts, rows(flat)))
         partials = [task(views) for task in tasks]
+        if on_progress and len(docs) > reported[0]:
+            on_progress(len(docs) - reported[0])  # the rest: documents without text, hub-model tasks
         by_id = {doc_id: [p[i] for p in partials] for i, doc_id in enumerate(valid)}
         for doc in docs:
             record = base_record(doc)
@@ -122,6 +142,21 @@ class Pipeline:
             for partial in by_id.get(doc.id, []):
                 merge_partial(record, partial)
             yield ordered(record)
+
+
+def _per_text(texts: str | Sequence[str], score: Callable[[list[str]], list[dict[str, Any]]],
+              blank: Callable[[], dict[str, Any]]) -> list[dict[str, Any]]:
+    """One result per text, in order: `score` runs over the non-blank texts only (a string is one
+    text: iterating it gave one result per character)."""
+    items = [texts] if isinstance(texts, str) else list(texts)
+    kept = [i for i, text in enumerate(items) if text.strip()]
+    scored = dict(zip(kept, score([items[i] for i in kept]) if kept else []))
+    return [scored[i] if i in scored else blank() for i in range(len(items))]
+
+
+def empty_topic(labels: Sequence[str], other: str) -> dict[str, Any]:
+    return {"label": other, "scores": {name: 0.0 for name in labels}, "labels": [other],
+            "label_scores": {name: 0.0 for name in labels if name != other}}
 
 
 def base_record(doc: Document) -> dict[str, Any]:

@@ -19,7 +19,7 @@ class Bar:
     def start(self, total: int | None) -> None:
         self._progress.update(self._task, total=total)
 
-    def advance(self, n: int = 1) -> None:
+    def advance(self, n: float = 1) -> None:
         self._progress.advance(self._task, n)
 
 

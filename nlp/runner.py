@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from rich.console import Console
+from rich.text import Text
 
 from . import __version__
 from .config import RunConfig
@@ -110,6 +111,8 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
     done = set(journal_ids(journal)) if resume and journal.exists() else set()
     resumed_errors = sum("error" in record for record in read_journal(journal)) if done else 0
     pipeline = Pipeline(config).load()  # unavailable models fail here, before any output
+    for note in pipeline.notes:
+        console.print(Text(f"note: {note}", style="yellow"), soft_wrap=True)
     docs = (d for d in unique_ids(iter_documents(config.input, config.input_encoding), config.on_duplicate) if d.id not in done)
     show = progress if progress is not None else total - len(done) >= PROGRESS_FROM
     result = RunResult(output=output, format=fmt, resumed=len(done), errors=resumed_errors)  # the closing line counts the interrupted part's errors too
@@ -118,9 +121,8 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
         with RecordWriter(output, fmt, resume=resume and journal.exists(), about=describe_run(config)) as writer, \
                 progress_bar("documents", total=total - len(done), show=show, console=console) as bar:
             write_json_atomically(meta_path(journal), fingerprint)  # what --resume checks it continues
-            for record in pipeline.run(docs):
+            for record in pipeline.run(docs, on_progress=bar.advance):  # moves per encoder batch
                 result.add(record, writer)
-                bar.advance()
     except KeyboardInterrupt as stop:  # counted from the closed journal: Ctrl-C can land between a write and its count
         raise RunInterrupted(len(journal_ids(journal)) if journal.exists() else 0, journal, getattr(stop, "exit_code", 130)) from None
     finally:

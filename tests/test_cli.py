@@ -199,3 +199,17 @@ def test_ctrl_c_before_the_first_record_names_no_journal(tmp_path, monkeypatch):
     monkeypatch.setattr(cli, "run", interrupted)
     result = invoke("run", FAST, "-i", str(SEED), "-o", str(tmp_path / "out.jsonl"))
     assert result.exit_code == 130 and "nothing to resume" in result.output and ".partial" not in result.output
+
+
+def test_brackets_in_messages_and_help_are_shown_not_eaten(tmp_path):
+    """Step 3: rich markup ate `[ray]` from `pip install 'newsnlp[ray]'` (help and error)."""
+    assert "newsnlp[ray]" in " ".join(invoke("run", "--help").output.split())
+    result = invoke("run", str(tmp_path / "conf[ig].yaml"))
+    assert result.exit_code == 2 and "conf[ig].yaml" in result.output
+
+
+def test_a_label_the_head_lacks_is_said_at_start_up():
+    result = invoke("classify", "-c", FAST, "--set", "tasks.topics.labels.technology.description=smartphones, software and gadgets",
+                    "Apple unveiled its new iPhone")
+    assert result.exit_code == 0
+    assert "note: topics: 'technology' is not among the head's labels" in result.output

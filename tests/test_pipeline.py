@@ -45,3 +45,24 @@ def test_disabled_tasks_and_quick_calls(tiny_config):
     topics = pipeline.classify(["oil prices fell", "the team won"])
     assert len(topics) == 2 and set(topics[0]["scores"]) == {"markets", "diplomacy", "energy", "other"}
     assert pipeline.sentiment(["shares rose"])[0]["label"] in ("negative", "neutral", "positive")
+
+
+def test_a_string_is_one_text_and_a_blank_text_is_other_with_zero_scores(tiny_config):
+    """Step 3: classify("Oil prices rose") gave 15 results, one per character; classify([""])
+    gave `diplomacy 0.529`."""
+    pipeline = Pipeline(tiny_config)
+    assert len(pipeline.classify("Oil prices rose")) == 1 and len(pipeline.sentiment("Oil prices rose")) == 1
+    blank, real, spaces = pipeline.classify(["", "oil prices fell", "  "])
+    for topic in (blank, spaces):
+        assert topic["label"] == "other" and set(topic["scores"].values()) == {0.0} and topic["labels"] == ["other"]
+    assert real == pipeline.classify(["oil prices fell"])[0]
+    assert pipeline.sentiment([""])[0] == {"label": "neutral", "score": 0.0, "scores": {"negative": 0.0, "neutral": 1.0, "positive": 0.0}}
+
+
+def test_progress_moves_per_encoder_batch_and_sums_to_the_documents(tiny_config):
+    """Step 3: 100 documents showed 0/100 for the whole run (progress per 128-document chunk)."""
+    steps = []
+    records = list(Pipeline(tiny_config).run([parse_page(PAGE + f"Item {i} rose...\n", id=f"d{i}") for i in range(100)], on_progress=steps.append))
+    assert len(records) == 100
+    assert len(steps) > 10 and abs(sum(steps) - 100) < 1e-9  # batch_size 4: many steps inside the one chunk
+    assert sum(steps[:-1]) < 100

@@ -216,8 +216,8 @@ def test_the_closing_count_of_errors_includes_the_interrupted_part(tmp_path, tin
     config = tiny_config.model_copy(update={"input": folder, "output": tiny_config.output.model_copy(update={"path": tmp_path / "out.jsonl"})})
     real = pipeline_module.Pipeline.run
 
-    def stop_after_one(self, docs, on_texts=None):
-        for i, record in enumerate(real(self, docs, on_texts)):
+    def stop_after_one(self, docs, on_progress=None):
+        for i, record in enumerate(real(self, docs, on_progress)):
             if i == 1:
                 raise KeyboardInterrupt
             yield record

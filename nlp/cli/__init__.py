@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.text import Text
 
 from .. import config as config_lib
 from ..documents import iter_documents
-from ..display import bench_table, calibration_table, metrics_table, record_view
+from ..display import abstained_under, bench_table, calibration_table, metrics_table, record_view
 from ..errors import ConfigError
 from ..progress import progress_bar
 from ..pipeline import Pipeline
@@ -41,7 +42,7 @@ def run_cli(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run: skip the documents its <output>.partial holds."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of the input (default utf-8), e.g. latin-1."),
     on_duplicate: Optional[str] = typer.Option(None, "--on-duplicate", help="A repeated document id: error (default) | suffix (id#2)."),
-    engine: str = typer.Option("local", "--engine", help="local | ray (Ray Data over the cluster in ray.address; pip install 'newsnlp[ray]')."),
+    engine: str = typer.Option("local", "--engine", help="local | ray (Ray Data over the cluster in ray.address; pip install 'newsnlp\\[ray]')."),  # escaped: Typer reads help as rich markup
 ) -> None:
     """Summarize, classify and score every document of the configured input."""
     with friendly_errors():
@@ -101,13 +102,29 @@ def summarize_cli(
         typer.echo(line)
 
 
-def _print_rows(texts: list[str], rows: list[dict], as_json: bool) -> None:
+def _pipeline(cfg: config_lib.RunConfig) -> Pipeline:
+    """The loaded pipeline, its start-up notes said on stderr."""
+    pipeline = Pipeline(cfg).load()
+    for note in pipeline.notes:
+        err.print(Text(f"note: {note}", style="yellow"), soft_wrap=True)
+    return pipeline
+
+
+def _print_rows(texts: list[str], rows: list[dict], as_json: bool, threshold: float | None = None) -> None:
+    """label, score, text per line; an abstention's score column names the best label and the
+    threshold it fell under; --json: the whole row (every label's score)."""
     for text, row in zip(texts, rows):
         if as_json:
             typer.echo(json.dumps({"text": text, **row}, ensure_ascii=False))
+            continue
+        under = abstained_under(row, threshold) if "scores" in row else None
+        if "score" in row:  # sentiment is signed
+            score = f"{row['score']:+.3f}"
+        elif under:
+            score = f"{under[0]} {under[1]:.3f} < {threshold:g}"
         else:
-            score = f"{row['score']:+.3f}" if "score" in row else f"{row['scores'][row['label']]:.3f}"  # sentiment is signed
-            typer.echo(f"{row['label']}\t{score}\t{text}")
+            score = f"{row['scores'][row['label']]:.3f}"
+        typer.echo(f"{row['label']}\t{score}\t{text}")
 
 
 @app.command("classify")
@@ -119,8 +136,9 @@ def classify_cli(
 ) -> None:
     """Topic of each TEXT, with the score of every label."""
     with friendly_errors():
-        rows = Pipeline(config_from_cli(config, sets)).classify(texts)
-    _print_rows(texts, rows, as_json)
+        cfg = config_from_cli(config, sets)
+        rows = _pipeline(cfg).classify(texts)
+    _print_rows(texts, rows, as_json, cfg.tasks.topics.threshold)
 
 
 @app.command("sentiment")
@@ -132,7 +150,7 @@ def sentiment_cli(
 ) -> None:
     """Sentiment of each TEXT: label and a score in [-1, 1]."""
     with friendly_errors():
-        rows = Pipeline(config_from_cli(config, sets)).sentiment(texts)
+        rows = _pipeline(config_from_cli(config, sets)).sentiment(texts)
     _print_rows(texts, rows, as_json)
 
 
@@ -252,7 +270,7 @@ def bench_cli(
 
     with friendly_errors():
         cfg = config_from_cli(config, sets, {"device": device})
-        figures = bench(cfg, config_path=config, n=n, with_scale=with_scale, data_dir=data, log=lambda s: err.print(f"[dim]{s}[/dim]"))
+        figures = bench(cfg, config_path=config, n=n, with_scale=with_scale, data_dir=data, log=lambda s: err.print(Text(s, style="dim")))
     if as_json:
         typer.echo(json.dumps(figures))
     else:

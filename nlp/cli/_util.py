@@ -10,6 +10,7 @@ from typing import Any, Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ..config import RunConfig, load_config, parse_overrides
 from ..errors import NlpError
@@ -21,8 +22,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# No markup: messages quote user text (paths, ids, teasers) and brackets (`newsnlp[ray]`), which
+# rich markup ate; styles are given as Text instead.
+out = Console(markup=False)
+err = Console(stderr=True, markup=False)
 state = {"debug": False}
 
 SET_HELP = "Override a config key, e.g. --set tasks.topics.threshold=0.3 (repeatable; values are YAML scalars)."
@@ -39,7 +42,7 @@ def friendly_errors() -> Iterator[None]:
     except NlpError as exc:
         if state["debug"]:
             raise
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(Text.assemble(("error:", "bold red"), f" {exc}"), highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
     except KeyboardInterrupt:
         err.print("interrupted", highlight=False)

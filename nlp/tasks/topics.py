@@ -8,15 +8,19 @@ head's training texts): on familiar text the head decides, on unfamiliar text th
 
 from __future__ import annotations
 
+import collections
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from ..config import LabelSpec, TopicsConfig
+from ..config import LabelSpec, TopicsConfig, packaged_default
 from ..heads import LinearHead, load_head
 from ..numeric import blend, softmax
 from .base import DocView, rounded
 from .prototypes import PrototypeScorer
+
+
+PACKAGED_TOPICS = tuple(packaged_default()["tasks"]["topics"]["labels"])
 
 
 class HeadPart(NamedTuple):
@@ -25,6 +29,7 @@ class HeadPart(NamedTuple):
     probs: np.ndarray  # (n, n_labels) probabilities
     label_scores: np.ndarray  # (n, n_labels) independent scores, NaN where the head has none
     weight: np.ndarray  # (n,) head_weight × familiarity
+    known: np.ndarray | None = None  # (n_labels,) labels the head was trained on; None: exactly the task's labels
 
 
 class EmbeddingTopics:
@@ -39,6 +44,26 @@ class EmbeddingTopics:
         if head is None and config.method == "head":
             head = load_head(config.head, "topics", encoder)
         self.head = head
+        head_labels = list(dict.fromkeys(head.task_labels)) if head is not None else []
+        exact = head is None or set(head_labels) == set(self.labels)
+        self.known = None if exact else np.isin(self.labels, head_labels)
+        self.notes = label_notes(config, head_labels) + self._overshadowed(encode)
+
+    def _overshadowed(self, encode) -> list[str]:
+        """A label of the user's whose own name is classified as another label: texts about it
+        will mostly go there (a user's `technology` under `other`, which has `technology` among
+        its examples)."""
+        names = [n for n in self.labels if n != self.config.other_label and n not in PACKAGED_TOPICS]
+        if not names:
+            return []
+        probs = self.combine(self.scorer.similarities(encode(names)), None, self.config.temperature)
+        notes = []
+        for name, winner, row in zip(names, self.decide(probs, self.config.threshold), probs):
+            if self.labels[winner] != name:
+                rival = self.labels[winner]
+                notes.append(f"topics: the text {name!r} is itself classified {rival!r} ({row[winner]:.2f}), so texts about {name!r} may "
+                             f"be too: add examples to {name!r}, or remove overlapping ones from {rival!r}")
+        return notes
 
     def head_part(self, vectors: np.ndarray, texts: Sequence[str] | None) -> HeadPart | None:
         """The head's scores in this task's label order and its per-text weight, from one pass
@@ -46,12 +71,12 @@ class EmbeddingTopics:
         if self.head is None:
             return None
         probs, independent = self.head.task_scores(vectors, texts, self.labels)
-        return HeadPart(probs, independent, self.config.head_weight * self.head.familiarity(vectors))
+        return HeadPart(probs, independent, self.config.head_weight * self.head.familiarity(vectors), self.known)
 
     def combine(self, similarities: np.ndarray, head_part: HeadPart | None, temperature: float) -> np.ndarray:
         """Prototype softmax, blended per text with the head where it is trusted."""
         probs = softmax(similarities, temperature)
-        return probs if head_part is None else blend(head_part.probs, probs, head_part.weight)
+        return probs if head_part is None else blend(with_new_labels(head_part, probs), probs, head_part.weight)
 
     def independent(self, similarities: np.ndarray, head_part: HeadPart | None) -> np.ndarray:
         """(n, n_labels) independent scores in [0, 1], one per label (not shares of a softmax):
@@ -83,6 +108,37 @@ class EmbeddingTopics:
         texts = [t for view in views for t in (view.doc.lead, *view.doc.teasers)]
         vectors = np.vstack([np.vstack([view.lead_vector[None, :], view.teaser_vectors]) for view in views]) if views else None
         return split_per_document(views, self.classify(texts, vectors) if views else [])
+
+
+def with_new_labels(head_part: HeadPart, prototype_probs: np.ndarray) -> np.ndarray:
+    """The head's probabilities over the task's labels when they are not the head's own: a label
+    the head was never trained on (a user's `technology`) takes its prototype probability, and
+    the head shares the rest among the labels it knows (a class the config dropped is left
+    out). Without this, a new label got 0 from the head and could never win."""
+    if head_part.known is None:
+        return head_part.probs
+    known = head_part.known
+    new_mass = prototype_probs[:, ~known].sum(axis=1, keepdims=True)
+    head_known = head_part.probs[:, known]
+    share = head_known / np.clip(head_known.sum(axis=1, keepdims=True), 1e-12, None)
+    probs = prototype_probs.copy()
+    probs[:, known] = share * (1.0 - new_mass)
+    return probs
+
+
+def label_notes(config: TopicsConfig, head_labels: Sequence[str]) -> list[str]:
+    """One line each for what a user's labels do that they might not expect (said at start-up)."""
+    notes = []
+    if head_labels:
+        new = [name for name in config.labels if name not in head_labels and name != config.other_label]
+        if new:
+            notes.append(f"topics: {', '.join(repr(n) for n in new)} {'is' if len(new) == 1 else 'are'} not among the head's labels "
+                         f"({', '.join(head_labels)}): scored by {'its' if len(new) == 1 else 'their'} prototypes (description and examples) alone")
+    bare = [name for name, spec in config.labels.items() if name != config.other_label and not spec.description.strip() and not any(e.strip() for e in spec.examples)]
+    if bare and config.method != "nli":
+        notes.append(f"topics: {', '.join(repr(n) for n in bare)} {'has' if len(bare) == 1 else 'have'} no description or examples: "
+                     "the label's name alone is its prototype; add a description and a few examples")
+    return notes
 
 
 def topic_labels(config: TopicsConfig) -> dict[str, LabelSpec]:
