@@ -113,6 +113,8 @@ def calibration_table(result) -> Table:
         table.add_column(name, justify="right" if name else "left")
     for name, row in (("before", result.before), ("after", result.after)):
         table.add_row(name, f"{row['temperature']:g}", f"{row['threshold']:g}", f"{row['macro_f1']:.3f}", f"{row['accuracy']:.3f}", f"{row['ece']:.3f}")
+    if result.warning:
+        table.caption = Text(result.warning, style="yellow")
     return table
 
 

@@ -200,7 +200,8 @@ def calibrate_cli(
         if write:
             write_calibrated_config(config, result.overrides(), write)
     if as_json:
-        typer.echo(json.dumps({"n": result.n, "before": result.before, "after": result.after, "overrides": result.overrides()}))
+        typer.echo(json.dumps({"n": result.n, "before": result.before, "after": result.after, "overrides": result.overrides(),
+                               **({"warning": result.warning} if result.warning else {})}))
         return
     out.print(calibration_table(result))
     for key, value in result.overrides().items():

@@ -10,11 +10,14 @@ from typing import Any, Callable
 import numpy as np
 import yaml
 
-from ..config import RunConfig, apply_overrides, packaged_default, read_yaml, validate_config
+from sklearn.model_selection import StratifiedKFold
+
+from ..config import HeadTrainConfig, RunConfig, apply_overrides, packaged_default, read_yaml, validate_config
 from ..errors import ConfigError
 from ..pipeline import Pipeline
-from ..tasks.topics import decide
+from ..tasks.topics import HeadPart, decide
 from .data import labelled_texts
+from .evaluator import head_saw
 from .metrics import classification_metrics, expected_calibration_error
 
 TEMPERATURES = np.round(np.geomspace(0.01, 0.2, 14), 4)
@@ -26,6 +29,7 @@ class Calibration:
     before: dict[str, float]  # temperature, threshold, macro_f1, accuracy, ece
     after: dict[str, float]
     n: int
+    warning: str | None = None  # the head saw this data: how its scores were made out of fold
 
     def overrides(self) -> dict[str, float]:
         return {"tasks.topics.threshold": self.after["threshold"], "tasks.topics.temperature": self.after["temperature"]}
@@ -38,12 +42,19 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
     pipeline = Pipeline(config)
     topics = pipeline.task("topics")
     texts, gold = labelled_texts(data, topics.labels)  # type: ignore[attr-defined]
+    warning = None
     if on_start:
         on_start(len(texts))
     if topics.needs_embeddings:  # embedding / head: temperature and threshold
         vectors = pipeline.encoder.encode(texts, on_batch)
         sims = topics.scorer.similarities(vectors)  # type: ignore[attr-defined]
-        head_part = topics.head_part(vectors, texts)  # type: ignore[attr-defined]
+        seen = head_saw(config, "topics")
+        if seen:  # its own scores on data it was fitted on are in-sample (1.000 → 1.000, threshold 0)
+            head_part = out_of_fold_head_part(topics, vectors, texts, gold, config.tasks.topics.train)
+            warning = (f"in-sample: the topics head was trained on {', '.join(seen)}; calibrated on out-of-fold head scores instead "
+                       f"({config.tasks.topics.train.folds} heads, each fitted on the other folds of this data alone)")
+        else:
+            head_part = topics.head_part(vectors, texts)  # type: ignore[attr-defined]
         probabilities = lambda temperature: topics.combine(sims, head_part, temperature)  # type: ignore[attr-defined]  # noqa: E731
         temperatures = TEMPERATURES
     else:  # nli: scores have no temperature; the threshold alone is tuned
@@ -67,7 +78,24 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
     # best macro-F1; among near-ties (within 0.001) the lowest ECE
     top = max(g["macro_f1"] for g in grid)
     after = min((g for g in grid if g["macro_f1"] >= top - 1e-3), key=lambda g: g["ece"])
-    return Calibration(before, after, len(texts))
+    return Calibration(before, after, len(texts), warning)
+
+
+def out_of_fold_head_part(topics, vectors: np.ndarray, texts: list[str], gold: list[str], train: HeadTrainConfig) -> HeadPart:
+    """Each row's head scores from a head fitted without it (stratified k-fold, the config's
+    train settings), through the task's own `head_part`: the scores a head gives unseen text."""
+    from ..train import fit_head  # scikit-learn: loaded when used
+
+    labels = np.asarray(gold)
+    n, k = len(texts), len(topics.labels)
+    probs, independent, weight = np.zeros((n, k)), np.full((n, k), np.nan), np.zeros(n)
+    splitter = StratifiedKFold(n_splits=train.folds, shuffle=True, random_state=train.seed)
+    for fit_idx, test_idx in splitter.split(vectors, labels):
+        fold_train = train.model_copy(update={"multi_label": False})  # no `also` gold here: one-vs-rest scores stay the prototypes'
+        head = fit_head(vectors[fit_idx], [texts[i] for i in fit_idx], labels[fit_idx], fold_train)
+        part = topics.head_part(vectors[test_idx], [texts[i] for i in test_idx], head)
+        probs[test_idx], independent[test_idx], weight[test_idx] = part.probs, part.label_scores, part.weight
+    return HeadPart(probs, independent, weight, topics.known)
 
 
 def write_calibrated_config(source: Path | None, overrides: dict[str, Any], target: Path) -> Path:

@@ -83,15 +83,23 @@ def lenient_metrics(gold: list[str], gold_sets: list[list[str]], predicted: list
     return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"]}
 
 
-def _in_sample_warning(task: str, config: RunConfig) -> str | None:
-    """A head evaluated on the file it was trained on gives an in-sample figure: say so."""
+def head_saw(config: RunConfig, task: str) -> list[str]:
+    """The data files of `config` that its `task` head was fitted on (from the head's card)."""
     section = getattr(config.tasks, task)
     if section.method != "head" or config.data is None:
-        return None
+        return []
     card = load_head(section.head, task, config.encoder.model).card
-    seen = [f.name for f in config.data.files if f.name in card.get("data_files", [])]
+    return [f.name for f in config.data.files if f.name in card.get("data_files", [])]
+
+
+def _in_sample_warning(task: str, config: RunConfig) -> str | None:
+    """A head evaluated on the file it was trained on gives an in-sample figure: say so."""
+    seen = head_saw(config, task)
     if not seen:
         return None
+    assert config.data is not None
+    section = getattr(config.tasks, task)
+    card = load_head(section.head, task, config.encoder.model).card
     cv = card.get("cv", {})
     by_file = card.get("cv_by_file", {})
     if len(config.data.files) == 1 and config.data.files[0].name in by_file:

@@ -65,13 +65,14 @@ class EmbeddingTopics:
                              f"be too: add examples to {name!r}, or remove overlapping ones from {rival!r}")
         return notes
 
-    def head_part(self, vectors: np.ndarray, texts: Sequence[str] | None) -> HeadPart | None:
-        """The head's scores in this task's label order and its per-text weight, from one pass
-        over its features, or None without a head."""
-        if self.head is None:
+    def head_part(self, vectors: np.ndarray, texts: Sequence[str] | None, head: LinearHead | None = None) -> HeadPart | None:
+        """The head's (or another head's: a fold's, in cross-validation) scores in this task's
+        label order and its per-text weight, from one pass over its features; None without one."""
+        head = head or self.head
+        if head is None:
             return None
-        probs, independent = self.head.task_scores(vectors, texts, self.labels)
-        return HeadPart(probs, independent, self.config.head_weight * self.head.familiarity(vectors), self.known)
+        probs, independent = head.task_scores(vectors, texts, self.labels)
+        return HeadPart(probs, independent, self.config.head_weight * head.familiarity(vectors), self.known)
 
     def combine(self, similarities: np.ndarray, head_part: HeadPart | None, temperature: float) -> np.ndarray:
         """Prototype softmax, blended per text with the head where it is trusted."""

@@ -133,6 +133,15 @@ def test_in_sample_head_is_flagged(tmp_path, eval_config):
     result = runner.invoke(app, ["evaluate", "topics", "-c", config, "--set", "tasks.topics.method=head", "--set", f"tasks.topics.head={head}", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["warning"].startswith("in-sample: the topics head was trained on t.jsonl")
+    sets = ["--set", "tasks.topics.method=head", "--set", f"tasks.topics.head={head}", "--set", "tasks.topics.train.folds=2"]
+    result = runner.invoke(app, ["calibrate", "topics", "-c", config, *sets, "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)  # Step 3: 1.000 -> 1.000 and threshold 0.0 (abstention off), no warning
+    assert payload["warning"].startswith("in-sample: the topics head was trained on t.jsonl; calibrated on out-of-fold head scores")
+    unseen = jsonl(tmp_path, "u.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])  # a file the card does not name
+    result = runner.invoke(app, ["calibrate", "topics", "-c", config, *sets, "--set", f"data.path={unseen}", "--json"])
+    assert result.exit_code == 0 and "warning" not in json.loads(result.stdout)
+    assert "in-sample" in runner.invoke(app, ["calibrate", "topics", "-c", config, *sets]).output
 
 
 def test_topics_multi_label_gold_from_files_read_as_one_source(tmp_path, eval_config):
