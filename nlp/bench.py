@@ -340,13 +340,40 @@ def scale(overrides: dict[str, Any], sizes: tuple[int, ...] = (10_000, 100_000))
     return out
 
 
-def bench(config: RunConfig, *, config_path: Path | None = None, n: int = 1000, with_scale: bool = False,
+QUICK_UP_TO = 200  # teasers: up to this many, `nlp bench` is quick unless told --full
+QUICK_RUNS = 5.0  # a quick bench over one encode of its texts: four batched runs and the peer rounds (measured 4.9, MiniLM --n 100)
+NAIVE_FACTOR = 6.0  # the naive loop's time over one batched run, measured (316 s against ~50 s at --n 200, MPNet)
+FIXED_FULL_S = 60.0  # start-up runs (new processes) and the NLI comparison, measured on 2 cores
+
+
+def expected_seconds(config: RunConfig, texts: BenchTexts, quick: bool) -> float:
+    """What the bench will take, from a timed encode of 64 of its texts: four batched runs, the
+    sentence-transformers rounds, and (full) the naive loop, start-up and NLI."""
+    unique = list(dict.fromkeys(t for d in texts.docs for t in [*d.sentences(), d.lead, *d.teasers]))
+    encoder = Pipeline(config).encoder
+    encoder.encode(unique[:8])
+    sample = unique[:64]
+    _, seconds = _timed(lambda: encoder.encode(sample))
+    one_run = len(unique) * seconds / max(len(sample), 1)
+    total = QUICK_RUNS * one_run
+    return total if quick else total + NAIVE_FACTOR * one_run + FIXED_FULL_S
+
+
+def bench(config: RunConfig, *, config_path: Path | None = None, n: int = 1000, with_scale: bool = False, quick: bool | None = None,
           data_dir: Path | None = Path("../shared/data"), log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
-    """Every measurement above, as one dict of figures (what `nlp bench --json` prints)."""
+    """Every measurement above, as one dict of figures (what `nlp bench --json` prints).
+    `quick` (the default up to QUICK_UP_TO teasers) skips the slowest baselines: the naive
+    loop, start-up in new processes and the NLI comparison."""
     texts = bench_texts(n, data_dir)
     teasers = texts.teasers
-    result: dict[str, Any] = {"texts": f"{len(teasers)} teasers, {len(texts.docs)} lead articles", "source": texts.source,
-                              "threads": config.threads or os.cpu_count(), "default_backend": f"{config.encoder.backend}/{config.encoder.quantize}"}
+    quick = len(teasers) <= QUICK_UP_TO if quick is None else quick
+    started = time.perf_counter()
+    estimate = expected_seconds(config, texts, quick)
+    log(f"{'quick' if quick else 'full'} bench of {len(teasers)} teasers: expected about {max(1, round(estimate / 60))} min"
+        + (" (--quick skips the naive loop, start-up and NLI)" if not quick else " (--full adds the naive loop, start-up and NLI)"))
+    result: dict[str, Any] = {"texts": f"{len(teasers)} teasers, {len(texts.docs)} lead articles", "source": texts.source, "mode": "quick" if quick else "full",
+                              "expected_s": round(estimate, 1), "threads": config.threads or os.cpu_count(),
+                              "default_backend": f"{config.encoder.backend}/{config.encoder.quantize}"}
     device = config.device if config.device != "auto" else "cpu"
     torch_cfg = _variant(config, backend="torch", quantize="none", dtype="float32", device=device)
     int8_cfg = _variant(config, backend="onnx", quantize="int8", device="cpu")
@@ -358,21 +385,24 @@ def bench(config: RunConfig, *, config_path: Path | None = None, n: int = 1000, 
         pipeline = Pipeline(cfg).load()
         list(pipeline.run(texts.docs[:2]))  # warm-up (first-call allocations)
         runs[name], seconds[name] = _timed(lambda: list(pipeline.run(texts.docs)))
-    log("running naive (batch size 1, one pass per task)")
-    torch_pipeline = Pipeline(torch_cfg).load()
-    runs["naive"], seconds["naive"] = _timed(lambda: naive_run(torch_cfg, texts, torch_pipeline))
+    if not quick:
+        log("running naive (batch size 1, one pass per task)")
+        torch_pipeline = Pipeline(torch_cfg).load()
+        runs["naive"], seconds["naive"] = _timed(lambda: naive_run(torch_cfg, texts, torch_pipeline))
     count = len(teasers) + len(texts.docs)
     for name, s in seconds.items():
         result[f"{name}_s"] = round(s, 3)
         result[f"{name}_texts_per_s"] = round(count / s, 1)
-    result["speedup_vs_naive"] = round(seconds["naive"] / seconds["ours_default"], 2)
-    result["torch_fp32_speedup_vs_naive"] = round(seconds["naive"] / seconds["ours_torch_fp32"], 2)
+    if not quick:
+        result["speedup_vs_naive"] = round(seconds["naive"] / seconds["ours_default"], 2)
+        result["torch_fp32_speedup_vs_naive"] = round(seconds["naive"] / seconds["ours_torch_fp32"], 2)
     result["onnx_int8_speedup_vs_ours"] = round(seconds["ours_torch_fp32"] / seconds["ours_onnx_int8"], 2)
     result["onnx_fp32_speedup_vs_ours"] = round(seconds["ours_torch_fp32"] / seconds["ours_onnx_fp32"], 2)
     int8 = agreement(runs["ours_torch_fp32"], runs["ours_onnx_int8"])
     result.update(int8)
     result.update({f"onnx_fp32_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["ours_onnx_fp32"]).items()})
-    result.update({f"naive_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["naive"]).items() if k.endswith("agreement")})
+    if not quick:
+        result.update({f"naive_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["naive"]).items() if k.endswith("agreement")})
 
     log("encoder pass vs sentence-transformers, and the matmul peak")
     unique = list(dict.fromkeys(t for d in texts.docs for t in [*d.sentences(), d.lead, *d.teasers]))
@@ -402,13 +432,15 @@ def bench(config: RunConfig, *, config_path: Path | None = None, n: int = 1000, 
     achieved = encoder_flops(config, unique) / t_ours / 1e9
     result.update({"encoder_gflops": round(achieved, 1), "matmul_peak_gflops": round(peak, 1), "share_of_peak": round(achieved / peak, 3)})
 
-    log("NLI: ours against the transformers zero-shot pipeline")
-    result.update(nli_peer(config, teasers[:NLI_TEXTS]))
-    log("start-up: nlp run in a new process against a bare script")
-    result.update(startup(config_path, config.encoder.model))
+    if not quick:
+        log("NLI: ours against the transformers zero-shot pipeline")
+        result.update(nli_peer(config, teasers[:NLI_TEXTS]))
+        log("start-up: nlp run in a new process against a bare script")
+        result.update(startup(config_path, config.encoder.model))
     if with_scale:
         log("scale: 10,000 and 100,000 documents in child processes")
         fastest = {"encoder.backend": "onnx", "encoder.quantize": "int8", "device": "cpu"}
         result.update(scale(fastest))
     result["bench_process_peak_rss_mb"] = round(peak_rss_mb(), 1)
+    result["bench_s"] = round(time.perf_counter() - started, 1)
     return result

@@ -41,3 +41,28 @@ def test_encoder_flops_grow_with_tokens_and_count_attention(tiny_config):
     assert one > 0 and two == pytest.approx(2 * one)
     longer = encoder_flops(tiny_config, ["shares rose " * 10])  # 22 tokens with [CLS] and [SEP], against 4
     assert longer > 22 / 4 * one  # more than linear in tokens: attention's L² term
+
+
+def test_the_bench_table_is_a_few_readable_comparisons_not_raw_keys(tiny_config, monkeypatch):
+    """Step 3: `nlp bench` printed 48 raw snake_case keys, took 11.5 minutes unwarned at --n 200
+    (the naive loop alone 316 s), and had no quick mode."""
+    import io
+
+    from rich.console import Console
+
+    import nlp.bench as bench_module
+    from nlp.display import bench_table
+
+    called = []
+    for slow in ("naive_run", "nli_peer", "startup"):
+        monkeypatch.setattr(bench_module, slow, lambda *a, _name=slow, **k: called.append(_name) or {})
+    monkeypatch.setattr(bench_module, "PEER_ROUNDS", 1)
+    logged = []
+    figures = bench_module.bench(tiny_config, n=12, data_dir=None, log=logged.append)
+    assert called == [] and figures["mode"] == "quick"  # --n up to 200: the slowest baselines are skipped
+    assert logged[0].startswith("quick bench of 12 teasers: expected about") and figures["expected_s"] > 0
+    console = Console(file=io.StringIO(), width=120)
+    console.print(bench_table(figures))
+    text = console.file.getvalue()
+    assert "ONNX int8" in text and "torch fp32" in text and "× faster" in text and "same topic" in text
+    assert "_" not in text.split("took")[0].replace("ag_news", "")  # no snake_case keys

@@ -260,6 +260,7 @@ def main() -> None:
 def bench_cli(
     config: Optional[Path] = ConfigOpt,
     n: int = typer.Option(1000, "--n", help="Teasers to run (spread over 50 lead articles)."),
+    quick: Optional[bool] = typer.Option(None, "--quick/--full", help="--quick skips the slowest baselines (naive loop, start-up, NLI); the default for --n up to 200."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     with_scale: bool = typer.Option(False, "--scale", help="Also run 10,000 and 100,000 documents in child processes (peak RSS)."),
     device: Optional[str] = typer.Option(None, "--device", help="Device for the torch runs, e.g. cuda."),
@@ -271,7 +272,7 @@ def bench_cli(
 
     with friendly_errors():
         cfg = config_from_cli(config, sets, {"device": device})
-        figures = bench(cfg, config_path=config, n=n, with_scale=with_scale, data_dir=data, log=lambda s: err.print(Text(s, style="dim")))
+        figures = bench(cfg, config_path=config, n=n, with_scale=with_scale, quick=quick, data_dir=data, log=lambda s: err.print(Text(s, style="dim")))
     if as_json:
         typer.echo(json.dumps(figures))
     else:
