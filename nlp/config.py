@@ -138,7 +138,7 @@ class HeadTrainConfig(Section):
 class TopicsTrainConfig(HeadTrainConfig):
     """Topics: logistic regression over the embedding alone, fitted on real news teasers (n-gram
     vocabularies and per-text anchors would store their text), with one-vs-rest scores per label
-    for multi-label records (see README, Quality)."""
+    for multi-label records (see docs/quality.md)."""
 
     c: float = Field(default=2.0, gt=0.0)
     multi_label: bool = True
@@ -151,7 +151,7 @@ class TopicsTrainConfig(HeadTrainConfig):
 
 class SentimentTrainConfig(HeadTrainConfig):
     """Sentiment: logistic regression over the embedding, fitted on real news teasers with
-    Financial PhraseBank at a small weight (see README, Quality)."""
+    Financial PhraseBank at a small weight (see docs/quality.md)."""
 
     c: float = Field(default=2.0, gt=0.0)
     familiarity_low: float = 0.30

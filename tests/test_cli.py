@@ -105,7 +105,7 @@ def test_quick_commands():
     result = invoke("summarize", str(SEED), "-n", "2")
     assert result.exit_code == 0 and len(result.stdout.strip().splitlines()) == 2  # stdout: a first run also notes its ONNX export on stderr
     # plainly energy and plainly markets (oil stories that read as market reports sit near the
-    # boundary, e.g. ones quoting "a million barrels": see README, "Oil-price stories")
+    # boundary, e.g. ones quoting "a million barrels": docs/quality.md)
     result = invoke("classify", "OPEC agreed to cut crude oil production", "Stocks fell on Wall Street", "--json")
     assert result.exit_code == 0
     labels = [json.loads(line)["label"] for line in result.stdout.strip().splitlines()]

@@ -57,7 +57,7 @@ def article_scores(vectors: np.ndarray, config: SummarizeConfig, document: np.nd
     and an opening-is-not-a-summary blend (weak prior; centrality toward the whole text's
     embedding as well as the centroid), weighed by `lead_trust`. Measured on the dev sets, the
     first ties or beats Lead-3 on news written as an inverted pyramid, the second beats Lead-1
-    where the opening is not the summary (README, Quality)."""
+    where the opening is not the summary (docs/quality.md)."""
     scaled = centrality(vectors)
     scores = sentence_scores(scaled, config.position_weight, config.position_decay)
     trust = lead_trust(scaled, config)
