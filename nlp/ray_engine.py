@@ -19,7 +19,7 @@ from .documents import PAGE_SUFFIXES, Document, _document_from_json, folder_page
 from .errors import ConfigError
 from .output import RecordWriter, output_lock
 from .pipeline import Pipeline
-from .runner import RunResult, _check_paths, check_journal
+from .runner import RunResult, _check_paths, check_journal, describe_run
 
 
 class PipelineActor:
@@ -82,7 +82,7 @@ def run_ray(config: RunConfig) -> RunResult:
                                   num_gpus=1 if gpu else 0, num_cpus=0 if gpu else 1)
     result = RunResult(output=output, format=fmt)
     start = time.perf_counter()
-    with output_lock(output), RecordWriter(output, fmt) as writer:
+    with output_lock(output), RecordWriter(output, fmt, about=describe_run(config)) as writer:
         for row in records.iter_rows():
             result.add(json.loads(row["record"]), writer)
     result.seconds = time.perf_counter() - start
