@@ -397,13 +397,15 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
         _check_key_exists(dotted)
         node, default = result, _schema_defaults()
         parts = dotted.split(".")
-        for part in parts[:-1]:
+        for i, part in enumerate(parts[:-1]):
             default = default.get(part) if isinstance(default, dict) else None
             child = node.get(part)
             if not isinstance(child, dict):
-                # a section the file leaves out is its default, so `--set tasks.topics.labels.tech...`
-                # adds a fifth label to the four whatever the file names (it replaced them)
-                child = copy.deepcopy(default) if isinstance(default, dict) and part == "labels" else {}
+                # a free-form mapping the file leaves out starts from its default, so `--set
+                # tasks.topics.labels.tech...` adds a fifth label to the four (it replaced them);
+                # a section needs no seed: its model fills the keys not set
+                free_form = isinstance(_schema_node(parts[: i + 1]), _MapOf) and isinstance(default, dict)
+                child = copy.deepcopy(default) if free_form else {}
                 node[part] = child
             node = child
         node[parts[-1]] = value

@@ -143,9 +143,9 @@ class RecordWriter:
         if exc_type is None:
             self._finalise()
             sums_path(self.tmp).unlink(missing_ok=True)
-        elif not self.resume and (not self.tmp.exists() or not journal_ids(self.tmp)):
-            # nothing checked to resume from (a stop can land between a record's line and its
-            # checksum, before it is counted): leave nothing behind
+        elif not self.resume and self.count == 0 and (not self.tmp.exists() or not journal_ids(self.tmp)):
+            # nothing checked to resume from (a stop can land after a record's checksum, before
+            # it is counted: then the journal is read): leave nothing behind
             self.tmp.unlink(missing_ok=True)
             sums_path(self.tmp).unlink(missing_ok=True)
 

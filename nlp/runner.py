@@ -111,8 +111,7 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
     done = set(journal_ids(journal)) if resume and journal.exists() else set()
     resumed_errors = sum("error" in record for record in read_journal(journal)) if done else 0
     pipeline = Pipeline(config).load()  # unavailable models fail here, before any output
-    for note in pipeline.notes:
-        console.print(Text(f"note: {note}", style="yellow"), soft_wrap=True)
+    print_notes(pipeline, console)
     docs = (d for d in unique_ids(iter_documents(config.input, config.input_encoding), config.on_duplicate) if d.id not in done)
     show = progress if progress is not None else total - len(done) >= PROGRESS_FROM
     result = RunResult(output=output, format=fmt, resumed=len(done), errors=resumed_errors)  # the closing line counts the interrupted part's errors too
@@ -138,6 +137,12 @@ UNFINGERPRINTED = {"output", "cache", "threads", "batch_size", "ray"}
 
 def meta_path(journal: Path) -> Path:
     return journal.with_name(journal.name + ".meta")
+
+
+def print_notes(pipeline: Pipeline, console: Console) -> None:
+    """The pipeline's start-up notes, a line each (every command that loads one says them)."""
+    for note in pipeline.notes:
+        console.print(Text(f"note: {note}", style="yellow"), soft_wrap=True)
 
 
 def describe_run(config: RunConfig, title: str | None = None) -> dict[str, Any]:

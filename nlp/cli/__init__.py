@@ -18,7 +18,7 @@ from ..display import abstained_under, bench_table, calibration_table, metrics_t
 from ..errors import ConfigError
 from ..progress import progress_bar
 from ..pipeline import Pipeline
-from ..runner import RunInterrupted, run, stop_on_signals
+from ..runner import RunInterrupted, print_notes, run, stop_on_signals
 from ._util import ConfigOpt, SetOpt, app, config_from_cli, err, friendly_errors, out, state
 
 __all__ = ["app", "main"]
@@ -105,8 +105,7 @@ def summarize_cli(
 def _pipeline(cfg: config_lib.RunConfig) -> Pipeline:
     """The loaded pipeline, its start-up notes said on stderr."""
     pipeline = Pipeline(cfg).load()
-    for note in pipeline.notes:
-        err.print(Text(f"note: {note}", style="yellow"), soft_wrap=True)
+    print_notes(pipeline, err)
     return pipeline
 
 

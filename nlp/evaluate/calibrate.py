@@ -10,8 +10,6 @@ from typing import Any, Callable
 import numpy as np
 import yaml
 
-from sklearn.model_selection import StratifiedKFold
-
 from ..config import HeadTrainConfig, RunConfig, apply_overrides, packaged_default, read_yaml, validate_config
 from ..errors import ConfigError
 from ..pipeline import Pipeline
@@ -82,18 +80,16 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
 
 
 def out_of_fold_head_part(topics, vectors: np.ndarray, texts: list[str], gold: list[str], train: HeadTrainConfig) -> HeadPart:
-    """Each row's head scores from a head fitted without it (stratified k-fold, the config's
-    train settings), through the task's own `head_part`: the scores a head gives unseen text."""
-    from ..train import fit_head  # scikit-learn: loaded when used
+    """Each row's head scores from a head fitted without it (`nlp train`'s own stratified folds
+    and fit, the config's train settings; no `also` gold here, so one-vs-rest scores stay the
+    prototypes'), through the task's own `head_part`: the scores a head gives unseen text."""
+    from ..train import Labelled  # scikit-learn: loaded when used
 
     labels = np.asarray(gold)
-    n, k = len(texts), len(topics.labels)
-    probs, independent, weight = np.zeros((n, k)), np.full((n, k), np.nan), np.zeros(n)
-    splitter = StratifiedKFold(n_splits=train.folds, shuffle=True, random_state=train.seed)
-    for fit_idx, test_idx in splitter.split(vectors, labels):
-        fold_train = train.model_copy(update={"multi_label": False})  # no `also` gold here: one-vs-rest scores stay the prototypes'
-        head = fit_head(vectors[fit_idx], [texts[i] for i in fit_idx], labels[fit_idx], fold_train)
-        part = topics.head_part(vectors[test_idx], [texts[i] for i in test_idx], head)
+    data = Labelled(texts, labels, np.full(len(texts), "calibration"), vectors, labels)
+    probs, independent, weight = np.zeros((len(texts), len(topics.labels))), np.full((len(texts), len(topics.labels)), np.nan), np.zeros(len(texts))
+    for fit_idx, test_idx in data.folds(train):
+        part = topics.head_part(vectors[test_idx], [texts[i] for i in test_idx], data.fit(fit_idx, train))
         probs[test_idx], independent[test_idx], weight[test_idx] = part.probs, part.label_scores, part.weight
     return HeadPart(probs, independent, weight, topics.known)
 

@@ -85,21 +85,23 @@ def lenient_metrics(gold: list[str], gold_sets: list[list[str]], predicted: list
 
 def head_saw(config: RunConfig, task: str) -> list[str]:
     """The data files of `config` that its `task` head was fitted on (from the head's card)."""
+    return _seen_and_card(config, task)[0]
+
+
+def _seen_and_card(config: RunConfig, task: str) -> tuple[list[str], dict[str, Any]]:
     section = getattr(config.tasks, task)
     if section.method != "head" or config.data is None:
-        return []
+        return [], {}
     card = load_head(section.head, task, config.encoder.model).card
-    return [f.name for f in config.data.files if f.name in card.get("data_files", [])]
+    return [f.name for f in config.data.files if f.name in card.get("data_files", [])], card
 
 
 def _in_sample_warning(task: str, config: RunConfig) -> str | None:
     """A head evaluated on the file it was trained on gives an in-sample figure: say so."""
-    seen = head_saw(config, task)
+    seen, card = _seen_and_card(config, task)  # the head's card read once
     if not seen:
         return None
     assert config.data is not None
-    section = getattr(config.tasks, task)
-    card = load_head(section.head, task, config.encoder.model).card
     cv = card.get("cv", {})
     by_file = card.get("cv_by_file", {})
     if len(config.data.files) == 1 and config.data.files[0].name in by_file:

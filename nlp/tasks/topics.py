@@ -8,7 +8,6 @@ head's training texts): on familiar text the head decides, on unfamiliar text th
 
 from __future__ import annotations
 
-import collections
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
