@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from nlp.cli import app
 
-from .conftest import ROOT, SEED
+from tests.helpers import ROOT, SEED
 
 runner = CliRunner()
 DEFAULT = str(ROOT / "configs" / "default.yaml")  # MPNet: the one end-to-end run of the default

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from nlp.cli import app
 
-from .conftest import ROOT, SEED
+from tests.helpers import ROOT, SEED
 
 runner = CliRunner()
 

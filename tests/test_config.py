@@ -4,7 +4,7 @@ import yaml
 from nlp.config import OutputConfig, RunConfig, config_to_yaml, load_config, packaged_default, parse_overrides
 from nlp.errors import ConfigError
 
-from .conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_configs_default_is_the_packaged_default():

@@ -5,7 +5,7 @@ import pytest
 from nlp.documents import iter_documents, parse_page, read_page, scan_documents
 from nlp.errors import InputError
 
-from .conftest import SEED
+from tests.helpers import SEED
 
 
 def test_seed_page():

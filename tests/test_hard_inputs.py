@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from nlp.cli import app
 
-from .conftest import SEED
+from tests.helpers import SEED
 
 runner = CliRunner()
 
@@ -174,7 +174,7 @@ def test_empty_and_blank_jsonl_teasers_are_dropped_and_counted(tmp_path):
 
     from nlp.cli import app
 
-    from .conftest import FAST
+    from tests.helpers import FAST
 
     data = tmp_path / "e.jsonl"
     data.write_text(json.dumps({"id": "e", "lead": "Stocks rose 3% on Friday.", "teasers": ["", "Oil fell...", "   ", "\t"]}) + "\n")
@@ -199,7 +199,7 @@ def test_jsonl_that_no_model_can_read_is_one_line_up_front(tmp_path, line, messa
 
     from nlp.cli import app
 
-    from .conftest import FAST
+    from tests.helpers import FAST
 
     data = tmp_path / "bad.jsonl"
     data.write_text('{"id": "ok", "lead": "Stocks rose."}\n' + line + "\n")
@@ -226,7 +226,7 @@ def test_utf16_input_is_named_and_reads_with_its_encoding(tmp_path):
 
     from nlp.cli import app
 
-    from .conftest import FAST
+    from tests.helpers import FAST
 
     page = tmp_path / "page.txt"
     page.write_text("Stocks rose on Friday.\nSource: Wire\nOil fell...\n", encoding="utf-16")

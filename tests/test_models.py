@@ -122,7 +122,7 @@ def test_a_model_folder_that_needs_its_own_code_is_refused_and_never_run(tmp_pat
     import subprocess
     import sys
 
-    from .conftest import ROOT, SEED
+    from tests.helpers import ROOT, SEED
 
     evil = tmp_path / "evil-model"
     shutil.copytree(tiny_bert, evil)
@@ -150,7 +150,7 @@ def test_a_pickled_model_file_is_one_line_and_its_payload_never_runs(tmp_path, t
     import subprocess
     import sys
 
-    from .conftest import ROOT, SEED
+    from tests.helpers import ROOT, SEED
 
     folder = tmp_path / "pickled-model"
     shutil.copytree(tiny_bert, folder)

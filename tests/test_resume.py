@@ -15,7 +15,7 @@ import time
 import pytest
 import yaml
 
-from .conftest import records_equal
+from tests.helpers import records_equal
 
 N_DOCS = 2500
 WORDS = "oil gas prices shares stocks market bank rose fell peace talks war president minister team game won".split()

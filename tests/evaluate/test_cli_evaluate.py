@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from nlp.cli import app
 
-from ..conftest import ROOT
+from tests.helpers import ROOT
 
 runner = CliRunner()
 TOPIC_ROWS = [("oil prices fell", "energy"), ("shares rose on the market", "markets"), ("peace talks began", "diplomacy"), ("the team won the game", "other")] * 5

@@ -7,7 +7,7 @@ import pytest
 from nlp.config import load_config
 from nlp.evaluate.evaluator import evaluate
 
-from ..conftest import ROOT, shared_data
+from tests.helpers import ROOT, shared_data
 
 FAST = ["encoder.model=minilm", "tasks.topics.label_center=0.225", "tasks.topics.label_scale=0.032"]
 

@@ -26,7 +26,7 @@ def test_zero_shot_prototypes_on_the_seed_teasers(default_pipeline):
     from nlp import iter_documents
     from nlp.tasks.topics import EmbeddingTopics as Topics
 
-    from ..conftest import SEED
+    from tests.helpers import SEED
 
     doc = next(iter_documents(SEED))
     zero_shot = Topics(default_pipeline.config.tasks.topics.model_copy(update={"method": "embedding"}), default_pipeline.encoder.encode)
