@@ -6,10 +6,10 @@
 
 __version__ = "0.2.0"  # first: modules below read it
 
-from .config import RunConfig, load_config
-from .documents import Document, iter_documents, parse_page
-from .errors import ConfigError, InputError, ModelError, NlpError
-from .pipeline import Pipeline
-from .runner import run
+from nlp.config import RunConfig, load_config
+from nlp.documents import Document, iter_documents, parse_page
+from nlp.engine.job import run
+from nlp.engine.pipeline import Pipeline
+from nlp.errors import ConfigError, InputError, ModelError, NlpError
 
 __all__ = ["ConfigError", "Document", "InputError", "ModelError", "NlpError", "Pipeline", "RunConfig", "iter_documents", "load_config", "parse_page", "run"]

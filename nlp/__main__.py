@@ -1,3 +1,3 @@
-from .cli import main
+from nlp.cli import main
 
 main()

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nlp.bench import synthetic_texts
+from nlp.bench.texts import synthetic_texts
 from nlp.resources import resource_path
 
 

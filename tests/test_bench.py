@@ -5,13 +5,16 @@ import copy
 
 import pytest
 
-from nlp.bench import agreement, bench_texts, encoder_flops, naive_run
-from nlp.pipeline import Pipeline
+from nlp.bench.measure import agreement
+from nlp.bench.naive import naive_run
+from nlp.bench.peers import encoder_flops
+from nlp.bench.texts import bench_texts
+from nlp.engine.pipeline import Pipeline
 
 
 def test_texts_without_dev_data_are_deterministic_and_distinct():
     a, b = bench_texts(40, data_dir=None), bench_texts(40, data_dir=None)
-    assert "seed page" in a.source and len(a.teasers) == 40
+    assert "packaged label examples" in a.source and len(a.teasers) == 40
     assert a.teasers == b.teasers and len(set(a.teasers)) == 40
     assert [d.lead for d in a.docs] == [d.lead for d in b.docs] and all(d.sentences() for d in a.docs)
 
@@ -50,8 +53,8 @@ def test_the_bench_table_is_a_few_readable_comparisons_not_raw_keys(tiny_config,
 
     from rich.console import Console
 
-    import nlp.bench as bench_module
-    from nlp.display import bench_table
+    from nlp.bench import measure as bench_module
+    from nlp.cli.display import bench_table
 
     called = []
     for slow in ("naive_run", "nli_peer", "startup"):

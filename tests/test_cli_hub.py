@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from nlp.cli import app
-
 from tests.helpers import ROOT, SEED
 
 runner = CliRunner()

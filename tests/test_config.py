@@ -1,9 +1,15 @@
 import pytest
 import yaml
 
-from nlp.config import OutputConfig, RunConfig, config_to_yaml, load_config, packaged_default, parse_overrides
+from nlp.config import (
+    OutputConfig,
+    RunConfig,
+    config_to_yaml,
+    load_config,
+    packaged_default,
+    parse_overrides,
+)
 from nlp.errors import ConfigError
-
 from tests.helpers import ROOT
 
 

@@ -4,7 +4,6 @@ import pytest
 
 from nlp.documents import iter_documents, parse_page, read_page, scan_documents
 from nlp.errors import InputError
-
 from tests.helpers import SEED
 
 
@@ -100,7 +99,7 @@ def test_missing_input_and_empty_folder(tmp_path):
 
 
 def test_ray_reads_a_folders_pages_as_the_local_reader_does(tmp_path):
-    from nlp.ray_engine import _parse
+    from nlp.engine.ray_job import _parse
 
     (tmp_path / "a.txt").write_bytes("\ufeffOil rose.\r\nSource: Wire\r\nShares fell...\r\n".encode())
     (tmp_path / "b.txt").write_bytes(b"\x00\x01binary")

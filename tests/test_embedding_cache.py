@@ -3,16 +3,17 @@
 import numpy as np
 
 from nlp.config import CacheConfig, EncoderConfig
-from nlp.embedding_cache import EmbeddingCache, cached_encode, encoder_fingerprint
-from nlp.encoder import Encoder
+from nlp.models.cache import EmbeddingCache, cached_encode, encoder_fingerprint
+from nlp.models.encoder import Encoder
+from nlp.models.runtime import Runtime
 
 TEXTS = ["Stocks rose on Friday.", "The peace talks stalled again.", "oil", "Stocks rose on Friday."]
 
 
 def test_cached_vectors_equal_fresh_ones_and_only_new_texts_are_encoded(tmp_path, tiny_bert):
     cache = CacheConfig(enabled=True, path=tmp_path / "e.sqlite")
-    fresh = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), device="cpu").encode(TEXTS)
-    encoder = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), device="cpu", cache=cache)
+    fresh = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), Runtime("cpu")).encode(TEXTS)
+    encoder = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), Runtime("cpu"), cache=cache)
     first = encoder.encode(TEXTS)
     np.testing.assert_allclose(first, fresh, atol=1e-6)
     seen = []
@@ -43,7 +44,7 @@ def test_a_damaged_cache_file_is_set_aside_and_rebuilt(tmp_path, capsys):
 
 
 def test_progress_counts_every_text_once_cached_or_not(tmp_path, tiny_bert):
-    encoder = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), device="cpu", batch_size=2, cache=CacheConfig(enabled=True, path=tmp_path / "e.sqlite"))
+    encoder = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), Runtime("cpu", batch_size=2), cache=CacheConfig(enabled=True, path=tmp_path / "e.sqlite"))
     encoder.encode(TEXTS[:2])
     steps = []
     encoder.encode(TEXTS + ["new text"], on_batch=steps.append)

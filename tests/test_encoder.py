@@ -2,13 +2,14 @@ import numpy as np
 import pytest
 
 from nlp.config import EncoderConfig
-from nlp.encoder import Encoder
+from nlp.models.encoder import Encoder
+from nlp.models.runtime import Runtime
 
 TEXTS = ["Stocks rose on Friday.", "The peace talks stalled again.", "oil", "A much longer sentence " * 40]
 
 
 def test_tiny_encoder_shapes_norms_and_order(tiny_bert):
-    enc = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), device="cpu", batch_size=2)
+    enc = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), Runtime("cpu", batch_size=2))
     vectors = enc.encode(TEXTS)
     assert vectors.shape == (4, 32) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -22,9 +23,9 @@ def test_matches_sentence_transformers(model):
     """Mean pooling + L2 norm on each packaged encoder equals sentence-transformers' own vectors,
     on both backends (onnx: the CPU default; torch)."""
     st = pytest.importorskip("sentence_transformers")
-    from nlp.models import resolve_model
+    from nlp.models.resolve import resolve_model
 
     reference = st.SentenceTransformer(str(resolve_model(model)), device="cpu").encode(TEXTS, normalize_embeddings=True)
     for backend in ("onnx", "torch"):
-        ours = Encoder(EncoderConfig(model=model, backend=backend, max_length=256), device="cpu").encode(TEXTS)
+        ours = Encoder(EncoderConfig(model=model, backend=backend, max_length=256), Runtime("cpu")).encode(TEXTS)
         assert ours.shape == reference.shape and np.abs(ours - reference).max() < 1e-4, backend

@@ -10,7 +10,6 @@ import yaml
 from typer.testing import CliRunner
 
 from nlp.cli import app
-
 from tests.helpers import SEED
 
 runner = CliRunner()
@@ -173,7 +172,6 @@ def test_empty_and_blank_jsonl_teasers_are_dropped_and_counted(tmp_path):
     from typer.testing import CliRunner
 
     from nlp.cli import app
-
     from tests.helpers import FAST
 
     data = tmp_path / "e.jsonl"
@@ -198,7 +196,6 @@ def test_jsonl_that_no_model_can_read_is_one_line_up_front(tmp_path, line, messa
     from typer.testing import CliRunner
 
     from nlp.cli import app
-
     from tests.helpers import FAST
 
     data = tmp_path / "bad.jsonl"
@@ -225,7 +222,6 @@ def test_utf16_input_is_named_and_reads_with_its_encoding(tmp_path):
     from typer.testing import CliRunner
 
     from nlp.cli import app
-
     from tests.helpers import FAST
 
     page = tmp_path / "page.txt"

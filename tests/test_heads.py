@@ -5,9 +5,9 @@ import pytest
 
 from nlp.config import HeadTrainConfig
 from nlp.errors import ModelError
-from nlp.features import LEXICON_FEATURES, direction_features, lexicon_features
-from nlp.heads import LinearHead, load_head, packaged_head_path
-from nlp.train import fit_head
+from nlp.heads.features import LEXICON_FEATURES, direction_features, lexicon_features
+from nlp.heads.predict import LinearHead, load_head, packaged_head_path
+from nlp.heads.train import fit_head
 
 
 @pytest.mark.parametrize("encoder, dim", [("mpnet", 768), ("minilm", 384)])
@@ -87,7 +87,7 @@ def test_lexicon_features_shape():
 
 @pytest.mark.parametrize("chars", [False, True])
 def test_ngram_tfidf_matches_scikit_learn(chars):
-    from nlp.heads import NgramTfidf, ngram_vectorizer
+    from nlp.heads.predict import NgramTfidf, ngram_vectorizer
 
     train = ["Shares rose 5% on Wall Street.", "Oil prices fell; oil fell again!", "Net loss narrowed from a year ago",
              "shares ROSE and rose", "Zürich bank's profit rose", "the profit fell", "a b c d e", "I  O\tU\n ok"] * 2

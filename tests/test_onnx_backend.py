@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp import onnx_backend
 from nlp.config import EncoderConfig, TopicsConfig
-from nlp.encoder import Encoder
-from nlp.hub import Runtime
+from nlp.models import onnx as onnx_backend
+from nlp.models.encoder import Encoder
+from nlp.models.runtime import Runtime
 from nlp.tasks.nli import NLITopics
 
 TEXTS = ["oil prices rose", "the team won the game and the president said peace talks began", "shares fell", "a", "bank"]
@@ -23,8 +23,8 @@ def cache(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("quantize, atol", [("none", 1e-5), ("int8", 0.1)])
 def test_encoder_onnx_matches_torch(tiny_bert, quantize, atol):
-    torch_vectors = Encoder(EncoderConfig(model=str(tiny_bert), max_length=16), device="cpu", batch_size=2).encode(TEXTS)
-    onnx_vectors = Encoder(EncoderConfig(model=str(tiny_bert), max_length=16, backend="onnx", quantize=quantize), batch_size=2).encode(TEXTS)
+    torch_vectors = Encoder(EncoderConfig(model=str(tiny_bert), max_length=16), Runtime("cpu", batch_size=2)).encode(TEXTS)
+    onnx_vectors = Encoder(EncoderConfig(model=str(tiny_bert), max_length=16, backend="onnx", quantize=quantize), Runtime(batch_size=2)).encode(TEXTS)
     assert onnx_vectors.shape == torch_vectors.shape
     np.testing.assert_allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-4)
     np.testing.assert_allclose(onnx_vectors, torch_vectors, atol=atol)
@@ -68,7 +68,7 @@ def test_onnx_on_a_gpu_device_is_a_config_error(tiny_bert):
     from nlp.errors import ConfigError
 
     with pytest.raises(ConfigError, match="backend: torch"):
-        Encoder(EncoderConfig(model=str(tiny_bert), backend="onnx"), device="cuda")
+        Encoder(EncoderConfig(model=str(tiny_bert), backend="onnx"), Runtime("cuda"))
 
 
 @pytest.mark.parametrize("damage", ["same_size_bytes", "truncated", "garbled_manifest", "missing_model"])
@@ -76,7 +76,7 @@ def test_a_damaged_export_is_rebuilt_never_run(tiny_bert, tmp_path, monkeypatch,
     """Step 2: bytes overwritten inside the cached model.onnx (same size) changed 27 scores and a
     label, exit 0; a truncated or garbled cache gave a traceback on every run."""
     monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path / "cache"))
-    from nlp.onnx_backend import OnnxModel, ensure_export
+    from nlp.models.onnx import OnnxModel, ensure_export
 
     folder = ensure_export(tiny_bert, "encoder")
     fresh = OnnxModel(tiny_bert, "encoder", "none", 32).run(["oil prices fell", "peace talks"])
@@ -100,7 +100,7 @@ def test_a_damaged_export_is_rebuilt_never_run(tiny_bert, tmp_path, monkeypatch,
 
 def test_an_unwritable_cache_is_one_line(tiny_bert, tmp_path, monkeypatch):
     from nlp.errors import ModelError
-    from nlp.onnx_backend import ensure_export
+    from nlp.models.onnx import ensure_export
 
     blocker = tmp_path / "a-file"
     blocker.write_text("x")

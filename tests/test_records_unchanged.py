@@ -13,13 +13,11 @@ import gzip
 import json
 import os
 import random
-from pathlib import Path
 
 import pytest
 
 from nlp import iter_documents
 from nlp.documents import Document
-
 from tests.helpers import ROOT, SEED, records_equal
 
 STORED = ROOT / "tests" / "data"

@@ -1,6 +1,6 @@
 import pytest
 
-from nlp.text import clean_paragraph, is_crosshead, split_sentences
+from nlp.documents.text import clean_paragraph, is_crosshead, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -34,14 +34,14 @@ def test_crosshead(line, expected):
 
 
 def test_snippet_sentences():
-    from nlp.text import snippet_sentences
+    from nlp.documents.text import snippet_sentences
 
     assert snippet_sentences("Oil prices rose 1.5% on Monday...") == ["Oil prices rose 1.5% on Monday..."]
     assert snippet_sentences('Gold hit a record. "This is calm," he said. Then it slowed...') == ["Gold hit a record.", '"This is calm," he said.', "Then it slowed..."]
 
 
 def test_teaser_cut():
-    from nlp.text import teaser_cut
+    from nlp.documents.text import teaser_cut
 
     body = "Oil prices rose\non Monday after OPEC cut output, traders said. " * 5
     cut = teaser_cut(body, 40)
@@ -51,7 +51,7 @@ def test_teaser_cut():
 
 def test_long_text_is_split_in_blocks_with_the_same_sentences():
     """Step 2: pysbd is quadratic (a 1 MB teaser of sentences stalled a run); blocks keep it linear."""
-    from nlp.text import PYSBD_BLOCK, _blocks
+    from nlp.documents.text import PYSBD_BLOCK, _blocks
 
     text = " ".join(f"Sentence number {i} says the U.S. economy grew 2.5% in Q{i % 4 + 1}." for i in range(400))
     blocks = _blocks(text)
@@ -62,8 +62,8 @@ def test_long_text_is_split_in_blocks_with_the_same_sentences():
 
 
 def test_a_huge_teaser_is_split_only_as_far_as_the_models_read(tiny_config, monkeypatch):
-    import nlp.pipeline as pipeline_module
     from nlp import Document, Pipeline
+    from nlp.engine import pipeline as pipeline_module
 
     seen = []
     real = pipeline_module.snippet_sentences

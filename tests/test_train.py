@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from nlp.cli import app
 from nlp.config import load_config
-from nlp.heads import LinearHead
-from nlp.pipeline import Pipeline
+from nlp.engine.pipeline import Pipeline
+from nlp.heads.predict import LinearHead
 
 runner = CliRunner()
 ROWS = [("oil prices fell", "energy"), ("shares rose on the market", "markets"), ("peace talks began", "diplomacy"), ("the team won the game", "other")] * 5
@@ -84,8 +84,8 @@ def test_topics_head_also_fits_and_scores_teaser_cuts(tmp_path, tiny_bert):
 def test_a_text_that_is_its_own_teaser_is_not_fitted_twice(monkeypatch):
     import numpy as np
 
-    import nlp.train as train
     from nlp.config import TopicsTrainConfig
+    from nlp.heads import train
 
     texts = ["oil prices\nfell sharply", "shares rose on the market", "Oil Prices. " + "oil prices fell sharply " * 12, "Shares. " + "shares rose " * 30]
     teasers = ["oil prices fell sharply", "shares rose on the market", "oil prices fell " * 14, "shares rose " * 20]
@@ -140,7 +140,7 @@ def test_fit_only_rows_are_in_every_fold_and_never_scored():
     import numpy as np
 
     from nlp.config import HeadTrainConfig
-    from nlp.train import Labelled
+    from nlp.heads.train import Labelled
 
     labels = np.array(["a", "b"] * 10)
     data = Labelled([str(i) for i in range(20)], labels, np.array(["s"] * 20), np.zeros((20, 2)), labels, fit_only=np.arange(20) < 8)

@@ -37,7 +37,11 @@ def build_tiny_bart(folder: Path, max_positions: int = 64) -> Path:
 def build_tiny_classifier(folder: Path, labels: list[str], seed: int = 0) -> Path:
     """A 2-layer BERT sequence classifier whose id2label is `labels` (word-level vocabulary)."""
     import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import (
+        BertConfig,
+        BertForSequenceClassification,
+        BertTokenizerFast,
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", *WORDS, "this", "news", "about"]

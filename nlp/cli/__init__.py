@@ -4,26 +4,41 @@ from __future__ import annotations
 
 import json
 import shlex
-from enum import Enum
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.text import Text
 
-from .. import config as config_lib
-from ..documents import iter_documents
-from ..display import abstained_under, bench_table, calibration_table, metrics_table, record_view
-from ..errors import ConfigError
-from ..progress import progress_bar
-from ..pipeline import Pipeline
-from ..runner import RunInterrupted, print_notes, run, stop_on_signals
-from ._util import ConfigOpt, SetOpt, app, config_from_cli, err, friendly_errors, out, state
+from nlp.cli.common import (
+    ConfigOpt,
+    SetOpt,
+    app,
+    config_from_cli,
+    err,
+    friendly_errors,
+    out,
+    state,
+)
+from nlp.cli.display import (
+    abstained_under,
+    bench_table,
+    calibration_table,
+    metrics_table,
+    record_view,
+)
+from nlp.config import OUTPUT_FORMATS, RunConfig, config_to_yaml
+from nlp.documents import iter_documents
+from nlp.engine.job import RunInterrupted, print_notes, run, stop_on_signals
+from nlp.engine.pipeline import Pipeline
+from nlp.engine.progress import progress_bar
+from nlp.errors import ConfigError
 
 __all__ = ["app", "main"]
 
-OutputChoice = Enum("OutputChoice", {name: name for name in config_lib.OUTPUT_FORMATS}, type=str)  # type: ignore[misc]
+OutputChoice = Enum("OutputChoice", {name: name for name in OUTPUT_FORMATS}, type=str)  # type: ignore[misc]
 
 
 @app.callback()
@@ -49,7 +64,7 @@ def run_cli(
         cfg = config_from_cli(config, sets, {"input": input, "input_encoding": encoding, "on_duplicate": on_duplicate})
         cfg.output = cfg.output.chosen(output, format.value if format else None)  # --format, then the --output suffix, then the config
         if engine == "ray":
-            from ..ray_engine import run_ray
+            from nlp.engine.ray_job import run_ray
 
             if resume:
                 raise ConfigError("--resume continues a run of --engine local; a Ray run starts over (delete its .partial file)")
@@ -83,7 +98,7 @@ def run_cli(
 def config_cli(config: Optional[Path] = typer.Argument(None, help="Config YAML (default: the packaged default).", dir_okay=False), sets: Optional[List[str]] = SetOpt) -> None:
     """Print the resolved config (after overrides) as YAML."""
     with friendly_errors():
-        typer.echo(config_lib.config_to_yaml(config_from_cli(config, sets)), nl=False)
+        typer.echo(config_to_yaml(config_from_cli(config, sets)), nl=False)
 
 
 @app.command("summarize")
@@ -102,7 +117,7 @@ def summarize_cli(
         typer.echo(line)
 
 
-def _pipeline(cfg: config_lib.RunConfig) -> Pipeline:
+def _pipeline(cfg: RunConfig) -> Pipeline:
     """The loaded pipeline, its start-up notes said on stderr."""
     pipeline = Pipeline(cfg).load()
     print_notes(pipeline, err)
@@ -162,8 +177,10 @@ def evaluate_cli(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else there."),
 ) -> None:
     """Score a task on labelled data, beside an in-run baseline."""
-    from ..evaluate.evaluator import evaluate  # heavy (rouge-score, scikit-learn): loaded when used
-    from ..evaluate.report import write_report
+    from nlp.evaluate.evaluator import (
+        evaluate,  # heavy (rouge-score, scikit-learn): loaded when used
+    )
+    from nlp.evaluate.report import write_report
 
     with friendly_errors():
         cfg = config_from_cli(config, sets)
@@ -188,7 +205,7 @@ def calibrate_cli(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Choose the abstain threshold and temperature that maximise macro-F1; print the --set lines."""
-    from ..evaluate.calibrate import calibrate_topics, write_calibrated_config
+    from nlp.evaluate.calibrate import calibrate_topics, write_calibrated_config
 
     with friendly_errors():
         if task != "topics":
@@ -217,7 +234,7 @@ def train_cli(
     sets: Optional[List[str]] = SetOpt,
 ) -> None:
     """Fit a head over the shared embeddings on labelled data; print its cross-validation figures."""
-    from ..train import train_head
+    from nlp.heads.train import train_head
 
     with friendly_errors():
         configs = [config_from_cli(path, sets) for path in config]
@@ -263,11 +280,11 @@ def bench_cli(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     with_scale: bool = typer.Option(False, "--scale", help="Also run 10,000 and 100,000 documents in child processes (peak RSS)."),
     device: Optional[str] = typer.Option(None, "--device", help="Device for the torch runs, e.g. cuda."),
-    data: Path = typer.Option(Path("../shared/data"), "--data", help="Dev data folder; without it the texts are generated from the seed page."),
+    data: Optional[Path] = typer.Option(None, "--data", help="A folder laid out as ../shared/data (AG News descriptions, CNN/DailyMail articles); without it the texts are generated from the packaged label examples.", file_okay=False),
     sets: Optional[List[str]] = SetOpt,
 ) -> None:
     """Measure ours against a hand-written loop, sentence-transformers and the zero-shot pipeline, as ratios."""
-    from ..bench import bench
+    from nlp.bench.measure import bench
 
     with friendly_errors():
         cfg = config_from_cli(config, sets, {"device": device})

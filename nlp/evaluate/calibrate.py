@@ -10,13 +10,20 @@ from typing import Any, Callable
 import numpy as np
 import yaml
 
-from ..config import HeadTrainConfig, RunConfig, apply_overrides, packaged_default, read_yaml, validate_config
-from ..errors import ConfigError
-from ..pipeline import Pipeline
-from ..tasks.topics import HeadPart, decide
-from .data import labelled_texts
-from .evaluator import head_saw
-from .metrics import classification_metrics, expected_calibration_error
+from nlp.config import (
+    HeadTrainConfig,
+    RunConfig,
+    apply_overrides,
+    packaged_default,
+    read_yaml,
+    validate_config,
+)
+from nlp.documents.labelled import labelled_texts
+from nlp.engine.pipeline import Pipeline
+from nlp.errors import ConfigError
+from nlp.evaluate.evaluator import head_saw
+from nlp.evaluate.metrics import classification_metrics, expected_calibration_error
+from nlp.tasks.topics import HeadPart, decide
 
 TEMPERATURES = np.round(np.geomspace(0.01, 0.2, 14), 4)
 THRESHOLDS = np.round(np.arange(0.0, 0.91, 0.05), 2)
@@ -83,7 +90,7 @@ def out_of_fold_head_part(topics, vectors: np.ndarray, texts: list[str], gold: l
     """Each row's head scores from a head fitted without it (`nlp train`'s own stratified folds
     and fit, the config's train settings; no `also` gold here, so one-vs-rest scores stay the
     prototypes'), through the task's own `head_part`: the scores a head gives unseen text."""
-    from ..train import Labelled  # scikit-learn: loaded when used
+    from nlp.heads.train import Labelled  # scikit-learn: loaded when used
 
     labels = np.asarray(gold)
     data = Labelled(texts, labels, np.full(len(texts), "calibration"), vectors, labels)

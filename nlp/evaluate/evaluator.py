@@ -7,14 +7,22 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..config import RunConfig
-from ..documents import Document
-from ..errors import ConfigError
-from ..heads import load_head
-from ..pipeline import Pipeline
-from ..tasks.sentiment import LABELS as SENTIMENT_LABELS
-from .data import labelled_texts, load_rows, references
-from .metrics import classification_metrics, multilabel_metrics, expected_calibration_error, majority_baseline, paired_bootstrap_ci, reliability_bins, rouge
+from nlp.config import RunConfig
+from nlp.documents import Document
+from nlp.documents.labelled import labelled_texts, load_rows, references
+from nlp.engine.pipeline import Pipeline
+from nlp.errors import ConfigError
+from nlp.evaluate.metrics import (
+    classification_metrics,
+    expected_calibration_error,
+    majority_baseline,
+    multilabel_metrics,
+    paired_bootstrap_ci,
+    reliability_bins,
+    rouge,
+)
+from nlp.heads.predict import load_head
+from nlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 
 TASKS = ("summarize", "topics", "sentiment")
 Progress = Callable[[int], None]

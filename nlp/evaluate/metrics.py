@@ -9,7 +9,7 @@ import numpy as np
 from rouge_score import rouge_scorer
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
-from ..text import split_sentences
+from nlp.documents.text import split_sentences
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 

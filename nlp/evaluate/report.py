@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from .evaluator import Evaluation, reliability
+from nlp.errors import InputError
+from nlp.evaluate.evaluator import Evaluation, reliability
 
 
 def write_report(evaluation: Evaluation, folder: str | Path, *, title: str = "") -> Path:

@@ -16,12 +16,13 @@ from typing import Any, Callable
 
 import torch
 
-from ..batching import run_batched
-from ..config import SummarizeConfig
-from ..errors import ModelError
-from ..hub import LoadedModel, Runtime, load_model
-from ..text import split_sentences
-from .base import DocView
+from nlp.batching import run_batched
+from nlp.config import SummarizeConfig
+from nlp.documents.text import split_sentences
+from nlp.errors import ModelError
+from nlp.models.hub import LoadedModel, load_model
+from nlp.models.runtime import Runtime
+from nlp.tasks.base import DocView
 
 
 def pack_chunks(units: list[str], count: Callable[[str], int], budget: int, overlap: int) -> list[str]:

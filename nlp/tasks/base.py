@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..documents import Document
+from nlp.documents import Document
 
 
 @dataclass

@@ -13,13 +13,14 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..batching import run_batched
-from ..config import SentimentConfig
-from ..errors import ModelError
-from ..hub import Classifier, Runtime
-from ..numeric import softmax
-from .base import DocView
-from .sentiment import LABELS, sentiment_partials, sentiment_texts
+from nlp.batching import run_batched
+from nlp.config import SentimentConfig
+from nlp.errors import ModelError
+from nlp.models.hub import Classifier
+from nlp.models.runtime import Runtime
+from nlp.numeric import softmax
+from nlp.tasks.base import DocView
+from nlp.tasks.sentiment import LABELS, sentiment_partials, sentiment_texts
 
 _STARS = re.compile(r"^\s*([1-5])\s*star")
 

@@ -13,13 +13,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..batching import run_batched
-from ..config import TopicsConfig
-from ..errors import ModelError
-from ..hub import Classifier, Runtime
-from ..numeric import softmax
-from .base import DocView
-from .topics import split_per_document, topic_labels, topic_records
+from nlp.batching import run_batched
+from nlp.config import TopicsConfig
+from nlp.errors import ModelError
+from nlp.models.hub import Classifier
+from nlp.models.runtime import Runtime
+from nlp.numeric import softmax
+from nlp.tasks.base import DocView
+from nlp.tasks.topics import split_per_document, topic_labels, topic_records
 
 
 def nli_indices(id2label: dict[int, str], ref: str = "the model") -> tuple[int, int]:

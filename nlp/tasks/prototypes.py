@@ -13,8 +13,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..config import LabelSpec
-from ..numeric import softmax
+from nlp.config import LabelSpec
+from nlp.numeric import softmax
 
 
 class PrototypeScorer:

@@ -7,45 +7,45 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..config import TasksConfig
-from ..hub import Runtime
-from .base import Task
+from nlp.config import TasksConfig
+from nlp.models.runtime import Runtime
+from nlp.tasks.base import Task
 
 Encode = Callable[[list[str]], np.ndarray]
 
 
 def _extractive(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
-    from .summarize import ExtractiveSummarizer
+    from nlp.tasks.summarize import ExtractiveSummarizer
 
     return ExtractiveSummarizer(cfg)
 
 
 def _abstractive(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
-    from .abstractive import AbstractiveSummarizer
+    from nlp.tasks.abstractive import AbstractiveSummarizer
 
     return AbstractiveSummarizer(cfg, runtime)
 
 
 def _embedding_topics(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
-    from .topics import EmbeddingTopics
+    from nlp.tasks.topics import EmbeddingTopics
 
     return EmbeddingTopics(cfg, encode, encoder=encoder)
 
 
 def _nli_topics(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
-    from .nli import NLITopics
+    from nlp.tasks.nli import NLITopics
 
     return NLITopics(cfg, runtime)
 
 
 def _embedding_sentiment(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
-    from .sentiment import EmbeddingSentiment
+    from nlp.tasks.sentiment import EmbeddingSentiment
 
     return EmbeddingSentiment(cfg, encode, encoder=encoder)
 
 
 def _classifier_sentiment(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
-    from .classifier import ClassifierSentiment
+    from nlp.tasks.classifier import ClassifierSentiment
 
     return ClassifierSentiment(cfg, runtime)
 

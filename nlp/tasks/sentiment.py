@@ -10,13 +10,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..config import SentimentConfig
-from ..errors import ModelError
-from ..heads import LinearHead, load_head
-from ..numeric import blend
-from ..text import word_count
-from .base import DocView, rounded
-from .prototypes import PrototypeScorer
+from nlp.config import SentimentConfig
+from nlp.documents.text import word_count
+from nlp.errors import ModelError
+from nlp.heads.predict import LinearHead, load_head
+from nlp.numeric import blend
+from nlp.tasks.base import DocView, rounded
+from nlp.tasks.prototypes import PrototypeScorer
 
 LABELS = ("negative", "neutral", "positive")
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..config import SummarizeConfig
-from ..text import word_count
-from .base import DocView
+from nlp.config import SummarizeConfig
+from nlp.documents.text import word_count
+from nlp.tasks.base import DocView
 
 
 def centrality(vectors: np.ndarray, document: np.ndarray | None = None, document_weight: float = 0.0) -> np.ndarray:

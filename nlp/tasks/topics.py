@@ -12,12 +12,11 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from ..config import LabelSpec, TopicsConfig, packaged_default
-from ..heads import LinearHead, load_head
-from ..numeric import blend, softmax
-from .base import DocView, rounded
-from .prototypes import PrototypeScorer
-
+from nlp.config import LabelSpec, TopicsConfig, packaged_default
+from nlp.heads.predict import LinearHead, load_head
+from nlp.numeric import blend, softmax
+from nlp.tasks.base import DocView, rounded
+from nlp.tasks.prototypes import PrototypeScorer
 
 PACKAGED_TOPICS = tuple(packaged_default()["tasks"]["topics"]["labels"])
 

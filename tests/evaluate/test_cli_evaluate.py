@@ -7,7 +7,6 @@ import yaml
 from typer.testing import CliRunner
 
 from nlp.cli import app
-
 from tests.helpers import ROOT
 
 runner = CliRunner()

@@ -3,8 +3,8 @@ import json
 import pytest
 
 from nlp.config import DataConfig
+from nlp.documents.labelled import gold_labels, join_fields, load_rows, references
 from nlp.errors import ConfigError, InputError
-from nlp.evaluate.data import gold_labels, join_fields, load_rows, references
 
 LABELS = ["markets", "diplomacy", "energy", "other"]
 

@@ -1,7 +1,12 @@
 import pytest
 
 from nlp.evaluate import classification_metrics, rouge
-from nlp.evaluate.metrics import expected_calibration_error, majority_baseline, paired_bootstrap_ci, reliability_bins
+from nlp.evaluate.metrics import (
+    expected_calibration_error,
+    majority_baseline,
+    paired_bootstrap_ci,
+    reliability_bins,
+)
 
 
 def test_rouge_takes_the_best_reference():

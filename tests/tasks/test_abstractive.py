@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.config import SummarizeConfig
-from nlp.hub import Runtime
+from nlp.models.runtime import Runtime
 from nlp.tasks.abstractive import AbstractiveSummarizer, pack_chunks, split_long
 
 

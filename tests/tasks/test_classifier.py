@@ -7,7 +7,7 @@ import pytest
 
 from nlp.config import SentimentConfig
 from nlp.errors import ModelError
-from nlp.hub import Runtime
+from nlp.models.runtime import Runtime
 from nlp.tasks.classifier import ClassifierSentiment, bucket_matrix, bucket_of
 from tests.tiny_models import build_tiny_classifier
 

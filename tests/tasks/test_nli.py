@@ -7,7 +7,7 @@ import pytest
 
 from nlp.config import TopicsConfig
 from nlp.errors import ModelError
-from nlp.hub import Runtime
+from nlp.models.runtime import Runtime
 from nlp.tasks.nli import NLITopics, nli_indices
 
 TEXTS = ["oil prices rose", "the team won the game", "peace talks", "shares fell on the market", "the president said"]

@@ -1,7 +1,7 @@
 import numpy as np
 
 from nlp.config import SentimentConfig
-from nlp.heads import LinearHead
+from nlp.heads.predict import LinearHead
 from nlp.tasks.sentiment import EmbeddingSentiment, sentiment_record
 
 

@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from nlp.config import SummarizeConfig
-from nlp.tasks.summarize import article_scores, centrality, lead_trust, select_mmr, sentence_scores, summarize_sentences
+from nlp.tasks.summarize import (
+    article_scores,
+    centrality,
+    lead_trust,
+    select_mmr,
+    sentence_scores,
+    summarize_sentences,
+)
 
 
 def test_seed_summary_is_three_lead_sentences_in_order(seed_record, default_pipeline):

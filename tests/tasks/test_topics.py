@@ -25,7 +25,6 @@ def test_seed_teasers_get_sensible_topics(seed_record):
 def test_zero_shot_prototypes_on_the_seed_teasers(default_pipeline):
     from nlp import iter_documents
     from nlp.tasks.topics import EmbeddingTopics as Topics
-
     from tests.helpers import SEED
 
     doc = next(iter_documents(SEED))
@@ -83,7 +82,7 @@ def test_labels_are_every_label_whose_independent_score_applies():
 
 
 def test_head_one_vs_rest_scores_blend_with_the_prototypes(tmp_path):
-    from nlp.heads import LinearHead
+    from nlp.heads.predict import LinearHead
 
     topics, vocab = make(label_center=0.5, label_scale=0.05)
     n = len(vocab)

@@ -19,8 +19,9 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from .errors import ModelError
-from .models import building_folder, cache_root, file_sha256
+from nlp.errors import ModelError
+from nlp.models.pooling import mean_pool
+from nlp.models.resolve import building_folder, cache_root, file_sha256
 
 ExportKind = Literal["encoder", "classifier"]  # encoder: mean-pooled unit vectors; classifier: logits
 EXPORT_VERSION = 1
@@ -92,7 +93,11 @@ def export_problem(folder: Path) -> str | None:
 
 def _export(model_path: Path, kind: ExportKind, target: Path) -> dict[str, Any]:
     import torch
-    from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import (
+        AutoModel,
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+    )
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
@@ -113,8 +118,7 @@ def _export(model_path: Path, kind: ExportKind, target: Path) -> dict[str, Any]:
             if kind == "classifier":
                 return out.logits
             hidden = out.last_hidden_state
-            mask = feeds["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            pooled = mean_pool(hidden, feeds["attention_mask"].to(hidden.dtype))
             return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"output": {0: "batch"}}

@@ -14,31 +14,30 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .batching import run_batched
-from .config import CacheConfig, EncoderConfig, RunConfig
-from .errors import ConfigError
-from .models import choose_backend, choose_batch_size, choose_device, choose_dtype, loading, resolve_model
+from nlp.batching import run_batched
+from nlp.config import CacheConfig, EncoderConfig, RunConfig
+from nlp.errors import ConfigError
+from nlp.models.pooling import mean_pool
+from nlp.models.resolve import loading, resolve_model
+from nlp.models.runtime import Runtime, choose_backend
 
 
 class Encoder:
     """Encode texts into unit-length vectors; models load on first use."""
 
-    def __init__(self, config: EncoderConfig, *, device: str = "auto", dtype: str = "auto", batch_size: int = 64, threads: int = 0,
-                 cache: CacheConfig | None = None):
+    def __init__(self, config: EncoderConfig, runtime: Runtime | None = None, cache: CacheConfig | None = None):
+        """`runtime`: the run's device, dtype, batch size and threads (a CPU default without one)."""
         self.config = config
+        self.runtime = runtime = runtime or Runtime()
         self.cache_config = cache
-        self.batch_size = batch_size
-        self.threads = threads
         self.path: Path = resolve_model(config.model, key="encoder.model")
-        self.backend = choose_backend(config.backend, device)
+        self.backend = choose_backend(config.backend, runtime.device)
         if self.backend == "onnx":
-            if device not in ("auto", "cpu"):
-                raise ConfigError(f"encoder.backend: onnx runs on the CPU; with device: {device} use backend: torch")
-            self.device_name = "cpu"
+            if runtime.device not in ("auto", "cpu"):
+                raise ConfigError(f"encoder.backend: onnx runs on the CPU; with device: {runtime.device} use backend: torch")
         else:
-            self.device = choose_device(device)
-            self.dtype = choose_dtype(dtype, self.device)
-            self.device_name = str(self.device)
+            self.device = runtime.torch_device
+            self.dtype = runtime.torch_dtype
         self._model: Any = None
         self._tokenizer: Any = None
         self._onnx: Any = None
@@ -46,17 +45,17 @@ class Encoder:
 
     def _load(self) -> None:
         if self.backend == "onnx":
-            from .onnx_backend import OnnxModel
+            from nlp.models.onnx import OnnxModel
 
             with loading(self.path, "encoder.model"):
-                self._onnx = OnnxModel(self.path, "encoder", self.config.quantize, self.config.max_length, self.threads)
+                self._onnx = OnnxModel(self.path, "encoder", self.config.quantize, self.config.max_length, self.runtime.threads)
             return
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        if self.threads:
-            torch.set_num_threads(self.threads)
+        if self.runtime.threads:
+            torch.set_num_threads(self.runtime.threads)
         hf_logging.disable_progress_bar()  # our own progress bar speaks for the run
         with loading(self.path, "encoder.model"):
             self._tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True, trust_remote_code=False)
@@ -64,9 +63,8 @@ class Encoder:
         self._model = model.to(self.device).eval()
 
     @classmethod
-    def for_run(cls, config: RunConfig) -> "Encoder":
-        return cls(config.encoder, device=config.device, dtype=config.dtype, batch_size=choose_batch_size(config.batch_size, config.device),
-                   threads=config.threads, cache=config.cache)
+    def for_run(cls, config: RunConfig, runtime: Runtime | None = None) -> "Encoder":
+        return cls(config.encoder, runtime or Runtime.for_run(config), config.cache)
 
     @property
     def loaded(self) -> bool:
@@ -89,8 +87,7 @@ class Encoder:
             batch = self._tokenizer(texts, padding=True, truncation=True, max_length=self.config.max_length, return_tensors="pt")
             batch = {k: v.to(self.device) for k, v in batch.items()}
             hidden = self._model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            pooled = mean_pool(hidden, batch["attention_mask"].to(hidden.dtype))
             pooled = torch.nn.functional.normalize(pooled.float(), p=2, dim=1)
             return pooled.cpu().numpy()
 
@@ -101,7 +98,7 @@ class Encoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self.cache_config is not None and self.cache_config.enabled:
-            from .embedding_cache import cached_encode
+            from nlp.models.cache import cached_encode
 
             return cached_encode(self.cache, lambda missing: self._encode_all(missing, on_batch), texts, on_cached=on_batch)
         return self._encode_all(texts, on_batch)
@@ -110,7 +107,11 @@ class Encoder:
     def cache(self) -> Any:
         """The embedding cache for this encoder's fingerprint, opened on first use."""
         if self._cache is None:
-            from .embedding_cache import EmbeddingCache, default_cache_path, encoder_fingerprint
+            from nlp.models.cache import (
+                EmbeddingCache,
+                default_cache_path,
+                encoder_fingerprint,
+            )
 
             assert self.cache_config is not None
             fingerprint = encoder_fingerprint(self.path, self.config.max_length, self.backend, self.config.quantize)
@@ -118,5 +119,5 @@ class Encoder:
         return self._cache
 
     def _encode_all(self, texts: Sequence[str], on_batch: Callable[[int], None] | None) -> np.ndarray:
-        rows = run_batched(list(texts), self._encode_batch, batch_size=self.batch_size, on_batch=on_batch)
+        rows = run_batched(list(texts), self._encode_batch, batch_size=self.runtime.batch_size, on_batch=on_batch)
         return np.stack(rows).astype(np.float32, copy=False)

@@ -23,16 +23,22 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from .config import HeadTrainConfig, RunConfig
-from .encoder import Encoder
-from .errors import ConfigError
-from .evaluate.data import labelled_texts
-from .evaluate.metrics import classification_metrics
-from .heads import LinearHead, feature_matrix, read_anchors, ngram_vectorizer, stored_anchors
-from .tasks.sentiment import LABELS as SENTIMENT_LABELS
-from .tasks.sentiment import EmbeddingSentiment
-from .tasks.topics import EmbeddingTopics
-from .text import teaser_cut
+from nlp.config import HeadTrainConfig, RunConfig
+from nlp.documents.labelled import labelled_texts
+from nlp.documents.text import teaser_cut
+from nlp.errors import ConfigError
+from nlp.evaluate.metrics import classification_metrics
+from nlp.heads.predict import (
+    LinearHead,
+    feature_matrix,
+    ngram_vectorizer,
+    read_anchors,
+    stored_anchors,
+)
+from nlp.models.encoder import Encoder
+from nlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
+from nlp.tasks.sentiment import EmbeddingSentiment
+from nlp.tasks.topics import EmbeddingTopics
 
 TRAINABLE = ("topics", "sentiment")
 
@@ -172,8 +178,8 @@ def cross_validate(data: Labelled, train: HeadTrainConfig, predict: Predict) -> 
 def file_figures(data: Labelled, predicted: np.ndarray, predicted_sets: list[list[str]] | None) -> dict[str, dict[str, Any]]:
     """Out-of-fold figures for each scored file: per class, and with multi-label gold, lenient (a
     predicted label in `also` counts) and multi-label (predicted label sets against gold sets)."""
-    from .evaluate.evaluator import lenient_metrics
-    from .evaluate.metrics import multilabel_metrics
+    from nlp.evaluate.evaluator import lenient_metrics
+    from nlp.evaluate.metrics import multilabel_metrics
 
     out = {}
     assert data.files is not None

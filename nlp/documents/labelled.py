@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..config import DataConfig
-from ..errors import ConfigError, InputError
+from nlp.config import DataConfig
+from nlp.errors import ConfigError, InputError
 
 SENTENCE_ENDS = (".", "!", "?", "…", '"', "'")
 

@@ -13,15 +13,14 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .config import RunConfig
-from .documents import Document
-from .encoder import Encoder
-from .errors import ConfigError
-from .hub import Runtime
-from .models import choose_batch_size
-from .tasks import DocView, Task, build_tasks
-from .tasks.sentiment import sentiment_record
-from .text import snippet_sentences
+from nlp.config import RunConfig
+from nlp.documents import Document
+from nlp.documents.text import snippet_sentences
+from nlp.errors import ConfigError
+from nlp.models.encoder import Encoder
+from nlp.models.runtime import Runtime
+from nlp.tasks import DocView, Task, build_tasks
+from nlp.tasks.sentiment import sentiment_record
 
 DOCS_PER_PASS = 128  # documents whose texts share one encoder pass (bounds memory when streaming)
 
@@ -29,20 +28,20 @@ DOCS_PER_PASS = 128  # documents whose texts share one encoder pass (bounds memo
 class Pipeline:
     def __init__(self, config: RunConfig) -> None:
         self.config = config
+        self.runtime = Runtime.for_run(config)  # the encoder and every hub model share it
         self._encoder: Encoder | None = None
         self._tasks: list[Task] | None = None
 
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = Encoder.for_run(self.config)
+            self._encoder = Encoder.for_run(self.config, self.runtime)
         return self._encoder
 
     @property
     def tasks(self) -> list[Task]:
         if self._tasks is None:
-            runtime = Runtime(self.config.device, self.config.dtype, choose_batch_size(self.config.batch_size, self.config.device), self.config.threads)
-            self._tasks = build_tasks(self.config.tasks, lambda texts: self.encoder.encode(texts), runtime, self.config.encoder.model)
+            self._tasks = build_tasks(self.config.tasks, lambda texts: self.encoder.encode(texts), self.runtime, self.config.encoder.model)
         return self._tasks
 
     def load(self) -> "Pipeline":

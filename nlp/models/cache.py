@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .models import cache_root
+from nlp.models.resolve import cache_root
 
 Encode = Callable[[list[str]], np.ndarray]
 

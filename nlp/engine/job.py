@@ -14,14 +14,20 @@ from typing import Any, Iterator
 from rich.console import Console
 from rich.text import Text
 
-from . import __version__
-from .config import RunConfig
-from .documents import iter_documents, scan_documents, unique_ids
-from .errors import InputError
-from .output import RecordWriter, journal_ids, output_lock, partial_path, read_journal
-from .pipeline import Pipeline
-from .progress import progress_bar
-from .tasks.topics import topic_labels
+from nlp import __version__
+from nlp.config import RunConfig
+from nlp.documents import iter_documents, scan_documents, unique_ids
+from nlp.engine.output import (
+    RecordWriter,
+    journal_ids,
+    output_lock,
+    partial_path,
+    read_journal,
+)
+from nlp.engine.pipeline import Pipeline
+from nlp.engine.progress import progress_bar
+from nlp.errors import InputError
+from nlp.tasks.topics import topic_labels
 
 PROGRESS_FROM = 5  # documents; fewer than this run without a progress bar
 PREVIEW = 3  # records kept for the terminal table

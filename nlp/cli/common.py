@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from ..config import RunConfig, load_config, parse_overrides
-from ..errors import NlpError
+from nlp.config import RunConfig, load_config, parse_overrides
+from nlp.errors import NlpError
 
 app = typer.Typer(
     name="nlp",

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import InputError
-from .text import clean_paragraph, is_crosshead, split_sentences
+from nlp.documents.text import clean_paragraph, is_crosshead, split_sentences
+from nlp.errors import InputError
 
 _SOURCE_LINE = re.compile(r"^\s*source\s*:\s*(?P<source>.*\S)?\s*$", re.IGNORECASE)
 PAGE_SUFFIXES = (".txt",)
@@ -136,7 +136,7 @@ def folder_page(data: bytes, path: Path, encoding: str = "utf-8") -> Document:
         return Document(id=path.stem, paragraphs=[], error=str(exc))
 
 
-def _document_from_json(row: Any, where: str) -> Document:
+def document_from_json(row: Any, where: str) -> Document:
     if not isinstance(row, dict):
         raise InputError(f"{where}: expected a JSON object with 'id' and 'text' (or 'lead' and 'teasers')")
     if "id" not in row:
@@ -207,7 +207,7 @@ def iter_jsonl(path: Path, encoding: str = "utf-8") -> Iterator[Document]:
         if _has_lone_surrogate(row):
             raise InputError(f"{path}:{number}: a string holds an unpaired surrogate escape (such as \\ud800), which is no text; fix the input")
         seen_any = True
-        yield _document_from_json(row, f"{path}:{number}")
+        yield document_from_json(row, f"{path}:{number}")
     if not seen_any:
         raise InputError(f"{path}: empty file (expected one JSON document per line)")
 

@@ -16,11 +16,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import ModelError
-from .features import LEXICON_FEATURES, lexicon_features
-from .models import packaged_alias
-from .numeric import softmax
-from .resources import resource_path
+from nlp.errors import ModelError
+from nlp.heads.features import LEXICON_FEATURES, lexicon_features
+from nlp.models.resolve import packaged_alias
+from nlp.numeric import softmax
+from nlp.resources import resource_path
 
 NGRAM_RANGE = (1, 2)
 ANCHOR_SCALE = 127.0  # familiarity anchors are stored as int8: cosines change by ~1e-3

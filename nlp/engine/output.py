@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
-from .errors import InputError
+from nlp.errors import InputError
 
 
 def partial_path(path: Path) -> Path:
@@ -258,7 +258,7 @@ def markdown_header(about: dict[str, Any]) -> str:
 def markdown_page(record: dict[str, Any], threshold: float | None = None) -> str:
     """A readable report of one page: its title, id and source, the summary, the article's topic
     and sentiment, and a teaser table (an abstention shows the best label and the threshold)."""
-    from .display import topic_text
+    from nlp.cli.display import topic_text
 
     out = io.StringIO()
     out.write(f"## {_one_line(record.get('title') or record['id'])}\n\n")

@@ -15,31 +15,14 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
 
-from .errors import ModelError
-from .models import choose_device, choose_dtype, loading, resolve_model
+from nlp.errors import ModelError
+from nlp.models.resolve import loading, resolve_model
+from nlp.models.runtime import Runtime
 
 if TYPE_CHECKING:
     import torch
 
 ModelKind = Literal["seq2seq", "classifier"]
-
-
-@dataclass
-class Runtime:
-    """What every model of a run shares: where it runs, in which precision, in what batches."""
-
-    device: str = "auto"
-    dtype: str = "auto"
-    batch_size: int = 64
-    threads: int = 0
-
-    @property
-    def torch_device(self) -> "torch.device":
-        return choose_device(self.device)
-
-    @property
-    def torch_dtype(self) -> "torch.dtype":
-        return choose_dtype(self.dtype, self.torch_device)
 
 
 def model_limit(path: Path, ref: str, key: str) -> int:
@@ -77,7 +60,11 @@ def load_model(ref: str | None, kind: ModelKind, runtime: Runtime, key: str) -> 
     """The model and tokenizer behind `ref` (a folder or a cached hub id), ready for inference."""
     path = _resolve(ref, kind, key)
     import torch
-    from transformers import AutoModelForSeq2SeqLM, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import (
+        AutoModelForSeq2SeqLM,
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+    )
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
@@ -119,7 +106,7 @@ class Classifier:
         if backend == "onnx":
             if runtime.device not in ("auto", "cpu"):
                 raise ModelError(f"{key.rsplit('.', 1)[0]}.backend: onnx runs on the CPU; with device: {runtime.device} use backend: torch")
-            from .onnx_backend import OnnxModel
+            from nlp.models.onnx import OnnxModel
 
             path = _resolve(ref, "classifier", key)
             self.ref, self.limit = str(ref), model_limit(path, str(ref), key)

@@ -14,12 +14,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .config import RunConfig
-from .documents import PAGE_SUFFIXES, Document, _document_from_json, folder_page, scan_documents
-from .errors import ConfigError
-from .output import RecordWriter, output_lock
-from .pipeline import Pipeline
-from .runner import RunResult, _check_paths, check_journal, describe_run
+from nlp.config import RunConfig
+from nlp.documents import (
+    PAGE_SUFFIXES,
+    Document,
+    document_from_json,
+    folder_page,
+    scan_documents,
+)
+from nlp.engine.job import RunResult, _check_paths, check_journal, describe_run
+from nlp.engine.output import RecordWriter, output_lock
+from nlp.engine.pipeline import Pipeline
+from nlp.errors import ConfigError
 
 
 class PipelineActor:
@@ -42,7 +48,7 @@ def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _parse(row: dict[str, Any], encoding: str) -> Document:
     if "text" in row:  # a JSONL line
-        return _document_from_json(json.loads(row["text"]), "input line")
+        return document_from_json(json.loads(row["text"]), "input line")
     return folder_page(bytes(row["bytes"]), Path(str(row["path"])), encoding)
 
 

@@ -1,0 +1,155 @@
+"""`nlp bench` itself: every run and comparison, as one dict of figures (`nlp bench --json`).
+What is measured and why: the package docstring (`nlp.bench`)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from nlp.bench.naive import naive_run
+from nlp.bench.peers import encoder_flops, matmul_peak_gflops, nli_peer
+from nlp.bench.processes import peak_rss_mb, scale, startup
+from nlp.bench.texts import bench_texts
+from nlp.bench.timing import timed
+from nlp.config import RunConfig
+from nlp.engine.pipeline import Pipeline
+from nlp.models.encoder import Encoder
+from nlp.models.resolve import resolve_model
+
+NLI_TEXTS = 200
+PEER_ROUNDS = 3  # encoder passes against sentence-transformers, alternating; the best of each counts
+
+
+def _variant(config: RunConfig, **encoder: Any) -> RunConfig:
+    cfg = config.model_copy(deep=True)
+    for key, value in encoder.items():
+        if key == "device":
+            cfg.device = value
+        elif key == "dtype":
+            cfg.dtype = value
+        else:
+            setattr(cfg.encoder, key, value)
+    return cfg
+
+
+def agreement(reference: list[dict[str, Any]], other: list[dict[str, Any]]) -> dict[str, float]:
+    """How often `other` gives `reference`'s topic and sentiment labels (articles and teasers)."""
+    def items(records: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+        return [x[key] for r in records for x in [r["article"], *r["teasers"]] if key in x]
+
+    out: dict[str, float] = {}
+    for key in ("topic", "sentiment"):
+        a, b = items(reference, key), items(other, key)
+        if not a:
+            continue
+        out[f"{key}_agreement"] = round(float(np.mean([x["label"] == y["label"] for x, y in zip(a, b)])), 4)
+        out[f"{key}_max_abs_delta"] = round(max(abs(x["scores"][k] - y["scores"][k]) for x, y in zip(a, b) for k in x["scores"]), 4)
+    return out
+
+
+QUICK_UP_TO = 200  # teasers: up to this many, `nlp bench` is quick unless told --full
+QUICK_RUNS = 5.0  # a quick bench over one encode of its texts: four batched runs and the peer rounds (measured 4.9, MiniLM --n 100)
+NAIVE_FACTOR = 6.0  # the naive loop's time over one batched run, measured (316 s against ~50 s at --n 200, MPNet)
+FIXED_FULL_S = 60.0  # start-up runs (new processes) and the NLI comparison, measured on 2 cores
+
+
+def expected_seconds(encoder: Encoder, unique: list[str], quick: bool) -> float:
+    """What the bench will take, from a timed encode of 64 of its distinct texts (`encoder`
+    warmed up): four batched runs, the sentence-transformers rounds, and (full) the naive loop,
+    start-up and NLI."""
+    sample = unique[:64]
+    _, seconds = timed(lambda: encoder.encode(sample))
+    one_run = len(unique) * seconds / max(len(sample), 1)
+    total = QUICK_RUNS * one_run
+    return total if quick else total + NAIVE_FACTOR * one_run + FIXED_FULL_S
+
+
+def bench(config: RunConfig, *, config_path: Path | None = None, n: int = 1000, with_scale: bool = False, quick: bool | None = None,
+          data_dir: Path | None = None, log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+    """Every measurement above, as one dict of figures (what `nlp bench --json` prints).
+    `quick` (the default up to QUICK_UP_TO teasers) skips the slowest baselines: the naive
+    loop, start-up in new processes and the NLI comparison."""
+    texts = bench_texts(n, data_dir)
+    teasers = texts.teasers
+    quick = len(teasers) <= QUICK_UP_TO if quick is None else quick
+    started = time.perf_counter()
+    unique = list(dict.fromkeys(t for d in texts.docs for t in [*d.sentences(), d.lead, *d.teasers]))
+    encoder = Pipeline(config).encoder  # the default's: timed for the estimate, then against sentence-transformers
+    encoder.encode(unique[:8])  # warm-up
+    estimate = expected_seconds(encoder, unique, quick)
+    log(f"{'quick' if quick else 'full'} bench of {len(teasers)} teasers: expected about {max(1, round(estimate / 60))} min"
+        + (" (--quick skips the naive loop, start-up and NLI)" if not quick else " (--full adds the naive loop, start-up and NLI)"))
+    result: dict[str, Any] = {"texts": f"{len(teasers)} teasers, {len(texts.docs)} lead articles", "source": texts.source, "mode": "quick" if quick else "full",
+                              "expected_s": round(estimate, 1), "threads": config.threads or os.cpu_count(),
+                              "default_backend": f"{config.encoder.backend}/{config.encoder.quantize}"}
+    device = config.device if config.device != "auto" else "cpu"
+    torch_cfg = _variant(config, backend="torch", quantize="none", dtype="float32", device=device)
+    int8_cfg = _variant(config, backend="onnx", quantize="int8", device="cpu")
+    onnx_cfg = _variant(config, backend="onnx", quantize="none", device="cpu")
+    runs: dict[str, list[dict[str, Any]]] = {}
+    seconds: dict[str, float] = {}
+    for name, cfg in (("ours_torch_fp32", torch_cfg), ("ours_onnx_fp32", onnx_cfg), ("ours_onnx_int8", int8_cfg), ("ours_default", config)):
+        log(f"running {name}")
+        pipeline = Pipeline(cfg).load()
+        list(pipeline.run(texts.docs[:2]))  # warm-up (first-call allocations)
+        runs[name], seconds[name] = timed(lambda: list(pipeline.run(texts.docs)))
+    if not quick:
+        log("running naive (batch size 1, one pass per task)")
+        torch_pipeline = Pipeline(torch_cfg).load()
+        runs["naive"], seconds["naive"] = timed(lambda: naive_run(torch_cfg, texts, torch_pipeline))
+    count = len(teasers) + len(texts.docs)
+    for name, s in seconds.items():
+        result[f"{name}_s"] = round(s, 3)
+        result[f"{name}_texts_per_s"] = round(count / s, 1)
+    if not quick:
+        result["speedup_vs_naive"] = round(seconds["naive"] / seconds["ours_default"], 2)
+        result["torch_fp32_speedup_vs_naive"] = round(seconds["naive"] / seconds["ours_torch_fp32"], 2)
+    result["onnx_int8_speedup_vs_ours"] = round(seconds["ours_torch_fp32"] / seconds["ours_onnx_int8"], 2)
+    result["onnx_fp32_speedup_vs_ours"] = round(seconds["ours_torch_fp32"] / seconds["ours_onnx_fp32"], 2)
+    int8 = agreement(runs["ours_torch_fp32"], runs["ours_onnx_int8"])
+    result.update(int8)
+    result.update({f"onnx_fp32_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["ours_onnx_fp32"]).items()})
+    if not quick:
+        result.update({f"naive_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["naive"]).items() if k.endswith("agreement")})
+
+    log("encoder pass vs sentence-transformers, and the matmul peak")
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        st = SentenceTransformer(str(resolve_model(config.encoder.model)), device=device)
+        st.max_seq_length = config.encoder.max_length
+        st.encode(unique[:8])
+    except ImportError:
+        st = None
+    # alternate rounds and keep each side's best: on a shared machine one pass varied by ±10%
+    ours_times, st_times = [], []
+    for _ in range(PEER_ROUNDS):
+        ours_times.append(timed(lambda: encoder.encode(unique))[1])
+        if st is not None:
+            st_times.append(timed(lambda: st.encode(unique, batch_size=32))[1])
+    t_ours = min(ours_times)
+    result["encoder_texts"] = len(unique)
+    result["encoder_texts_per_s"] = round(len(unique) / t_ours, 1)
+    result["sentence_transformers_texts_per_s"] = round(len(unique) / min(st_times), 1) if st_times else None
+    if st_times:
+        result["speedup_vs_sentence_transformers"] = round(min(st_times) / t_ours, 2)
+    peak = matmul_peak_gflops(config.threads)
+    achieved = encoder_flops(config, unique) / t_ours / 1e9
+    result.update({"encoder_gflops": round(achieved, 1), "matmul_peak_gflops": round(peak, 1), "share_of_peak": round(achieved / peak, 3)})
+
+    if not quick:
+        log("NLI: ours against the transformers zero-shot pipeline")
+        result.update(nli_peer(config, teasers[:NLI_TEXTS]))
+        log("start-up: nlp run in a new process against a bare script")
+        result.update(startup(config_path, texts, config.encoder.model))
+    if with_scale:
+        log("scale: 10,000 and 100,000 documents in child processes")
+        fastest = {"encoder.backend": "onnx", "encoder.quantize": "int8", "device": "cpu"}
+        result.update(scale(fastest))
+    result["bench_process_peak_rss_mb"] = round(peak_rss_mb(), 1)
+    result["bench_s"] = round(time.perf_counter() - started, 1)
+    return result

@@ -1,0 +1,53 @@
+"""The baseline users write by hand: per text, tokenizer -> model -> mean pooling at batch size 1
+in fp32, one encoder pass per task that reads embeddings, then the same task heads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nlp.bench.texts import BenchTexts
+from nlp.config import RunConfig
+from nlp.engine.pipeline import Pipeline
+from nlp.models.resolve import resolve_model
+
+
+def naive_run(config: RunConfig, texts: BenchTexts, pipeline: Pipeline) -> list[dict[str, Any]]:
+    """What users write by hand: batch size 1, fp32, one encoder pass per task, same heads."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from nlp.documents.text import snippet_sentences
+    from nlp.engine.pipeline import base_record, merge_partial
+    from nlp.models.pooling import mean_pool
+    from nlp.tasks import DocView
+
+    path = resolve_model(config.encoder.model)
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    model = AutoModel.from_pretrained(path, local_files_only=True, trust_remote_code=False, dtype=torch.float32).to(config.device if config.device != "auto" else "cpu").eval()
+
+    @torch.inference_mode()
+    def embed(text: str) -> np.ndarray:
+        batch = tokenizer(text, truncation=True, max_length=config.encoder.max_length, return_tensors="pt").to(model.device)
+        hidden = model(**batch).last_hidden_state
+        pooled = mean_pool(hidden, batch["attention_mask"].to(hidden.dtype))
+        return torch.nn.functional.normalize(pooled, dim=1)[0].cpu().numpy()
+
+    def stack(texts_: list[str]) -> np.ndarray:
+        return np.stack([embed(t) for t in texts_]) if texts_ else np.zeros((0, model.config.hidden_size), dtype=np.float32)
+
+    records = []
+    for doc in texts.docs:
+        sentences = doc.sentences()
+        record = base_record(doc)
+        for task in pipeline.tasks:  # each task encodes what it reads, on its own
+            reads_sentences = task.name in ("summarize", "sentiment")  # the summary; the article's sentiment
+            parts = [snippet_sentences(t) for t in doc.teasers] if task.name == "sentiment" else None  # scored by sentence
+            view = DocView(doc, sentences, stack(sentences) if reads_sentences else stack([]),
+                           embed(doc.lead) if task.name in ("summarize", "topics") else np.zeros(model.config.hidden_size, dtype=np.float32),
+                           stack(doc.teasers) if task.name == "topics" else stack([]),
+                           parts, stack([x for unit in parts for x in unit]) if parts is not None else None)
+            merge_partial(record, task([view])[0])
+        records.append(record)
+    return records

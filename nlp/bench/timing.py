@@ -1,0 +1,13 @@
+"""Timing helpers shared by the bench's modules."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    """`fn()`'s result and its wall time in seconds."""
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
