@@ -56,4 +56,4 @@ def default_pipeline():
 def seed_record(default_pipeline):
     from nlp import iter_documents
 
-    return next(default_pipeline.run(iter_documents(SEED)))
+    return next(default_pipeline.process(iter_documents(SEED)))

@@ -24,7 +24,7 @@ def test_naive_baseline_gives_the_pipelines_labels(tiny_config):
     texts = bench_texts(12, data_dir=None)
     texts.docs = texts.docs[:3]
     pipeline = Pipeline(tiny_config.model_copy(update={"device": "cpu"})).load()
-    ours = list(pipeline.run(texts.docs))
+    ours = list(pipeline.process(texts.docs))
     naive = naive_run(tiny_config, texts, pipeline)
     same = agreement(ours, naive)
     assert same["topic_agreement"] == 1.0 and same["sentiment_agreement"] == 1.0

@@ -195,7 +195,7 @@ def test_ctrl_c_before_the_first_record_names_no_journal(tmp_path, monkeypatch):
     def interrupted(config, resume=False):
         raise RunInterrupted(0, tmp_path / "out.jsonl.partial")
 
-    monkeypatch.setattr(cli, "run", interrupted)
+    monkeypatch.setattr(cli, "run_job", interrupted)
     result = invoke("run", FAST, "-i", str(SEED), "-o", str(tmp_path / "out.jsonl"))
     assert result.exit_code == 130 and "nothing to resume" in result.output and ".partial" not in result.output
 

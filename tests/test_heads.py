@@ -87,7 +87,8 @@ def test_lexicon_features_shape():
 
 @pytest.mark.parametrize("chars", [False, True])
 def test_ngram_tfidf_matches_scikit_learn(chars):
-    from nlp.heads.predict import NgramTfidf, ngram_vectorizer
+    from nlp.heads.predict import NgramTfidf
+    from nlp.heads.train import ngram_vectorizer
 
     train = ["Shares rose 5% on Wall Street.", "Oil prices fell; oil fell again!", "Net loss narrowed from a year ago",
              "shares ROSE and rose", "Zürich bank's profit rose", "the profit fell", "a b c d e", "I  O\tU\n ok"] * 2

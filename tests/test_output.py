@@ -180,7 +180,7 @@ def test_the_markdown_page_has_a_title_date_config_and_each_records_title():
 
 def test_an_abstention_shows_the_best_label_and_the_threshold():
     """Step 3: an abstention printed `other 0.027`, hiding that markets (0.389) fell under 0.4."""
-    from nlp.cli.display import topic_text
+    from nlp.records import topic_text
 
     assert topic_text(ABSTAINED, 0.4) == "other (best markets 0.39 < 0.4)"
     won = {"label": "other", "scores": {"markets": 0.2, "other": 0.7}, "labels": ["other"]}

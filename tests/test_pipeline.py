@@ -8,7 +8,7 @@ PAGE = "Shares rose on the market today. The bank said profit was strong.\nSourc
 def test_records_stream_in_order_with_all_fields(tiny_config):
     pipeline = Pipeline(tiny_config)
     docs = (parse_page(PAGE, id=f"d{i}") for i in range(5))
-    records = pipeline.run(docs)
+    records = pipeline.process(docs)
     assert isinstance(records, types.GeneratorType)  # lazy: 100,000 documents stream
     records = list(records)
     assert [r["id"] for r in records] == [f"d{i}" for i in range(5)]
@@ -24,14 +24,14 @@ def test_one_encoder_pass_per_chunk_with_shared_texts(tiny_config, monkeypatch):
     calls = []
     original = pipeline.encoder.encode
     monkeypatch.setattr(pipeline.encoder, "encode", lambda texts, on_batch=None: calls.append(list(texts)) or original(texts))
-    list(pipeline.run([parse_page(PAGE, id="a"), parse_page(PAGE, id="b")]))
+    list(pipeline.process([parse_page(PAGE, id="a"), parse_page(PAGE, id="b")]))
     assert len(calls) == 1
     assert len(calls[0]) == len(set(calls[0]))  # identical sentences and teasers encoded once
 
 
 def test_empty_document_is_reported_not_dropped(tiny_config):
     docs = [Document.from_parts("empty", ""), parse_page(PAGE, id="ok")]
-    records = list(Pipeline(tiny_config).run(docs))
+    records = list(Pipeline(tiny_config).process(docs))
     assert records[0]["id"] == "empty" and "error" in records[0]
     assert "error" not in records[1]
 
@@ -40,7 +40,7 @@ def test_disabled_tasks_and_quick_calls(tiny_config):
     cfg = tiny_config.model_copy(deep=True)
     cfg.tasks.summarize.enabled = False
     pipeline = Pipeline(cfg)
-    record = next(pipeline.run([parse_page(PAGE, id="a")]))
+    record = next(pipeline.process([parse_page(PAGE, id="a")]))
     assert "summary" not in record
     topics = pipeline.classify(["oil prices fell", "the team won"])
     assert len(topics) == 2 and set(topics[0]["scores"]) == {"markets", "diplomacy", "energy", "other"}
@@ -62,7 +62,7 @@ def test_a_string_is_one_text_and_a_blank_text_is_other_with_zero_scores(tiny_co
 def test_progress_moves_per_encoder_batch_and_sums_to_the_documents(tiny_config):
     """Step 3: 100 documents showed 0/100 for the whole run (progress per 128-document chunk)."""
     steps = []
-    records = list(Pipeline(tiny_config).run([parse_page(PAGE + f"Item {i} rose...\n", id=f"d{i}") for i in range(100)], on_progress=steps.append))
+    records = list(Pipeline(tiny_config).process([parse_page(PAGE + f"Item {i} rose...\n", id=f"d{i}") for i in range(100)], on_progress=steps.append))
     assert len(records) == 100
     assert len(steps) > 10 and abs(sum(steps) - 100) < 1e-9  # batch_size 4: many steps inside the one chunk
     assert sum(steps[:-1]) < 100

@@ -52,8 +52,8 @@ def check(name: str, records: list[dict]) -> None:
 
 
 def test_seed_records_unchanged(default_pipeline):
-    check("seed", list(default_pipeline.run(iter_documents(SEED))))
+    check("seed", list(default_pipeline.process(iter_documents(SEED))))
 
 
 def test_300_document_records_unchanged(default_pipeline):
-    check("300", list(default_pipeline.run(three_hundred_documents())))
+    check("300", list(default_pipeline.process(three_hundred_documents())))

@@ -206,7 +206,7 @@ def test_an_edited_journal_line_is_computed_again(setup, tmp_path):
 def test_the_closing_count_of_errors_includes_the_interrupted_part(tmp_path, tiny_config, monkeypatch):
     """Step 2: after a resume, the closing line left out the error records of the interrupted part."""
     from nlp.engine import pipeline as pipeline_module
-    from nlp.engine.job import RunInterrupted, run
+    from nlp.engine.job import RunInterrupted, run_job
 
     folder = tmp_path / "pages"
     folder.mkdir()
@@ -214,7 +214,7 @@ def test_the_closing_count_of_errors_includes_the_interrupted_part(tmp_path, tin
     for name in ("b", "c"):
         (folder / f"{name}.txt").write_text("Stocks rose on Friday.\nSource: Wire\nOil fell...\n")
     config = tiny_config.model_copy(update={"input": folder, "output": tiny_config.output.model_copy(update={"path": tmp_path / "out.jsonl"})})
-    real = pipeline_module.Pipeline.run
+    real = pipeline_module.Pipeline.process
 
     def stop_after_one(self, docs, on_progress=None):
         for i, record in enumerate(real(self, docs, on_progress)):
@@ -222,9 +222,9 @@ def test_the_closing_count_of_errors_includes_the_interrupted_part(tmp_path, tin
                 raise KeyboardInterrupt
             yield record
 
-    monkeypatch.setattr(pipeline_module.Pipeline, "run", stop_after_one)
+    monkeypatch.setattr(pipeline_module.Pipeline, "process", stop_after_one)
     with pytest.raises(RunInterrupted):
-        run(config, progress=False)
-    monkeypatch.setattr(pipeline_module.Pipeline, "run", real)
-    result = run(config, progress=False, resume=True)
+        run_job(config, progress=False)
+    monkeypatch.setattr(pipeline_module.Pipeline, "process", real)
+    result = run_job(config, progress=False, resume=True)
     assert result.resumed == 1 and result.documents == 2 and result.errors == 1

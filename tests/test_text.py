@@ -69,6 +69,6 @@ def test_a_huge_teaser_is_split_only_as_far_as_the_models_read(tiny_config, monk
     real = pipeline_module.snippet_sentences
     monkeypatch.setattr(pipeline_module, "snippet_sentences", lambda text: seen.append(len(text)) or real(text))
     teaser = "Oil prices fell again today. " * 40_000  # about 1.2 MB
-    record = next(Pipeline(tiny_config).run([Document.from_parts("d", "Stocks rose on Friday.", [teaser])]))
+    record = next(Pipeline(tiny_config).process([Document.from_parts("d", "Stocks rose on Friday.", [teaser])]))
     assert seen == [10 * tiny_config.encoder.max_length] and "sentiment" in record["teasers"][0]
     assert any("teaser 0 is" in w for w in record["warnings"])

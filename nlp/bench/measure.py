@@ -95,8 +95,8 @@ def bench(config: RunConfig, *, config_path: Path | None = None, n: int = 1000, 
     for name, cfg in (("ours_torch_fp32", torch_cfg), ("ours_onnx_fp32", onnx_cfg), ("ours_onnx_int8", int8_cfg), ("ours_default", config)):
         log(f"running {name}")
         pipeline = Pipeline(cfg).load()
-        list(pipeline.run(texts.docs[:2]))  # warm-up (first-call allocations)
-        runs[name], seconds[name] = timed(lambda: list(pipeline.run(texts.docs)))
+        list(pipeline.process(texts.docs[:2]))  # warm-up (first-call allocations)
+        runs[name], seconds[name] = timed(lambda: list(pipeline.process(texts.docs)))
     if not quick:
         log("running naive (batch size 1, one pass per task)")
         torch_pipeline = Pipeline(torch_cfg).load()

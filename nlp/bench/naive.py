@@ -19,8 +19,8 @@ def naive_run(config: RunConfig, texts: BenchTexts, pipeline: Pipeline) -> list[
     from transformers import AutoModel, AutoTokenizer
 
     from nlp.documents.text import snippet_sentences
-    from nlp.engine.pipeline import base_record, merge_partial
     from nlp.models.pooling import mean_pool
+    from nlp.records import base_record, merge_partial
     from nlp.tasks import DocView
 
     path = resolve_model(config.encoder.model)
@@ -41,13 +41,13 @@ def naive_run(config: RunConfig, texts: BenchTexts, pipeline: Pipeline) -> list[
     for doc in texts.docs:
         sentences = doc.sentences()
         record = base_record(doc)
-        for task in pipeline.tasks:  # each task encodes what it reads, on its own
+        for task in pipeline.tasks:  # each task encodes what it reads, on its own, as a hand-written script would (by the task's name)
             reads_sentences = task.name in ("summarize", "sentiment")  # the summary; the article's sentiment
             parts = [snippet_sentences(t) for t in doc.teasers] if task.name == "sentiment" else None  # scored by sentence
-            view = DocView(doc, sentences, stack(sentences) if reads_sentences else stack([]),
-                           embed(doc.lead) if task.name in ("summarize", "topics") else np.zeros(model.config.hidden_size, dtype=np.float32),
-                           stack(doc.teasers) if task.name == "topics" else stack([]),
-                           parts, stack([x for unit in parts for x in unit]) if parts is not None else None)
+            view = DocView(doc=doc, sentences=sentences, sentence_vectors=stack(sentences) if reads_sentences else stack([]),
+                           lead_vector=embed(doc.lead) if task.name in ("summarize", "topics") else np.zeros(model.config.hidden_size, dtype=np.float32),
+                           teaser_vectors=stack(doc.teasers) if task.name == "topics" else stack([]),
+                           teaser_sentences=parts, teaser_sentence_vectors=stack([x for unit in parts for x in unit]) if parts is not None else None)
             merge_partial(record, task([view])[0])
         records.append(record)
     return records

@@ -9,12 +9,12 @@ import sys
 
 from nlp.bench.processes import peak_rss_mb
 from nlp.config import load_config
-from nlp.engine.job import run
+from nlp.engine.job import run_job
 
 
 def main(source: str, output: str, overrides: str) -> None:
     config = load_config(None, {"input": source, "output.path": output, **json.loads(overrides)})
-    result = run(config, progress=False)
+    result = run_job(config, progress=False)
     print(json.dumps({"documents": result.documents, "seconds": round(result.seconds, 1), "peak_rss_mb": round(peak_rss_mb(), 1)}))
 
 

@@ -23,7 +23,6 @@ from nlp.cli.common import (
     state,
 )
 from nlp.cli.display import (
-    abstained_under,
     bench_table,
     calibration_table,
     metrics_table,
@@ -31,10 +30,11 @@ from nlp.cli.display import (
 )
 from nlp.config import OUTPUT_FORMATS, RunConfig, config_to_yaml
 from nlp.documents import iter_documents
-from nlp.engine.job import RunInterrupted, print_notes, run, stop_on_signals
+from nlp.engine.job import RunInterrupted, print_notes, run_job, stop_on_signals
 from nlp.engine.pipeline import Pipeline
 from nlp.engine.progress import progress_bar
 from nlp.errors import ConfigError
+from nlp.records import abstained_under
 
 __all__ = ["app", "main"]
 
@@ -73,7 +73,7 @@ def run_cli(
         elif engine == "local":
             try:
                 with stop_on_signals():
-                    result = run(cfg, resume=resume)
+                    result = run_job(cfg, resume=resume)
             except RunInterrupted as stop:
                 if not stop.journal.exists():  # stopped before its first record: nothing to resume
                     err.print("interrupted before any record was written; nothing to resume: run the same command again", highlight=False, soft_wrap=True)
@@ -111,7 +111,7 @@ def summarize_cli(
     """Summarize the lead article of one page."""
     with friendly_errors():
         cfg = config_from_cli(config, sets, {"tasks.summarize.sentences": sentences, "tasks.topics.enabled": False, "tasks.sentiment.enabled": False})
-        record = next(Pipeline(cfg).run(iter_documents(file)))
+        record = next(Pipeline(cfg).process(iter_documents(file)))
     summary = record.get("summary", {})
     for line in [s["text"] for s in summary.get("sentences", [])] or [summary.get("text", "")]:  # extractive: a sentence a line
         typer.echo(line)

@@ -9,37 +9,14 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from nlp.records import topic_text
+
 
 def _sentiment(s: dict[str, Any] | None) -> Text:
     if not s:
         return Text("")
     style = {"positive": "green", "negative": "red"}.get(s["label"], "yellow")
     return Text(f"{s['label']} {s['score']:+.2f}", style=style)
-
-
-def abstained_under(topic: dict[str, Any], threshold: float | None) -> tuple[str, float] | None:
-    """(best label, its score) when the topic abstained because that score fell under the
-    threshold (not because the abstain label itself won)."""
-    scores, label = topic["scores"], topic["label"]
-    real = {name: score for name, score in scores.items() if name != label}
-    if threshold is None or not real:
-        return None
-    best = max(real, key=lambda name: real[name])
-    return (best, real[best]) if scores[label] < real[best] < threshold else None
-
-
-def topic_text(topic: dict[str, Any], threshold: float | None = None) -> str:
-    """A topic as a person reads it: the label and its score, the other labels that apply; an
-    abstention says why: the best real label's score under the threshold (not `other`'s own
-    probability, which hid it)."""
-    scores, label = topic["scores"], topic["label"]
-    under = abstained_under(topic, threshold)
-    if under:
-        return f"{label} (best {under[0]} {under[1]:.2f} < {threshold:g})"
-    text = f"{label} {scores[label]:.2f}"
-    if len(topic.get("labels", [])) > 1:  # the other labels that apply
-        text += " +" + " +".join(topic["labels"][1:])
-    return text
 
 
 def record_view(record: dict[str, Any], threshold: float | None = None) -> Panel:

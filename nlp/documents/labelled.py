@@ -1,7 +1,8 @@
-"""Labelled rows for evaluation, loaded with `datasets` from any JSONL with the named fields."""
+"""Labelled rows for evaluation and training, loaded with `datasets` from any JSONL with the named fields."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from nlp.config import DataConfig
@@ -78,21 +79,26 @@ def also_labels(rows: list[dict[str, Any]], data: DataConfig, task_labels: Seque
     return out
 
 
-def labelled_texts(data: DataConfig, task_labels: Sequence[str], *, with_raw: bool = False, with_also: bool = False):
-    """(texts, gold labels) of `data`: text fields joined, labels mapped into `task_labels`;
-    `with_raw` adds the data's own labels, before mapping (heads train on those), and each row's
-    body, its last text field (a news page's teaser is the body's opening); `with_also` adds
-    each row's full gold label set (the label, then `data.also_field`'s)."""
+@dataclass
+class LabelledTexts:
+    """Labelled rows as the tasks read them, row by row."""
+
+    texts: list[str]  # the text fields joined
+    gold: list[str]  # each row's label, mapped into the task's labels
+    raw: list[str]  # each row's own label, before mapping (heads may train on those)
+    bodies: list[str]  # each row's last text field: a news page's teaser is the body's opening
+    gold_sets: list[list[str]]  # the label, then every other label that applies (`also`)
+
+
+def labelled_texts(data: DataConfig, task_labels: Sequence[str]) -> LabelledTexts:
+    """The rows of `data`: text fields joined, labels mapped into `task_labels`, each row's
+    gold label set (its label, then `data.also_map`'s and `data.also_field`'s)."""
     required = [*data.text_fields, *([data.label_field] if data.label_field else []), *([data.also_field] if data.also_field else [])]
     rows = load_rows(data, required)
     gold = gold_labels(rows, data, task_labels)
-    texts = [join_fields(row, data.text_fields) for row in rows]
-    out: tuple = (texts, gold)
-    if with_raw:
-        out += ([str(row[data.label_field]) for row in rows], [join_fields(row, data.text_fields[-1:]) for row in rows])
-    if with_also:
-        out += ([list(dict.fromkeys([g, *also])) for g, also in zip(gold, also_labels(rows, data, task_labels))],)
-    return out
+    return LabelledTexts(texts=[join_fields(row, data.text_fields) for row in rows], gold=gold,
+                         raw=[str(row[data.label_field]) for row in rows], bodies=[join_fields(row, data.text_fields[-1:]) for row in rows],
+                         gold_sets=[list(dict.fromkeys([g, *also])) for g, also in zip(gold, also_labels(rows, data, task_labels))])
 
 
 def references(rows: list[dict[str, Any]], data: DataConfig) -> list[list[str]]:

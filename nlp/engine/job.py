@@ -94,7 +94,7 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def run(config: RunConfig, *, progress: bool | None = None, console: Console | None = None, resume: bool = False) -> RunResult:
+def run_job(config: RunConfig, *, progress: bool | None = None, console: Console | None = None, resume: bool = False) -> RunResult:
     """Run `config` end to end and return counts plus the first records (for display).
 
     The input is read once up front (a bad line or a duplicate id fails before any output);
@@ -102,7 +102,7 @@ def run(config: RunConfig, *, progress: bool | None = None, console: Console | N
     interrupted run already holds are skipped and the rest appended."""
     console = console or Console(stderr=True)
     output = config.output.path
-    _check_paths(config.input, output)
+    check_paths(config.input, output)
     with output_lock(output):  # one writer per output, for the whole run
         return _run_locked(config, progress, console, resume)
 
@@ -126,7 +126,7 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
         with RecordWriter(output, fmt, resume=resume and journal.exists(), about=describe_run(config)) as writer, \
                 progress_bar("documents", total=total - len(done), show=show, console=console) as bar:
             write_json_atomically(meta_path(journal), fingerprint)  # what --resume checks it continues
-            for record in pipeline.run(docs, on_progress=bar.advance):  # moves per encoder batch
+            for record in pipeline.process(docs, on_progress=bar.advance):  # moves per encoder batch
                 result.add(record, writer)
     except KeyboardInterrupt as stop:  # counted from the closed journal: Ctrl-C can land between a write and its count
         raise RunInterrupted(len(journal_ids(journal)) if journal.exists() else 0, journal, getattr(stop, "exit_code", 130)) from None
@@ -230,7 +230,7 @@ def check_journal(output: Path, resume: bool) -> Path:
     return journal
 
 
-def _check_paths(input_path: Path, output: Path) -> None:
+def check_paths(input_path: Path, output: Path) -> None:
     if input_path.exists() and output.exists() and input_path.resolve() == output.resolve():
         raise InputError(f"output {output} is the input file; choose another --output")
     if output.exists() and output.is_dir():

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from nlp.errors import InputError
+from nlp.records import topic_text
 
 
 def partial_path(path: Path) -> Path:
@@ -258,8 +259,6 @@ def markdown_header(about: dict[str, Any]) -> str:
 def markdown_page(record: dict[str, Any], threshold: float | None = None) -> str:
     """A readable report of one page: its title, id and source, the summary, the article's topic
     and sentiment, and a teaser table (an abstention shows the best label and the threshold)."""
-    from nlp.cli.display import topic_text
-
     out = io.StringIO()
     out.write(f"## {_one_line(record.get('title') or record['id'])}\n\n")
     out.write(" · ".join(f"`{_one_line(v)}`" if k == "id" else _one_line(v) for k, v in (("id", record["id"]), ("source", record.get("source"))) if v) + "\n\n")

@@ -22,7 +22,7 @@ from nlp.documents import (
     folder_page,
     scan_documents,
 )
-from nlp.engine.job import RunResult, _check_paths, check_journal, describe_run
+from nlp.engine.job import RunResult, check_journal, check_paths, describe_run
 from nlp.engine.output import RecordWriter, output_lock
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import ConfigError
@@ -37,7 +37,7 @@ class PipelineActor:
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
         docs = [_parse(row, self.config.input_encoding) for row in _rows(batch)]
-        records = list(self.pipeline.run(docs))
+        records = list(self.pipeline.process(docs))
         return {"record": [json.dumps(r, ensure_ascii=False) for r in records]}
 
 
@@ -59,7 +59,7 @@ def run_ray(config: RunConfig) -> RunResult:
     except ImportError as exc:
         raise ConfigError("--engine ray needs Ray: pip install 'newsnlp[ray]'") from exc
     output, fmt = config.output.path, config.output.resolved_format()
-    _check_paths(config.input, output)
+    check_paths(config.input, output)
     if config.on_duplicate == "suffix":
         raise ConfigError("--engine ray: on_duplicate suffix needs input order on one machine; make ids unique or run locally")
     check_journal(output, resume=False)

@@ -23,7 +23,7 @@ from nlp.engine.pipeline import Pipeline
 from nlp.errors import ConfigError
 from nlp.evaluate.evaluator import head_saw
 from nlp.evaluate.metrics import classification_metrics, expected_calibration_error
-from nlp.tasks.topics import HeadPart, decide
+from nlp.tasks.topics import EmbeddingTopics, HeadPart, decide
 
 TEMPERATURES = np.round(np.geomspace(0.01, 0.2, 14), 4)
 THRESHOLDS = np.round(np.arange(0.0, 0.91, 0.05), 2)
@@ -45,25 +45,26 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
     if data is None:
         raise ConfigError("this config has no 'data:' section; use an eval config such as configs/eval-ag-news.yaml")
     pipeline = Pipeline(config)
-    topics = pipeline.task("topics")
-    texts, gold = labelled_texts(data, topics.labels)  # type: ignore[attr-defined]
+    topics = pipeline.topics_task
+    rows = labelled_texts(data, topics.labels)
+    texts, gold = rows.texts, rows.gold
     warning = None
     if on_start:
         on_start(len(texts))
-    if topics.needs_embeddings:  # embedding / head: temperature and threshold
+    if isinstance(topics, EmbeddingTopics):  # embedding / head: temperature and threshold
         vectors = pipeline.encoder.encode(texts, on_batch)
-        sims = topics.scorer.similarities(vectors)  # type: ignore[attr-defined]
+        sims = topics.scorer.similarities(vectors)
         seen = head_saw(config, "topics")
         if seen:  # its own scores on data it was fitted on are in-sample (1.000 → 1.000, threshold 0)
             head_part = out_of_fold_head_part(topics, vectors, texts, gold, config.tasks.topics.train)
             warning = (f"in-sample: the topics head was trained on {', '.join(seen)}; calibrated on out-of-fold head scores instead "
                        f"({config.tasks.topics.train.folds} heads, each fitted on the other folds of this data alone)")
         else:
-            head_part = topics.head_part(vectors, texts)  # type: ignore[attr-defined]
-        probabilities = lambda temperature: topics.combine(sims, head_part, temperature)  # type: ignore[attr-defined]  # noqa: E731
+            head_part = topics.head_part(texts, vectors)
+        probabilities = lambda temperature: topics.combine(sims, head_part, temperature)  # noqa: E731
         temperatures = TEMPERATURES
     else:  # nli: scores have no temperature; the threshold alone is tuned
-        fixed = topics.probabilities(texts)  # type: ignore[attr-defined]
+        fixed = topics.probabilities(texts)
         if on_batch:
             on_batch(len(texts))
         probabilities = lambda temperature: fixed  # noqa: E731
@@ -71,8 +72,8 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
 
     def score(temperature: float, threshold: float) -> dict[str, float]:
         probs = probabilities(temperature)
-        chosen = decide(probs, topics.other, threshold)  # type: ignore[attr-defined]
-        predicted = [topics.labels[i] for i in chosen]  # type: ignore[attr-defined]
+        chosen = decide(probs, topics.other, threshold)
+        predicted = [topics.labels[i] for i in chosen]
         m = classification_metrics(gold, predicted)
         confidence = probs[np.arange(len(probs)), chosen]
         ece = expected_calibration_error(confidence, [g == p for g, p in zip(gold, predicted)])
@@ -86,7 +87,7 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
     return Calibration(before, after, len(texts), warning)
 
 
-def out_of_fold_head_part(topics, vectors: np.ndarray, texts: list[str], gold: list[str], train: HeadTrainConfig) -> HeadPart:
+def out_of_fold_head_part(topics: EmbeddingTopics, vectors: np.ndarray, texts: list[str], gold: list[str], train: HeadTrainConfig) -> HeadPart:
     """Each row's head scores from a head fitted without it (`nlp train`'s own stratified folds
     and fit, the config's train settings; no `also` gold here, so one-vs-rest scores stay the
     prototypes'), through the task's own `head_part`: the scores a head gives unseen text."""
@@ -96,7 +97,8 @@ def out_of_fold_head_part(topics, vectors: np.ndarray, texts: list[str], gold: l
     data = Labelled(texts, labels, np.full(len(texts), "calibration"), vectors, labels)
     probs, independent, weight = np.zeros((len(texts), len(topics.labels))), np.full((len(texts), len(topics.labels)), np.nan), np.zeros(len(texts))
     for fit_idx, test_idx in data.folds(train):
-        part = topics.head_part(vectors[test_idx], [texts[i] for i in test_idx], data.fit(fit_idx, train))
+        part = topics.head_part([texts[i] for i in test_idx], vectors[test_idx], data.fit(fit_idx, train))
+        assert part is not None  # a head was given
         probs[test_idx], independent[test_idx], weight[test_idx] = part.probs, part.label_scores, part.weight
     return HeadPart(probs, independent, weight, topics.known)
 

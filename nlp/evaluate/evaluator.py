@@ -57,8 +57,9 @@ def _evaluate_classifier(task: str, config: RunConfig, on_start, on_batch) -> Ev
     data = config.data
     assert data is not None
     pipeline = Pipeline(config)
-    labels = list(pipeline.task("topics").labels) if task == "topics" else list(SENTIMENT_LABELS)  # type: ignore[attr-defined]
-    texts, gold, gold_sets = labelled_texts(data, labels, with_also=True)
+    labels = list(pipeline.topics_task.labels) if task == "topics" else list(SENTIMENT_LABELS)
+    rows = labelled_texts(data, labels)
+    texts, gold, gold_sets = rows.texts, rows.gold, rows.gold_sets
     if on_start:
         on_start(len(texts))
     outputs = (pipeline.classify if task == "topics" else pipeline.sentiment)(texts, on_batch=on_batch)
@@ -133,7 +134,7 @@ def _evaluate_summaries(config: RunConfig, on_start, on_batch) -> Evaluation:
         on_start(len(docs))
     k = cfg.tasks.summarize.sentences
     ours, lead = [], []
-    for doc, record in zip(docs, Pipeline(cfg).run(docs)):
+    for doc, record in zip(docs, Pipeline(cfg).process(docs)):
         summary = record.get("summary", {})
         ours.append("\n".join(s["text"] for s in summary["sentences"]) if "sentences" in summary else summary.get("text", ""))
         lead.append("\n".join(doc.sentences()[:k]))

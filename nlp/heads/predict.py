@@ -30,22 +30,6 @@ CHAR_RANGE, CHAR_FEATURES = (2, 5), 30_000  # character n-grams within words: sp
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
-def ngram_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | None = None, *, chars: bool = False):
-    """scikit-learn's TfidfVectorizer as `nlp train` fits it: word 1-2-grams, or (`chars`) the
-    30,000 most frequent character 2-5-grams within words; sublinear tf, idf, L2 norm."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    fitted = vocabulary is not None
-    if chars:
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_RANGE, sublinear_tf=True, min_df=1 if fitted else 2,
-                                     max_features=None if fitted else CHAR_FEATURES, vocabulary=vocabulary)
-    else:
-        vectorizer = TfidfVectorizer(ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=1 if fitted else 2, vocabulary=vocabulary)
-    if idf is not None:
-        vectorizer.idf_ = idf
-    return vectorizer
-
-
 def word_grams(text: str) -> list[str]:
     """scikit-learn's word analyzer: lowercase, tokens of 2+ word characters, 1- and 2-grams."""
     tokens = _TOKEN.findall(text.lower())
@@ -66,7 +50,7 @@ def char_grams(text: str) -> list[str]:
 
 
 class NgramTfidf:
-    """The inference half of the TfidfVectorizer that `nlp train` fits (`ngram_vectorizer`), over
+    """The inference half of the TfidfVectorizer that `nlp train` fits (`train.ngram_vectorizer`), over
     the stored vocabulary and idf. Importing scikit-learn costs about a second of start-up; this
     gives the same matrix (a test checks it against scikit-learn)."""
 

@@ -13,7 +13,7 @@ and a head fitted on whole Reuters stories alone did markedly worse on their cut
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -29,9 +29,11 @@ from nlp.documents.text import teaser_cut
 from nlp.errors import ConfigError
 from nlp.evaluate.metrics import classification_metrics
 from nlp.heads.predict import (
+    CHAR_FEATURES,
+    CHAR_RANGE,
+    NGRAM_RANGE,
     LinearHead,
     feature_matrix,
-    ngram_vectorizer,
     read_anchors,
     stored_anchors,
 )
@@ -88,6 +90,22 @@ class Labelled:
         return fit_head(vectors, texts, self.targets[rows], train, card, label_of=self.label_of, originals=len(idx),
                         weights=self.weights[rows] if self.weights is not None else None,
                         gold_sets=[self.gold_sets[i] for i in rows] if self.gold_sets is not None and train.multi_label else None)
+
+
+def ngram_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | None = None, *, chars: bool = False):
+    """scikit-learn's TfidfVectorizer as `nlp train` fits it: word 1-2-grams, or (`chars`) the
+    30,000 most frequent character 2-5-grams within words; sublinear tf, idf, L2 norm."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    fitted = vocabulary is not None
+    if chars:
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_RANGE, sublinear_tf=True, min_df=1 if fitted else 2,
+                                     max_features=None if fitted else CHAR_FEATURES, vocabulary=vocabulary)
+    else:
+        vectorizer = TfidfVectorizer(ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=1 if fitted else 2, vocabulary=vocabulary)
+    if idf is not None:
+        vectorizer.idf_ = idf
+    return vectorizer
 
 
 def fit_head(vectors: np.ndarray, texts: Sequence[str], labels: Sequence[str], train: HeadTrainConfig, card: dict[str, Any] | None = None,
@@ -150,7 +168,7 @@ def _one_vs_rest(x: Any, gold_sets: Sequence[Sequence[str]], train: HeadTrainCon
     return (kept, np.asarray(coefs, dtype=np.float32), np.asarray(intercepts, dtype=np.float32)) if kept else None
 
 
-Predict = Callable[[LinearHead, np.ndarray, bool], list[list[str]]]  # (head, row indices, teaser cuts?) -> each row's labels, the decided one first
+Predict = Callable[[LinearHead | None, np.ndarray, bool], list[list[str]]]  # (head, row indices, teaser cuts?) -> each row's labels, the decided one first
 
 
 def cross_validate(data: Labelled, train: HeadTrainConfig, predict: Predict) -> tuple[dict[str, Any], dict[bool, np.ndarray], list[list[str]]]:
@@ -215,6 +233,64 @@ def held_out_sources(data: Labelled, train: HeadTrainConfig, predict: Predict) -
     return out
 
 
+@dataclass
+class Rows:
+    """Labelled rows read from every config's files, before encoding."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)  # with data_labels: "source:label"
+    label_of: dict[str, str] = field(default_factory=dict)
+    bodies: list[str] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    fit_only: list[bool] = field(default_factory=list)
+    gold_sets: list[list[str]] = field(default_factory=list)
+    described: list[dict[str, Any]] = field(default_factory=list)  # per file: name, source, rows, weight, license (the card's `data`)
+
+
+def read_rows(configs: Sequence[RunConfig], task_labels: Sequence[str], data_labels: bool) -> Rows:
+    """Every config's data files, in order; each config's source counts as one source, whatever
+    its number of files (news: three files, one source)."""
+    rows = Rows()
+    for cfg in configs:
+        if cfg.data is None:
+            raise ConfigError("a config for nlp train needs a 'data:' section, e.g. configs/eval-fpb.yaml")
+        source = cfg.data.source
+        for file in cfg.data.files:
+            read = labelled_texts(cfg.data.model_copy(update={"path": file}), task_labels)
+            n = len(read.texts)
+            rows.texts += read.texts
+            rows.bodies += read.bodies
+            rows.labels += read.gold
+            rows.gold_sets += read.gold_sets
+            rows.sources += [source] * n
+            rows.files += [file.name] * n
+            rows.weights += [cfg.data.weight] * n
+            rows.fit_only += [cfg.data.fit_only] * n
+            if data_labels:  # "source:label" keeps two sources' same-named labels apart
+                for own, label in zip(read.raw, read.gold):
+                    rows.targets.append(f"{source}:{own}")
+                    rows.label_of[rows.targets[-1]] = label
+            rows.described.append({"file": file.name, "source": source, "rows": n, "weight": cfg.data.weight, "license": cfg.data.license or "unknown"})
+    if not data_labels:
+        rows.targets = list(rows.labels)
+    return rows
+
+
+def encoded(rows: Rows, encoder: Encoder, train: HeadTrainConfig, on_start: Callable[[int], None] | None,
+            on_batch: Callable[[int], None] | None) -> Labelled:
+    """The rows with their embeddings, and (`teaser_chars`) their bodies' teaser cuts with theirs."""
+    teasers = [teaser_cut(body, train.teaser_chars) for body in rows.bodies] if train.teaser_chars else None
+    if on_start:
+        on_start(len(rows.texts) + len(teasers or []))
+    return Labelled(rows.texts, np.asarray(rows.labels), np.asarray(rows.sources), encoder.encode(rows.texts, on_batch),
+                    np.asarray(rows.targets), rows.label_of or None, teasers, encoder.encode(teasers, on_batch) if teasers else None,
+                    weights=np.asarray(rows.weights) if len(set(rows.weights)) > 1 else None, files=np.asarray(rows.files), gold_sets=rows.gold_sets,
+                    fit_only=np.asarray(rows.fit_only) if any(rows.fit_only) else None)
+
+
 def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_start: Callable[[int], None] | None = None,
                on_batch: Callable[[int], None] | None = None, command: str = "") -> LinearHead:
     """Fit a `task` head on the data of `configs` (the first config's task settings rule), write it
@@ -222,86 +298,54 @@ def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_s
     if task not in TRAINABLE:
         raise ConfigError(f"task '{task}': heads can be trained for {', '.join(TRAINABLE)}")
     config = configs[0]
-    settings = getattr(config.tasks, task)
+    train = getattr(config.tasks, task).train
     encoder = Encoder.for_run(config)
-    topics = EmbeddingTopics(config.tasks.topics.model_copy(update={"method": "embedding"}), encoder.encode) if task == "topics" else None
-    sentiment = EmbeddingSentiment(config.tasks.sentiment.model_copy(update={"method": "embedding"}), encoder.encode) if task == "sentiment" else None
-    task_labels = topics.labels if topics else list(SENTIMENT_LABELS)
-    texts: list[str] = []
-    labels: list[str] = []
-    sources: list[str] = []
-    targets: list[str] = []
-    label_of: dict[str, str] = {}
-    bodies: list[str] = []
-    weights: list[float] = []
-    row_files: list[str] = []
-    fit_only: list[bool] = []
-    gold_sets: list[list[str]] = []
-    files = []
-    for cfg in configs:
-        if cfg.data is None:
-            raise ConfigError("a config for nlp train needs a 'data:' section, e.g. configs/eval-fpb.yaml")
-        source = cfg.data.source
-        for file in cfg.data.files:
-            data = cfg.data.model_copy(update={"path": file})
-            file_texts, file_labels, raw, file_bodies, file_sets = labelled_texts(data, task_labels, with_raw=True, with_also=True)
-            texts += file_texts
-            bodies += file_bodies
-            labels += file_labels
-            gold_sets += file_sets
-            sources += [source] * len(file_texts)
-            row_files += [file.name] * len(file_texts)
-            weights += [cfg.data.weight] * len(file_texts)
-            fit_only += [cfg.data.fit_only] * len(file_texts)
-            if settings.train.data_labels:  # "source:label" keeps two sources' same-named labels apart
-                for own, label in zip(raw, file_labels):
-                    targets.append(f"{source}:{own}")
-                    label_of[targets[-1]] = label
-            files.append({"file": file.name, "source": source, "rows": len(file_texts), "weight": cfg.data.weight, "license": cfg.data.license or "unknown"})
-    teasers = [teaser_cut(body, settings.train.teaser_chars) for body in bodies] if settings.train.teaser_chars else None
-    if on_start:
-        on_start(len(texts) + len(teasers or []))
-    data = Labelled(texts, np.asarray(labels), np.asarray(sources), encoder.encode(texts, on_batch),
-                    np.asarray(targets if settings.train.data_labels else labels), label_of or None,
-                    teasers, encoder.encode(teasers, on_batch) if teasers else None,
-                    weights=np.asarray(weights) if len(set(weights)) > 1 else None, files=np.asarray(row_files), gold_sets=gold_sets,
-                    fit_only=np.asarray(fit_only) if any(fit_only) else None)
-    predict = _predictor(topics, sentiment, data)
+    scorer = zero_shot_task(task, config, encoder)
+    rows = read_rows(configs, scorer.labels if isinstance(scorer, EmbeddingTopics) else SENTIMENT_LABELS, train.data_labels)
+    data = encoded(rows, encoder, train, on_start, on_batch)
+    card = training_card(task, config, rows, data, scorer, command)
+    head = data.fit(np.arange(len(data.texts)), train, card)
+    head.save(out)
+    return head
 
-    cv, oof, oof_sets = cross_validate(data, settings.train, predict)
+
+def zero_shot_task(task: str, config: RunConfig, encoder: Encoder) -> EmbeddingTopics | EmbeddingSentiment:
+    """The task as it runs, without a head of its own: folds lend it theirs (`head=`)."""
+    if task == "topics":
+        return EmbeddingTopics(config.tasks.topics.model_copy(update={"method": "embedding"}), encoder.encode)
+    return EmbeddingSentiment(config.tasks.sentiment.model_copy(update={"method": "embedding"}), encoder.encode)
+
+
+def training_card(task: str, config: RunConfig, rows: Rows, data: Labelled, scorer: EmbeddingTopics | EmbeddingSentiment, command: str) -> dict[str, Any]:
+    """The head's card: what it is, what it was fitted on, and every figure, out of fold and
+    (several sources) per source, source-held-out and beside the prototypes alone."""
+    train = getattr(config.tasks, task).train
+    topics = isinstance(scorer, EmbeddingTopics)
+    predict = predictor(scorer, data)
+    cv, oof, oof_sets = cross_validate(data, train, predict)
+    files = rows.described
     card: dict[str, Any] = {
-        "task": task, "method": "logistic regression over " + " + ".join(_blocks(settings.train)),
-        "train": settings.train.model_dump(), "encoder": config.encoder.model, "data": files,
+        "task": task, "method": "logistic regression over " + " + ".join(_blocks(train)),
+        "train": train.model_dump(), "encoder": config.encoder.model, "data": files,
         "data_files": [f["file"] for f in files], "license": "; ".join(sorted({f["license"] for f in files})),
         "trained": date.today().isoformat(), "cv": cv, "command": command,
     }
     if topics:
         card["cv"]["scored_as"] = f"blended with prototypes (head_weight {config.tasks.topics.head_weight}), threshold {config.tasks.topics.threshold}"
     else:
-        card["cv"]["scored_as"] = f"blended with the zero-shot prototypes (head_weight {config.tasks.sentiment.head_weight}" + (" × familiarity)" if settings.train.familiarity else ")")
+        card["cv"]["scored_as"] = f"blended with the zero-shot prototypes (head_weight {config.tasks.sentiment.head_weight}" + (" × familiarity)" if train.familiarity else ")")
     card["cv_by_file"] = file_figures(data, oof[False], oof_sets if topics else None)
-    if len(set(sources)) > 1:
+    if len(set(rows.sources)) > 1:
         for key, view in (("cv_by_source", False), ("cv_teasers_by_source", True)):
             if view in oof:
                 scored = data.sources if data.fit_only is None else np.where(data.fit_only, "", data.sources)
                 card[key] = {str(s): {k: classification_metrics(list(data.labels[scored == s]), list(oof[view][scored == s]))[k] for k in ("macro_f1", "accuracy")}
                              for s in np.unique(scored) if s}
-        card["source_held_out"] = held_out_sources(data, settings.train, predict)
-        zero_shot = _zero_shot(topics, sentiment, data.vectors)
+        card["source_held_out"] = held_out_sources(data, train, predict)
+        zero_shot = np.asarray([labels[0] for labels in predict(None, np.arange(len(data.texts)), False)])
         card["zero_shot_by_source"] = {str(s): classification_metrics(list(data.labels[data.sources == s]), list(zero_shot[data.sources == s]))["macro_f1"]
                                        for s in np.unique(data.sources)}
-    head = data.fit(np.arange(len(texts)), settings.train, card)
-    head.save(out)
-    return head
-
-
-def _zero_shot(topics: EmbeddingTopics | None, sentiment: EmbeddingSentiment | None, vectors: np.ndarray) -> np.ndarray:
-    """The prototypes' labels alone, as the embedding method decides them."""
-    if sentiment is not None:
-        return np.asarray([SENTIMENT_LABELS[i] for i in sentiment.scorer.probabilities(vectors, sentiment.config.temperature).argmax(axis=1)])
-    assert topics is not None
-    probs = topics.combine(topics.scorer.similarities(vectors), None, topics.config.temperature)
-    return np.asarray([topics.labels[i] for i in topics.decide(probs, topics.config.threshold)])
+    return card
 
 
 def _blocks(train: HeadTrainConfig) -> list[str]:
@@ -312,20 +356,16 @@ def _blocks(train: HeadTrainConfig) -> list[str]:
     return blocks + ([f"teaser cuts ({train.teaser_chars} characters)"] if train.teaser_chars and train.fit_teasers else [])
 
 
-def _predictor(topics: EmbeddingTopics | None, sentiment: EmbeddingSentiment | None, data: Labelled) -> Predict:
-    """Predictions as the task runs them with a given head (prototypes scored once for all folds)."""
-    if sentiment is not None:
-        zero_shot = {view: sentiment.scorer.probabilities(data.view(view)[0], sentiment.config.temperature) for view in data.views}
+def predictor(task: EmbeddingTopics | EmbeddingSentiment, data: Labelled) -> Predict:
+    """Predictions as the task runs them, with a fold's head (None: the prototypes alone): through
+    the task's own `classify` / `probabilities`, the path every run takes, so cross-validation
+    scores the method exactly as it runs."""
 
-        def predict_sentiment(head: LinearHead, idx: np.ndarray, teasers: bool) -> list[list[str]]:
-            vectors, texts = data.view(teasers)
-            probs = sentiment.with_head(head, vectors[idx], [texts[i] for i in idx], zero_shot[teasers][idx])
-            return [[SENTIMENT_LABELS[i]] for i in probs.argmax(axis=1)]
-        return predict_sentiment
-    assert topics is not None
-
-    def predict_topics(head: LinearHead, idx: np.ndarray, teasers: bool) -> list[list[str]]:
+    def predict(head: LinearHead | None, idx: np.ndarray, teasers: bool) -> list[list[str]]:
         vectors, texts = data.view(teasers)
-        topics.head = head
-        return [record["labels"] for record in topics.classify([texts[i] for i in idx], vectors[idx])]
-    return predict_topics
+        chosen = [texts[i] for i in idx]
+        if isinstance(task, EmbeddingTopics):
+            return [record["labels"] for record in task.classify(chosen, vectors[idx], head=head)]
+        return [[SENTIMENT_LABELS[i]] for i in task.probabilities(chosen, vectors[idx], head=head).argmax(axis=1)]
+
+    return predict

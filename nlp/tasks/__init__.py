@@ -1,6 +1,7 @@
-"""Tasks share one small interface (`Task`); `build_tasks` maps config sections to them."""
+"""Tasks share one small interface (`Task`; `TopicsTask` and `SentimentTask` add one signature
+each); `build_tasks` maps config sections to them."""
 
-from nlp.tasks.base import DocView, Task
-from nlp.tasks.registry import build_tasks
+from nlp.tasks.base import DocView, Reads, SentimentTask, Task, TopicsTask
+from nlp.tasks.registry import TaskSet, build_tasks
 
-__all__ = ["DocView", "Task", "build_tasks"]
+__all__ = ["DocView", "Reads", "SentimentTask", "Task", "TaskSet", "TopicsTask", "build_tasks"]

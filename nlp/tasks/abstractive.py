@@ -22,7 +22,8 @@ from nlp.documents.text import split_sentences
 from nlp.errors import ModelError
 from nlp.models.hub import LoadedModel, load_model
 from nlp.models.runtime import Runtime
-from nlp.tasks.base import DocView
+from nlp.records import Partial
+from nlp.tasks.base import DocView, Reads
 
 
 def pack_chunks(units: list[str], count: Callable[[str], int], budget: int, overlap: int) -> list[str]:
@@ -86,7 +87,7 @@ class _Job:
 
 class AbstractiveSummarizer:
     name = "summarize"
-    needs_embeddings = False
+    reads: frozenset[Reads] = frozenset()
 
     def __init__(self, config: SummarizeConfig, runtime: Runtime, loaded: LoadedModel | None = None) -> None:
         self.config = config
@@ -170,6 +171,6 @@ class AbstractiveSummarizer:
                 break
         return [done[i] for i in range(len(articles))]
 
-    def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
+    def __call__(self, views: list[DocView]) -> list[Partial]:
         summaries = self.summarize([view.sentences for view in views])
         return [{"summary": {"method": "abstractive", "model": self.loaded.ref, **s}} for s in summaries]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Literal, Protocol, Sequence
 
 import numpy as np
 
 from nlp.documents import Document
+from nlp.records import Partial, TopicResult
 
 
 @dataclass
@@ -31,17 +32,53 @@ class DocView:
         return self.teaser_sentence_vectors if self.teaser_sentence_vectors is not None else self.teaser_vectors
 
 
+Reads = Literal["embeddings", "teaser_sentences"]  # what a task reads of a DocView beyond the document itself
+
+
 class Task(Protocol):
     """Reads a batch of document views and returns one partial record per document.
 
-    Partial records are merged by the pipeline: top-level keys (e.g. `summary`), `article`
-    keys, and per-teaser keys under `teasers` (a list aligned with the document's teasers).
+    `reads` says what the pipeline must prepare: the shared encoder's vectors ("embeddings"; with
+    no such task the encoder is neither loaded nor run) and each teaser split into sentences
+    ("teaser_sentences"). Partials are merged by the pipeline (`nlp.records.merge_partial`).
     """
 
     name: str
-    needs_embeddings: bool  # reads the shared encoder's vectors (else the pipeline may skip that pass)
+    reads: frozenset[Reads]
 
-    def __call__(self, views: list[DocView]) -> list[dict[str, Any]]: ...
+    def __call__(self, views: list[DocView]) -> list[Partial]: ...
+
+
+class TopicsTask(Task, Protocol):
+    """Every topics method: one label per text (the abstain label `labels[other]` when unsure),
+    the labels that apply, and every label's score."""
+
+    labels: list[str]
+    other: int  # index of the abstain label
+    notes: list[str]  # said at start-up: what the configured labels do that a user may not expect
+
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        """(n, len(labels)) scores summing to 1 per text; `vectors`: the texts' embeddings, for
+        methods that read them."""
+        ...
+
+    def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[TopicResult]: ...
+
+
+class SentimentTask(Task, Protocol):
+    """Every sentiment method: probabilities of negative, neutral, positive per sentence."""
+
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        """(n, 3) probabilities of negative, neutral, positive; `vectors` as for topics."""
+        ...
+
+
+def embeddings_of(texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
+    """The texts' embeddings, which embedding methods cannot do without."""
+    if vectors is None or len(vectors) != len(texts):
+        raise ValueError(f"{len(texts)} texts need their {len(texts)} embeddings (the shared encoder's vectors); got "
+                         f"{'none' if vectors is None else len(vectors)}")
+    return vectors
 
 
 def rounded(scores: dict[str, float], digits: int = 4) -> dict[str, float]:

@@ -9,7 +9,7 @@ Probabilities of the model's classes are summed per bucket; score = P(positive) 
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -19,7 +19,8 @@ from nlp.errors import ModelError
 from nlp.models.hub import Classifier
 from nlp.models.runtime import Runtime
 from nlp.numeric import softmax
-from nlp.tasks.base import DocView
+from nlp.records import Partial
+from nlp.tasks.base import DocView, Reads
 from nlp.tasks.sentiment import LABELS, sentiment_partials, sentiment_texts
 
 _STARS = re.compile(r"^\s*([1-5])\s*star")
@@ -60,7 +61,7 @@ def bucket_matrix(id2label: Mapping[int, str], label_map: Mapping[str, str], ref
 
 class ClassifierSentiment:
     name = "sentiment"
-    needs_embeddings = False
+    reads: frozenset[Reads] = frozenset({"teaser_sentences"})
 
     def __init__(self, config: SentimentConfig, runtime: Runtime, model: Classifier | None = None) -> None:
         self.config = config
@@ -78,5 +79,5 @@ class ClassifierSentiment:
         logits = np.stack(run_batched(list(texts), self._logits, batch_size=self.runtime.batch_size))
         return softmax(logits) @ self.buckets
 
-    def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
+    def __call__(self, views: list[DocView]) -> list[Partial]:
         return sentiment_partials(views, self.probabilities(sentiment_texts(views)))

@@ -9,7 +9,7 @@ entailment and contradiction outputs are read from the model's `id2label`, never
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -19,8 +19,14 @@ from nlp.errors import ModelError
 from nlp.models.hub import Classifier
 from nlp.models.runtime import Runtime
 from nlp.numeric import softmax
-from nlp.tasks.base import DocView
-from nlp.tasks.topics import split_per_document, topic_labels, topic_records
+from nlp.records import Partial, TopicResult
+from nlp.tasks.base import DocView, Reads
+from nlp.tasks.topics import (
+    label_notes,
+    split_per_document,
+    topic_labels,
+    topic_records,
+)
 
 
 def nli_indices(id2label: dict[int, str], ref: str = "the model") -> tuple[int, int]:
@@ -37,7 +43,7 @@ def nli_indices(id2label: dict[int, str], ref: str = "the model") -> tuple[int, 
 
 class NLITopics:
     name = "topics"
-    needs_embeddings = False
+    reads: frozenset[Reads] = frozenset()
 
     def __init__(self, config: TopicsConfig, runtime: Runtime, model: Classifier | None = None) -> None:
         self.config = config
@@ -48,6 +54,7 @@ class NLITopics:
         self.other = self.labels.index(config.other_label)
         self.hypotheses = [config.hypothesis_template.format(spec.description or name) for name, spec in specs.items()]
         self.entail, self.contradict = nli_indices(self.model.id2label, repr(self.model.ref))
+        self.notes = label_notes(config, [])
 
     def _logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         return self.model.logits(pairs, pairs=True)
@@ -63,19 +70,19 @@ class NLITopics:
         """(softmax over the labels' entailment logits, each label's entailment vs contradiction)."""
         return softmax(logits[..., entail]), softmax(logits[..., [contradict, entail]])[..., 1]
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
         """(n_texts, n_labels) scores summing to 1 per text: a softmax over the labels' entailment logits."""
         if not texts:
             return np.zeros((0, len(self.labels)))
         return self._scores(self._label_logits(texts), self.entail, self.contradict)[0]
 
-    def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[dict[str, Any]]:
+    def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[TopicResult]:
         """Topic records; each label's independent score is P(entailment vs contradiction)."""
         if not texts:
             return []
         probs, independent = self._scores(self._label_logits(texts), self.entail, self.contradict)
         return topic_records(probs, self.labels, self.other, self.config, independent)
 
-    def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
+    def __call__(self, views: list[DocView]) -> list[Partial]:
         texts = [t for view in views for t in (view.doc.lead, *view.doc.teasers)]
         return split_per_document(views, self.classify(texts))

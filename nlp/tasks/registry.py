@@ -3,13 +3,14 @@ introspection, no imports by name. Hub-model tasks import their modules only whe
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from nlp.config import TasksConfig
 from nlp.models.runtime import Runtime
-from nlp.tasks.base import Task
+from nlp.tasks.base import Reads, SentimentTask, Task, TopicsTask
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -26,44 +27,58 @@ def _abstractive(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Ta
     return AbstractiveSummarizer(cfg, runtime)
 
 
-def _embedding_topics(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
+def _embedding_topics(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> TopicsTask:
     from nlp.tasks.topics import EmbeddingTopics
 
     return EmbeddingTopics(cfg, encode, encoder=encoder)
 
 
-def _nli_topics(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
+def _nli_topics(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> TopicsTask:
     from nlp.tasks.nli import NLITopics
 
     return NLITopics(cfg, runtime)
 
 
-def _embedding_sentiment(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
+def _embedding_sentiment(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> SentimentTask:
     from nlp.tasks.sentiment import EmbeddingSentiment
 
     return EmbeddingSentiment(cfg, encode, encoder=encoder)
 
 
-def _classifier_sentiment(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> Task:
+def _classifier_sentiment(cfg: Any, encode: Encode, runtime: Runtime, encoder: str) -> SentimentTask:
     from nlp.tasks.classifier import ClassifierSentiment
 
     return ClassifierSentiment(cfg, runtime)
 
 
-BUILDERS: dict[str, dict[str, Callable[[Any, Encode, Runtime, str], Task]]] = {
-    "summarize": {"extractive": _extractive, "abstractive": _abstractive},
-    "topics": {"embedding": _embedding_topics, "head": _embedding_topics, "nli": _nli_topics},
-    "sentiment": {"embedding": _embedding_sentiment, "head": _embedding_sentiment, "classifier": _classifier_sentiment},
-}
+SUMMARIZERS: dict[str, Callable[[Any, Encode, Runtime, str], Task]] = {"extractive": _extractive, "abstractive": _abstractive}
+TOPICS: dict[str, Callable[[Any, Encode, Runtime, str], TopicsTask]] = {"embedding": _embedding_topics, "head": _embedding_topics, "nli": _nli_topics}
+SENTIMENT: dict[str, Callable[[Any, Encode, Runtime, str], SentimentTask]] = {
+    "embedding": _embedding_sentiment, "head": _embedding_sentiment, "classifier": _classifier_sentiment}
 
 
-def build_tasks(config: TasksConfig, encode: Encode, runtime: Runtime | None = None, encoder: str = "mpnet") -> list[Task]:
-    """The enabled tasks, in a fixed order; `encode` embeds label prototypes once per run, hub
-    models load onto `runtime`'s device and dtype, and packaged heads are those of `encoder`."""
+@dataclass
+class TaskSet:
+    """The enabled tasks of a run, each typed by its contract (None: disabled)."""
+
+    summarize: Task | None = None
+    topics: TopicsTask | None = None
+    sentiment: SentimentTask | None = None
+
+    def __iter__(self) -> Iterator[Task]:
+        """The enabled tasks in a fixed order (summary, topics, sentiment)."""
+        return iter([task for task in (self.summarize, self.topics, self.sentiment) if task is not None])
+
+    def reads(self, what: Reads) -> bool:
+        """Whether any enabled task reads `what` (the pipeline prepares it only then)."""
+        return any(what in task.reads for task in self)
+
+
+def build_tasks(config: TasksConfig, encode: Encode, runtime: Runtime | None = None, encoder: str = "mpnet") -> TaskSet:
+    """The enabled tasks; `encode` embeds label prototypes once per run, hub models load onto
+    `runtime`'s device and dtype, and packaged heads are those of `encoder`."""
     runtime = runtime or Runtime()
-    tasks = []
-    for name, methods in BUILDERS.items():
-        section = getattr(config, name)
-        if section.enabled:
-            tasks.append(methods[section.method](section, encode, runtime, encoder))
-    return tasks
+    summarize, topics, sentiment = config.summarize, config.topics, config.sentiment
+    return TaskSet(SUMMARIZERS[summarize.method](summarize, encode, runtime, encoder) if summarize.enabled else None,
+                   TOPICS[topics.method](topics, encode, runtime, encoder) if topics.enabled else None,
+                   SENTIMENT[sentiment.method](sentiment, encode, runtime, encoder) if sentiment.enabled else None)

@@ -6,7 +6,7 @@ weighted mean of its sentences' probabilities.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -15,20 +15,24 @@ from nlp.documents.text import word_count
 from nlp.errors import ModelError
 from nlp.heads.predict import LinearHead, load_head
 from nlp.numeric import blend
-from nlp.tasks.base import DocView, rounded
+from nlp.records import Partial, SentimentResult, TeaserResult
+from nlp.tasks.base import DocView, Reads, embeddings_of, rounded
 from nlp.tasks.prototypes import PrototypeScorer
 
 LABELS = ("negative", "neutral", "positive")
 
 
-def sentiment_record(probs: np.ndarray) -> dict[str, Any]:
+def sentiment_record(probs: np.ndarray) -> SentimentResult:
+    """The record of one (n=3) probability row: the most probable label, P+ − P−, the three."""
     scores = dict(zip(LABELS, probs))
     return {"label": LABELS[int(np.argmax(probs))], "score": round(float(probs[2] - probs[0]), 4), "scores": rounded(scores)}
 
 
 class EmbeddingSentiment:
+    """Sentiment from the shared embeddings: a trained head blended with zero-shot prototypes."""
+
     name = "sentiment"
-    needs_embeddings = True
+    reads: frozenset[Reads] = frozenset({"embeddings", "teaser_sentences"})
 
     def __init__(self, config: SentimentConfig, encode, head: LinearHead | None = None, *, encoder: str = "mpnet") -> None:
         self.config = config
@@ -40,27 +44,26 @@ class EmbeddingSentiment:
             if missing:
                 raise ModelError(f"tasks.sentiment.head: the head's labels {sorted(set(self.head.task_labels))} lack {sorted(missing)}; train it on negative/neutral/positive labels")
 
-    def _proba(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        zero_shot = self.scorer.probabilities(vectors, self.config.temperature)
-        return zero_shot if self.head is None else self.with_head(self.head, vectors, texts, zero_shot)
-
-    def with_head(self, head: LinearHead, vectors: np.ndarray, texts: Sequence[str], zero_shot: np.ndarray) -> np.ndarray:
-        """The head's probabilities blended with the zero-shot prototypes' (`zero_shot`): the head
-        weighs `head_weight` × its familiarity with the text (1 for a head without anchors).
-        `nlp train` scores its folds through this same method."""
-        weight = self.config.head_weight * head.familiarity(vectors)
-        return blend(head.task_proba(vectors, texts, LABELS), zero_shot, weight)
-
-    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """(n, 3) probabilities of negative, neutral, positive for texts and their embeddings."""
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray | None = None, head: LinearHead | None = None) -> np.ndarray:
+        """(n, 3) probabilities of negative, neutral, positive: the head's (or `head`'s: a fold's,
+        in `nlp train`'s cross-validation, which scores the method through this same method)
+        blended with the zero-shot prototypes', the head weighing `head_weight` × its familiarity
+        with the text (1 for a head without anchors)."""
+        vectors = embeddings_of(texts, vectors)
         if len(vectors) == 0:
             return np.zeros((0, 3), dtype=np.float32)
-        return self._proba(vectors, texts)
+        zero_shot = self.scorer.probabilities(vectors, self.config.temperature)
+        head = head or self.head
+        if head is None:
+            return zero_shot
+        return blend(head.task_proba(vectors, texts, LABELS), zero_shot, self.config.head_weight * head.familiarity(vectors))
 
-    def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
+    def __call__(self, views: list[DocView]) -> list[Partial]:
         texts = sentiment_texts(views)
-        vectors = np.vstack([v for view in views for v in (view.sentence_vectors, view.teaser_unit_vectors())]) if texts else None
-        return sentiment_partials(views, self.probabilities(texts, vectors) if texts else np.zeros((0, 3)))
+        if not texts:
+            return sentiment_partials(views, np.zeros((0, 3)))
+        vectors = np.vstack([v for view in views for v in (view.sentence_vectors, view.teaser_unit_vectors())])
+        return sentiment_partials(views, self.probabilities(texts, vectors))
 
 
 def sentiment_texts(views: list[DocView]) -> list[str]:
@@ -76,18 +79,19 @@ def weighted_by_words(sentences: list[str], probs: np.ndarray) -> np.ndarray:
     return (probs * weights[:, None]).sum(axis=0) / max(weights.sum(), 1.0)
 
 
-def sentiment_partials(views: list[DocView], probs: np.ndarray) -> list[dict[str, Any]]:
+def sentiment_partials(views: list[DocView], probs: np.ndarray) -> list[Partial]:
     """Per-sentence probabilities (in `sentiment_texts` order) -> one partial record per document:
     the article's and each teaser's sentiment, each the word-weighted mean of its sentences'."""
-    records, start = [], 0
+    records: list[Partial] = []
+    start = 0
     for view in views:
         sentence_probs = probs[start : start + len(view.sentences)]
         start += len(view.sentences)
-        teasers = []
+        teasers: list[TeaserResult] = []
         for unit in view.teaser_units():
             teasers.append({"sentiment": sentiment_record(weighted_by_words(unit, probs[start : start + len(unit)]))})
             start += len(unit)
-        record: dict[str, Any] = {"teasers": teasers}
+        record: Partial = {"teasers": teasers}
         if len(sentence_probs):
             record["article"] = {"sentiment": sentiment_record(weighted_by_words(view.sentences, sentence_probs))}
         records.append(record)

@@ -14,7 +14,8 @@ import numpy as np
 
 from nlp.config import SummarizeConfig
 from nlp.documents.text import word_count
-from nlp.tasks.base import DocView
+from nlp.records import Partial
+from nlp.tasks.base import DocView, Reads
 
 
 def centrality(vectors: np.ndarray, document: np.ndarray | None = None, document_weight: float = 0.0) -> np.ndarray:
@@ -93,12 +94,12 @@ def summarize_sentences(sentences: list[str], vectors: np.ndarray, config: Summa
 
 class ExtractiveSummarizer:
     name = "summarize"
-    needs_embeddings = True
+    reads: frozenset[Reads] = frozenset({"embeddings"})
 
     def __init__(self, config: SummarizeConfig) -> None:
         self.config = config
 
-    def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
+    def __call__(self, views: list[DocView]) -> list[Partial]:
         records = []
         for view in views:
             chosen = summarize_sentences(view.sentences, view.sentence_vectors, self.config, view.lead_vector)

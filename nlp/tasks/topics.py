@@ -8,14 +8,15 @@ head's training texts): on familiar text the head decides, on unfamiliar text th
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from nlp.config import LabelSpec, TopicsConfig, packaged_default
 from nlp.heads.predict import LinearHead, load_head
 from nlp.numeric import blend, softmax
-from nlp.tasks.base import DocView, rounded
+from nlp.records import Partial, TopicResult
+from nlp.tasks.base import DocView, Reads, embeddings_of, rounded
 from nlp.tasks.prototypes import PrototypeScorer
 
 PACKAGED_TOPICS = tuple(packaged_default()["tasks"]["topics"]["labels"])
@@ -31,8 +32,10 @@ class HeadPart(NamedTuple):
 
 
 class EmbeddingTopics:
+    """Topics from the shared embeddings: label prototypes, blended with a head where trusted."""
+
     name = "topics"
-    needs_embeddings = True
+    reads: frozenset[Reads] = frozenset({"embeddings"})
 
     def __init__(self, config: TopicsConfig, encode, head: LinearHead | None = None, *, encoder: str = "mpnet") -> None:
         self.config = config
@@ -63,7 +66,7 @@ class EmbeddingTopics:
                              f"be too: add examples to {name!r}, or remove overlapping ones from {rival!r}")
         return notes
 
-    def head_part(self, vectors: np.ndarray, texts: Sequence[str] | None, head: LinearHead | None = None) -> HeadPart | None:
+    def head_part(self, texts: Sequence[str] | None, vectors: np.ndarray, head: LinearHead | None = None) -> HeadPart | None:
         """The head's (or another head's: a fold's, in cross-validation) scores in this task's
         label order and its per-text weight, from one pass over its features; None without one."""
         head = head or self.head
@@ -87,26 +90,34 @@ class EmbeddingTopics:
         weight = head_part.weight[:, None]
         return np.where(np.isnan(head_part.label_scores), scores, weight * np.nan_to_num(head_part.label_scores) + (1 - weight) * scores)
 
-    def probabilities(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
-        return self.combine(self.scorer.similarities(vectors), self.head_part(vectors, texts), self.config.temperature)
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray | None = None, head: LinearHead | None = None) -> np.ndarray:
+        """(n, n_labels) scores summing to 1: what the threshold reads."""
+        vectors = embeddings_of(texts, vectors)
+        return self.combine(self.scorer.similarities(vectors), self.head_part(texts, vectors, head), self.config.temperature)
 
-    def label_scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
-        return self.independent(self.scorer.similarities(vectors), self.head_part(vectors, texts))
+    def label_scores(self, texts: Sequence[str], vectors: np.ndarray | None = None, head: LinearHead | None = None) -> np.ndarray:
+        """(n, n_labels) independent scores in [0, 1]: what decides the labels that apply."""
+        vectors = embeddings_of(texts, vectors)
+        return self.independent(self.scorer.similarities(vectors), self.head_part(texts, vectors, head))
 
     def decide(self, probs: np.ndarray, threshold: float) -> np.ndarray:
         return decide(probs, self.other, threshold)
 
-    def classify(self, texts: Sequence[str], vectors: np.ndarray) -> list[dict[str, Any]]:
-        """One topic dict per text: label, scores of every label, the labels that apply and their
-        independent scores."""
-        similarities, head_part = self.scorer.similarities(vectors), self.head_part(vectors, texts)  # each once, for both views
+    def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None, head: LinearHead | None = None) -> list[TopicResult]:
+        """One topic per text: label, scores of every label, the labels that apply and their
+        independent scores. `head`: another head than the task's own (a fold's: `nlp train`
+        cross-validates through this method, so it scores the method exactly as it runs)."""
+        vectors = embeddings_of(texts, vectors)
+        similarities, head_part = self.scorer.similarities(vectors), self.head_part(texts, vectors, head)  # each once, for both views
         return topic_records(self.combine(similarities, head_part, self.config.temperature), self.labels, self.other, self.config,
                              self.independent(similarities, head_part))
 
-    def __call__(self, views: list[DocView]) -> list[dict[str, Any]]:
+    def __call__(self, views: list[DocView]) -> list[Partial]:
         texts = [t for view in views for t in (view.doc.lead, *view.doc.teasers)]
-        vectors = np.vstack([np.vstack([view.lead_vector[None, :], view.teaser_vectors]) for view in views]) if views else None
-        return split_per_document(views, self.classify(texts, vectors) if views else [])
+        if not views:
+            return []
+        vectors = np.vstack([np.vstack([view.lead_vector[None, :], view.teaser_vectors]) for view in views])
+        return split_per_document(views, self.classify(texts, vectors))
 
 
 def with_new_labels(head_part: HeadPart, prototype_probs: np.ndarray) -> np.ndarray:
@@ -174,11 +185,11 @@ def applicable_labels(label: int, label_scores: np.ndarray, labels: list[str], o
     return [labels[label]] + [labels[j] for j in extra]
 
 
-def topic_records(probs: np.ndarray, labels: list[str], other: int, config: TopicsConfig, label_scores: np.ndarray) -> list[dict[str, Any]]:
+def topic_records(probs: np.ndarray, labels: list[str], other: int, config: TopicsConfig, label_scores: np.ndarray) -> list[TopicResult]:
     """Per row: the decided label, every label's score (the distribution the threshold reads),
     the labels that apply, and each label's independent score."""
     chosen = decide(probs, other, config.threshold) if len(probs) else []
-    results = []
+    results: list[TopicResult] = []
     for row, label, independent in zip(probs, chosen, label_scores):
         results.append({"label": labels[label], "scores": rounded(dict(zip(labels, row))),
                         "labels": applicable_labels(int(label), independent, labels, other, config.label_threshold),
@@ -186,9 +197,10 @@ def topic_records(probs: np.ndarray, labels: list[str], other: int, config: Topi
     return results
 
 
-def split_per_document(views: list[DocView], topics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def split_per_document(views: list[DocView], topics: list[TopicResult]) -> list[Partial]:
     """Topics computed for [lead, *teasers] of every view, in order -> one partial record per document."""
-    records, start = [], 0
+    records: list[Partial] = []
+    start = 0
     for view in views:
         mine = topics[start : start + 1 + len(view.doc.teasers)]
         start += len(mine)

@@ -44,7 +44,7 @@ def test_a_label_the_head_lacks_takes_its_prototype_probability_and_can_win():
     vectors = encode(["phones new", "oil fell"])
     sims = task.scorer.similarities(vectors)
     prototypes = task.combine(sims, None, task.config.temperature)
-    probs = task.combine(sims, task.head_part(vectors, None), task.config.temperature)
+    probs = task.combine(sims, task.head_part(None, vectors), task.config.temperature)
     tech = task.labels.index("technology")
     assert np.allclose(probs[:, tech], prototypes[:, tech])  # was 0.8 × 0 (the head) + 0.2 × prototypes
     assert np.allclose(probs.sum(axis=1), 1.0)
@@ -57,7 +57,7 @@ def test_a_label_the_head_lacks_takes_its_prototype_probability_and_can_win():
 def test_the_heads_own_labels_give_no_notes_and_the_head_is_unchanged():
     task = topics()
     vectors = encode(["phones new", "oil fell"])
-    part = task.head_part(vectors, None)
+    part = task.head_part(None, vectors)
     assert task.notes == [] and part.known is None
     assert np.allclose(task.combine(task.scorer.similarities(vectors), part, 0.1),
                           0.8 * part.probs + 0.2 * task.combine(task.scorer.similarities(vectors), None, 0.1))

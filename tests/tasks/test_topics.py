@@ -92,7 +92,7 @@ def test_head_one_vs_rest_scores_blend_with_the_prototypes(tmp_path):
     topics.head, topics.config = head, topics.config.model_copy(update={"head_weight": 0.5})
     vec = np.zeros((1, n), dtype=np.float32)
     vec[0, 2] = 1.0  # energy's prototype: its prototype score is ~1, the head's ~0
-    scores = topics.label_scores(vec, ["t"])[0]
+    scores = topics.label_scores(["t"], vec)[0]
     assert scores[0] == pytest.approx(0.5 * 1 + 0.5 * 0.0, abs=0.01)  # markets: the head says yes, the prototypes no
     assert scores[2] == pytest.approx(0.5 * 0 + 0.5 * 1.0, abs=0.01)  # energy: the reverse
     assert scores[1] < 0.01  # diplomacy: the head has no score for it; the prototypes alone

@@ -1,0 +1,141 @@
+"""The record: what a run writes per document, typed. Tasks return partial records (`Partial`),
+the pipeline merges them into a `Record`, writers and the terminal render it; how a topic reads to
+a person (`topic_score`, `topic_text`) is written here once, so every renderer says the same.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence, TypedDict
+
+if TYPE_CHECKING:
+    from nlp.documents import Document
+
+
+class TopicResult(TypedDict):
+    label: str  # the decided label: the best real label, or the abstain label
+    scores: dict[str, float]  # every label's share of one distribution (what the threshold reads)
+    labels: list[str]  # the decided label, then every other label that applies
+    label_scores: dict[str, float]  # each real label's independent score in [0, 1]
+
+
+class SentimentResult(TypedDict):
+    label: str  # negative | neutral | positive: the most probable
+    score: float  # P(positive) - P(negative), in [-1, 1]
+    scores: dict[str, float]
+
+
+class SummarySentence(TypedDict):
+    index: int
+    text: str
+    score: float
+
+
+class Summary(TypedDict, total=False):
+    method: str  # extractive | abstractive
+    text: str
+    sentences: list[SummarySentence]  # extractive
+    model: str  # abstractive: the model's reference
+    chunks: int
+    rounds: int
+
+
+class ArticleResult(TypedDict, total=False):
+    topic: TopicResult
+    sentiment: SentimentResult
+
+
+class TeaserResult(TypedDict, total=False):
+    index: int
+    text: str
+    topic: TopicResult
+    sentiment: SentimentResult
+
+
+class Record(TypedDict, total=False):
+    id: str
+    source: str | None
+    title: str
+    error: str
+    warnings: list[str]
+    summary: Summary
+    article: ArticleResult
+    teasers: list[TeaserResult]
+
+
+class Partial(TypedDict, total=False):
+    """One task's part of a record: `summary`, `article` keys, per-teaser keys (aligned with the
+    document's teasers)."""
+
+    summary: Summary
+    article: ArticleResult
+    teasers: list[TeaserResult]
+
+
+RECORD_ORDER = ("id", "source", "title", "error", "warnings", "summary", "article", "teasers")
+
+
+def base_record(doc: Document) -> Record:
+    """The record before any task: the document's id, source, title and teasers."""
+    record: Record = {"id": doc.id, "source": doc.source}
+    if doc.title:
+        record["title"] = doc.title
+    record["article"] = {}
+    record["teasers"] = [{"index": i, "text": text} for i, text in enumerate(doc.teasers)]
+    return record
+
+
+def merge_partial(record: Record, partial: Partial) -> None:
+    """Merge a task's partial record: `article` keys, per-teaser keys, and the summary."""
+    if "article" in partial:
+        record.setdefault("article", {}).update(partial["article"])
+    if "teasers" in partial:
+        for target, extra in zip(record.get("teasers", []), partial["teasers"]):
+            target.update(extra)
+    if "summary" in partial:
+        record["summary"] = partial["summary"]
+
+
+def ordered(record: Record) -> Record:
+    """Stable key order (RECORD_ORDER) for readable output."""
+    first = {k: record[k] for k in RECORD_ORDER if k in record}  # type: ignore[literal-required]  # keys of Record, by name
+    return {**first, **{k: v for k, v in record.items() if k not in first}}  # type: ignore[return-value]  # the same keys, reordered
+
+
+def empty_topic(labels: Sequence[str], other: str) -> TopicResult:
+    """The topic of a blank text: the abstain label, every score 0."""
+    return {"label": other, "scores": {name: 0.0 for name in labels}, "labels": [other],
+            "label_scores": {name: 0.0 for name in labels if name != other}}
+
+
+def topic_score(topic: TopicResult) -> float:
+    """The decided label's own score: what every renderer shows beside the label."""
+    return topic["scores"][topic["label"]]
+
+
+def abstained_under(topic: TopicResult, threshold: float | None) -> tuple[str, float] | None:
+    """(best label, its score) when the topic abstained because that score fell under the
+    threshold (not because the abstain label itself won)."""
+    scores, label = topic["scores"], topic["label"]
+    real = {name: score for name, score in scores.items() if name != label}
+    if threshold is None or not real:
+        return None
+    best = max(real, key=lambda name: real[name])
+    return (best, real[best]) if scores[label] < real[best] < threshold else None
+
+
+def topic_text(topic: TopicResult, threshold: float | None = None) -> str:
+    """A topic as a person reads it: the label and its score, the other labels that apply; an
+    abstention says why: the best real label's score under the threshold (not `other`'s own
+    probability, which hid it)."""
+    under = abstained_under(topic, threshold)
+    if under:
+        return f"{topic['label']} (best {under[0]} {under[1]:.2f} < {threshold:g})"
+    text = f"{topic['label']} {topic_score(topic):.2f}"
+    if len(topic.get("labels", [])) > 1:  # the other labels that apply
+        text += " +" + " +".join(topic["labels"][1:])
+    return text
+
+
+def as_record(value: dict[str, Any]) -> Record:
+    """A record read back from JSON (a resumed journal): the same keys, typed."""
+    return value  # type: ignore[return-value]  # written by this module's functions
