@@ -189,7 +189,7 @@ def test_an_output_that_is_no_regular_file_is_refused(tmp_path, kind):
 
 def test_ctrl_c_before_the_first_record_names_no_journal(tmp_path, monkeypatch):
     """Step 2: an interrupt before the first chunk finished pointed --resume at a .partial that did not exist."""
-    import nlp.cli as cli
+    from nlp.cli import run as cli
     from nlp.engine.job import RunInterrupted
 
     def interrupted(config, resume=False):

@@ -1,19 +1,23 @@
-"""Shared CLI plumbing: the Typer app, option aliases, config loading with overrides, and the
-one place where library errors become a one-line message and exit code 2."""
+"""Shared CLI plumbing: the Typer app, option aliases, config loading with overrides, the one
+place where library errors become a one-line message and exit code 2, and the rows that
+`nlp classify` and `nlp sentiment` print."""
 
 from __future__ import annotations
 
 import contextlib
-import sys
+import json
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from nlp.config import RunConfig, load_config, parse_overrides
+from nlp.engine.job import print_notes
+from nlp.engine.pipeline import Pipeline
 from nlp.errors import NlpError
+from nlp.records import SentimentResult, TopicResult, abstained_under
 
 app = typer.Typer(
     name="nlp",
@@ -56,5 +60,43 @@ def config_from_cli(path: Optional[Path], sets: list[str] | None, extra: dict[st
     return load_config(path, overrides)
 
 
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
+
+def loaded_pipeline(cfg: RunConfig) -> Pipeline:
+    """The loaded pipeline, its start-up notes said on stderr."""
+    pipeline = Pipeline(cfg).load()
+    print_notes(pipeline, err)
+    return pipeline
+
+
+def _print_rows(texts: list[str], rows: list[dict], as_json: bool, threshold: float | None = None) -> None:
+    """label, score, text per line; an abstention's score column names the best label and the
+    threshold it fell under; --json: the whole row (every label's score)."""
+    for text, row in zip(texts, rows):
+        if as_json:
+            typer.echo(json.dumps({"text": text, **row}, ensure_ascii=False))
+            continue
+        under = abstained_under(row, threshold) if "scores" in row else None
+        if "score" in row:  # sentiment is signed
+            score = f"{row['score']:+.3f}"
+        elif under:
+            score = f"{under[0]} {under[1]:.3f} < {threshold:g}"
+        else:
+            score = f"{row['scores'][row['label']]:.3f}"
+        typer.echo(f"{row['label']}\t{score}\t{text}")
+
+
+def print_rows(texts: list[str], rows: Sequence[TopicResult] | Sequence[SentimentResult], as_json: bool, threshold: float | None = None) -> None:
+    """label, score, text per line; an abstention's score column names the best label and the
+    threshold it fell under; --json: the whole row (every label's score)."""
+    for text, row in zip(texts, rows):
+        if as_json:
+            typer.echo(json.dumps({"text": text, **row}, ensure_ascii=False))
+            continue
+        under = abstained_under(row, threshold) if "scores" in row else None
+        if "score" in row:  # sentiment is signed
+            score = f"{row['score']:+.3f}"
+        elif under:
+            score = f"{under[0]} {under[1]:.3f} < {threshold:g}"
+        else:
+            score = f"{row['scores'][row['label']]:.3f}"
+        typer.echo(f"{row['label']}\t{score}\t{text}")

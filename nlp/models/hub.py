@@ -102,7 +102,6 @@ class Classifier:
     backend (any device, dtype) or ONNX Runtime (CPU, optionally int8), batched by the caller."""
 
     def __init__(self, ref: str | None, runtime: Runtime, key: str, backend: str = "torch", quantize: str = "none") -> None:
-        self.key = key
         if backend == "onnx":
             if runtime.device not in ("auto", "cpu"):
                 raise ModelError(f"{key.rsplit('.', 1)[0]}.backend: onnx runs on the CPU; with device: {runtime.device} use backend: torch")

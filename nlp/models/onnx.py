@@ -184,7 +184,6 @@ class OnnxModel:
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self.tokenizer = FastTokenizer(model_path, max_length, meta["inputs"])
-        self.folder = folder
 
     def run(self, texts: Sequence[str] | Sequence[tuple[str, str]], pairs: bool = False) -> np.ndarray:
         return self.session.run(None, self.tokenizer(texts, pairs))[0]

@@ -31,7 +31,6 @@ class PrototypeScorer:
             for text in prototypes:
                 texts.append(text)
                 owners.append(i)
-        self.has_prototypes = np.array([i in owners for i in range(len(self.labels))])
         self.vectors = encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
         self.owners = np.array(owners, dtype=int)
 

@@ -1,0 +1,43 @@
+"""`nlp calibrate`: the abstain threshold and temperature (nlp.evaluate.calibrate.calibrate_topics)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from nlp.cli.common import SetOpt, config_from_cli, err, friendly_errors, out
+from nlp.cli.display import calibration_table
+from nlp.engine.progress import progress_bar
+from nlp.errors import ConfigError
+
+
+def calibrate_cli(
+    task: str = typer.Argument(..., help="topics"),
+    config: Path = typer.Option(..., "--config", "-c", help="Eval config with a data: section.", dir_okay=False),
+    sets: Optional[List[str]] = SetOpt,
+    write: Optional[Path] = typer.Option(None, "--write", help="Write CONFIG with the calibrated keys set to this path."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Choose the abstain threshold and temperature that maximise macro-F1; print the --set lines."""
+    from nlp.evaluate.calibrate import calibrate_topics, write_calibrated_config
+
+    with friendly_errors():
+        if task != "topics":
+            raise ConfigError(f"calibrate {task}: only 'topics' has knobs to calibrate (the sentiment head uses no neutral band)")
+        cfg = config_from_cli(config, sets)
+        with progress_bar("calibrate topics") as bar:
+            result = calibrate_topics(cfg, on_start=bar.start, on_batch=bar.advance)
+        if write:
+            write_calibrated_config(config, result.overrides(), write)
+    if as_json:
+        typer.echo(json.dumps({"n": result.n, "before": result.before, "after": result.after, "overrides": result.overrides(),
+                               **({"warning": result.warning} if result.warning else {})}))
+        return
+    out.print(calibration_table(result))
+    for key, value in result.overrides().items():
+        typer.echo(f"--set {key}={value}")
+    if write:
+        err.print(f"wrote {write}", highlight=False)

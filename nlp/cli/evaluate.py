@@ -1,0 +1,40 @@
+"""`nlp evaluate`: a task scored on labelled data (nlp.evaluate.evaluator.evaluate)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from nlp.cli.common import SetOpt, config_from_cli, err, friendly_errors, out
+from nlp.cli.display import metrics_table
+from nlp.engine.progress import progress_bar
+
+
+def evaluate_cli(
+    task: str = typer.Argument(..., help="summarize | topics | sentiment"),
+    config: Path = typer.Option(..., "--config", "-c", help="Eval config: a run config plus a data: section.", dir_okay=False),
+    sets: Optional[List[str]] = SetOpt,
+    report: Optional[Path] = typer.Option(None, "--report", help="Write metrics.json, report.md, plots and predictions.jsonl here."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else there."),
+) -> None:
+    """Score a task on labelled data, beside an in-run baseline."""
+    from nlp.evaluate.evaluator import (
+        evaluate,  # heavy (rouge-score, scikit-learn): loaded when used
+    )
+    from nlp.evaluate.report import write_report
+
+    with friendly_errors():
+        cfg = config_from_cli(config, sets)
+        with progress_bar(f"evaluate {task}", show=True) as bar:
+            evaluation = evaluate(task, cfg, on_start=bar.start, on_batch=bar.advance)
+        if report:
+            write_report(evaluation, report, title=config.stem)
+    if as_json:
+        typer.echo(json.dumps(evaluation.metrics))
+    else:
+        out.print(metrics_table(evaluation))
+    if report:
+        err.print(f"report written to {report}/", highlight=False)

@@ -1,0 +1,66 @@
+"""`nlp run`: the main job (nlp.engine.job.run_job, or run_ray with --engine ray)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from nlp.cli.common import SetOpt, config_from_cli, err, friendly_errors, out
+from nlp.cli.display import record_view
+from nlp.config import OUTPUT_FORMATS
+from nlp.engine.job import RunInterrupted, run_job, stop_on_signals
+from nlp.errors import ConfigError
+
+OutputChoice = Enum("OutputChoice", {name: name for name in OUTPUT_FORMATS}, type=str)  # type: ignore[misc]  # Typer needs an Enum; the names come from the schema
+
+
+def run_cli(
+    config: Path = typer.Argument(..., help="Run config YAML, e.g. configs/default.yaml.", dir_okay=False),
+    input: Optional[Path] = typer.Option(None, "--input", "-i", help="A news page .txt, a folder of pages, or a .jsonl file."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write records."),
+    format: Optional[OutputChoice] = typer.Option(None, "--format", "-f", help="Output format; wins over the --output suffix and the config's output.format. Alone, it changes the config path's suffix.", case_sensitive=False),
+    sets: Optional[List[str]] = SetOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No table, only the closing line."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run: skip the documents its <output>.partial holds."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of the input (default utf-8), e.g. latin-1."),
+    on_duplicate: Optional[str] = typer.Option(None, "--on-duplicate", help="A repeated document id: error (default) | suffix (id#2)."),
+    engine: str = typer.Option("local", "--engine", help="local | ray (Ray Data over the cluster in ray.address; pip install 'newsnlp\\[ray]')."),  # escaped: Typer reads help as rich markup
+) -> None:
+    """Summarize, classify and score every document of the configured input."""
+    with friendly_errors():
+        cfg = config_from_cli(config, sets, {"input": input, "input_encoding": encoding, "on_duplicate": on_duplicate})
+        cfg.output = cfg.output.chosen(output, format.value if format else None)  # --format, then the --output suffix, then the config
+        if engine == "ray":
+            from nlp.engine.ray_job import run_ray
+
+            if resume:
+                raise ConfigError("--resume continues a run of --engine local; a Ray run starts over (delete its .partial file)")
+
+            result = run_ray(cfg)
+        elif engine == "local":
+            try:
+                with stop_on_signals():
+                    result = run_job(cfg, resume=resume)
+            except RunInterrupted as stop:
+                if not stop.journal.exists():  # stopped before its first record: nothing to resume
+                    err.print("interrupted before any record was written; nothing to resume: run the same command again", highlight=False, soft_wrap=True)
+                    raise typer.Exit(stop.exit_code) from None
+                again = " ".join(shlex.quote(a) for a in ["nlp", *sys.argv[1:]] + ([] if "--resume" in sys.argv else ["--resume"]))
+                err.print(f"interrupted: {stop.written} documents are in {stop.journal}; continue with: {again}", highlight=False, soft_wrap=True)
+                raise typer.Exit(stop.exit_code) from None
+        else:
+            raise ConfigError(f"--engine {engine}: expected local or ray")
+    if not quiet:
+        for record in result.preview:
+            out.print(record_view(record, cfg.tasks.topics.threshold))
+        if result.documents > len(result.preview):
+            out.print(f"… and {result.documents - len(result.preview)} more documents")
+    notes = [f"{result.resumed} from the interrupted run"] if result.resumed else []
+    notes += [f"{result.errors} with errors"] if result.errors else []
+    extra = f" ({', '.join(notes)})" if notes else ""
+    err.print(f"wrote {result.documents + result.resumed} records{extra} to {result.output} ({result.format}) in {result.seconds:.1f}s", highlight=False)
