@@ -1,7 +1,7 @@
 """nlp: summarize news pages, classify teasers by topic and score sentiment, offline-first.
 
-    from nlp import Pipeline, load_config
-    records = Pipeline(load_config("configs/default.yaml")).process(docs)   # an iterator
+from nlp import Pipeline, load_config
+records = Pipeline(load_config("configs/default.yaml")).process(docs)   # an iterator
 """
 
 __version__ = "0.2.0"  # first: modules below read it
@@ -12,4 +12,16 @@ from nlp.engine.job import run_job
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import ConfigError, InputError, ModelError, NlpError
 
-__all__ = ["ConfigError", "Document", "InputError", "ModelError", "NlpError", "Pipeline", "RunConfig", "iter_documents", "load_config", "parse_page", "run_job"]
+__all__ = [
+    "ConfigError",
+    "Document",
+    "InputError",
+    "ModelError",
+    "NlpError",
+    "Pipeline",
+    "RunConfig",
+    "iter_documents",
+    "load_config",
+    "parse_page",
+    "run_job",
+]

@@ -5,7 +5,8 @@ a person (`topic_score`, `topic_text`) is written here once, so every renderer s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence, TypedDict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
 
 if TYPE_CHECKING:
     from nlp.documents import Document
@@ -103,8 +104,12 @@ def ordered(record: Record) -> Record:
 
 def empty_topic(labels: Sequence[str], other: str) -> TopicResult:
     """The topic of a blank text: the abstain label, every score 0."""
-    return {"label": other, "scores": {name: 0.0 for name in labels}, "labels": [other],
-            "label_scores": {name: 0.0 for name in labels if name != other}}
+    return {
+        "label": other,
+        "scores": {name: 0.0 for name in labels},
+        "labels": [other],
+        "label_scores": {name: 0.0 for name in labels if name != other},
+    }
 
 
 def topic_score(topic: TopicResult) -> float:

@@ -29,8 +29,12 @@ from nlp.models.encoder import Encoder  # noqa: E402
 from nlp.tasks.summarize import summarize_sentences  # noqa: E402
 
 DATASETS = ("cnndm", "newsroom", "xsum")
-GRID = [{"adaptive": False, "position_weight": pw, "position_decay": pd, "redundancy": rd}
-        for pw in (0.5, 0.7, 0.85, 1.0) for pd in (1.5, 3.0) for rd in (0.0, 0.5)]
+GRID = [
+    {"adaptive": False, "position_weight": pw, "position_decay": pd, "redundancy": rd}
+    for pw in (0.5, 0.7, 0.85, 1.0)
+    for pd in (1.5, 3.0)
+    for rd in (0.0, 0.5)
+]
 GRID += [{"adaptive": True, "position_weight": pw, "adaptive_gap": gap} for pw in (0.7, 0.85) for gap in (-0.4, -0.6)]
 
 

@@ -49,28 +49,40 @@ def main(encoder: str) -> None:
     print("|---|---|---|---|---|")
     dev = topics_card["cv_by_file"]["teasers_dev.jsonl"]
     zero = scored("topics", "news-teasers", pairs, "tasks.topics.method=embedding")
-    print(f"| news dev (219 teasers) | out-of-fold | **{dev['macro_f1']:.3f}**; energy recall {dev['per_class']['energy']['recall']:.3f}; "
-          f"lenient {dev['lenient']['macro_f1']:.3f}; multi-label sample-F1 {dev['multi_label']['sample_f1']:.3f} | "
-          f"{zero['macro_f1']:.3f}; energy recall {zero['per_class']['energy']['recall']:.3f}; lenient {zero['lenient']['macro_f1']:.3f}; "
-          f"sample-F1 {zero['multi_label']['sample_f1']:.3f} | ≥ 0.95, energy ≥ 0.92 |")
+    print(
+        f"| news dev (219 teasers) | out-of-fold | **{dev['macro_f1']:.3f}**; energy recall {dev['per_class']['energy']['recall']:.3f}; "
+        f"lenient {dev['lenient']['macro_f1']:.3f}; multi-label sample-F1 {dev['multi_label']['sample_f1']:.3f} | "
+        f"{zero['macro_f1']:.3f}; energy recall {zero['per_class']['energy']['recall']:.3f}; lenient {zero['lenient']['macro_f1']:.3f}; "
+        f"sample-F1 {zero['multi_label']['sample_f1']:.3f} | ≥ 0.95, energy ≥ 0.92 |"
+    )
     for name, label in (("ag-news", "AG News dev half (3,800)"), ("reuters-r8", "Reuters R8 (2,189)")):
         ours, proto = scored("topics", name, pairs), scored("topics", name, pairs, "tasks.topics.method=embedding")
-        print(f"| {label} | out-of-source | {ours['macro_f1']:.3f}; lenient {ours['lenient']['macro_f1']:.3f} | "
-              f"{proto['macro_f1']:.3f}; lenient {proto['lenient']['macro_f1']:.3f} | ≥ prototypes |")
+        print(
+            f"| {label} | out-of-source | {ours['macro_f1']:.3f}; lenient {ours['lenient']['macro_f1']:.3f} | "
+            f"{proto['macro_f1']:.3f}; lenient {proto['lenient']['macro_f1']:.3f} | ≥ prototypes |"
+        )
     print("\n### Sentiment: accuracy / macro-F1 (3 classes)\n")
     print("| data | kind of figure | default (head + prototypes) | zero-shot prototypes alone | target |")
     print("|---|---|---|---|---|")
     dev = sentiment_card["cv_by_file"]["teasers_dev.jsonl"]
     zero = scored("sentiment", "news-sentiment", pairs, "tasks.sentiment.method=embedding")
-    print(f"| news dev (219 teasers) | out-of-fold | **{dev['accuracy']:.3f}** / {dev['macro_f1']:.3f} | {zero['accuracy']:.3f} / {zero['macro_f1']:.3f} | accuracy ≥ 0.78 |")
+    print(
+        f"| news dev (219 teasers) | out-of-fold | **{dev['accuracy']:.3f}** / {dev['macro_f1']:.3f} | {zero['accuracy']:.3f} / {zero['macro_f1']:.3f} | accuracy ≥ 0.78 |"
+    )
     held, zero_fpb = sentiment_card["source_held_out"]["fpb_majority_only"], sentiment_card["zero_shot_by_source"]["fpb_majority_only"]
-    print(f"| Financial PhraseBank, majority (2,582) | out-of-source (head fitted on news alone) | {held['accuracy']:.3f} / {held['macro_f1']:.3f} | "
-          f"– / {zero_fpb:.3f} | ≥ prototypes |")
+    print(
+        f"| Financial PhraseBank, majority (2,582) | out-of-source (head fitted on news alone) | {held['accuracy']:.3f} / {held['macro_f1']:.3f} | "
+        f"– / {zero_fpb:.3f} | ≥ prototypes |"
+    )
     fin = finance_card["cv"]
-    print(f"| Financial PhraseBank, majority | out-of-fold, `head: finance` (fitted on FPB alone) | {fin['accuracy']:.3f} / **{fin['macro_f1']:.3f}** | | macro-F1 ≥ 0.70 |")
+    print(
+        f"| Financial PhraseBank, majority | out-of-fold, `head: finance` (fitted on FPB alone) | {fin['accuracy']:.3f} / **{fin['macro_f1']:.3f}** | | macro-F1 ≥ 0.70 |"
+    )
     ours, proto = scored("sentiment", "sentence-polarity", pairs), scored("sentiment", "sentence-polarity", pairs, "tasks.sentiment.method=embedding")
-    print(f"| sentence polarity (10,662 movie snippets, pos/neg) | out-of-source | {ours['accuracy']:.3f} / {ours['macro_f1']:.3f} | "
-          f"{proto['accuracy']:.3f} / {proto['macro_f1']:.3f} | ≥ prototypes |")
+    print(
+        f"| sentence polarity (10,662 movie snippets, pos/neg) | out-of-source | {ours['accuracy']:.3f} / {ours['macro_f1']:.3f} | "
+        f"{proto['accuracy']:.3f} / {proto['macro_f1']:.3f} | ≥ prototypes |"
+    )
 
 
 if __name__ == "__main__":

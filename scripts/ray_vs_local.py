@@ -28,15 +28,46 @@ def main(n: int) -> None:
         for engine in ("local", "ray"):
             outputs[engine] = Path(tmp) / f"{engine}.jsonl"
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "nlp", "run", str(resource_path("default.yaml")), "-i", str(data), "-o", str(outputs[engine]), "--quiet", "--engine", engine],
-                           check=True, env=env, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "nlp",
+                    "run",
+                    str(resource_path("default.yaml")),
+                    "-i",
+                    str(data),
+                    "-o",
+                    str(outputs[engine]),
+                    "--quiet",
+                    "--engine",
+                    engine,
+                ],
+                check=True,
+                env=env,
+                capture_output=True,
+            )
             seconds[engine] = time.perf_counter() - start
         local = [json.loads(line) for line in outputs["local"].read_text().splitlines()]
         ray = [json.loads(line) for line in outputs["ray"].read_text().splitlines()]
-        same = sum(a["id"] == b["id"] and a["summary"]["text"] == b["summary"]["text"]
-                   and [t["topic"]["label"] for t in a["teasers"]] == [t["topic"]["label"] for t in b["teasers"]] for a, b in zip(local, ray))
-    print(json.dumps({"documents": n, "cpus": os.cpu_count(), "local_s": round(seconds["local"], 1), "ray_s": round(seconds["ray"], 1),
-                      "ray_over_local": round(seconds["ray"] / seconds["local"], 2), "same_records": f"{same}/{len(local)}"}))
+        same = sum(
+            a["id"] == b["id"]
+            and a["summary"]["text"] == b["summary"]["text"]
+            and [t["topic"]["label"] for t in a["teasers"]] == [t["topic"]["label"] for t in b["teasers"]]
+            for a, b in zip(local, ray)
+        )
+    print(
+        json.dumps(
+            {
+                "documents": n,
+                "cpus": os.cpu_count(),
+                "local_s": round(seconds["local"], 1),
+                "ray_s": round(seconds["ray"], 1),
+                "ray_over_local": round(seconds["ray"] / seconds["local"], 2),
+                "same_records": f"{same}/{len(local)}",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -41,7 +41,16 @@ def tiny_config(tiny_bert):
     """The default config on the tiny encoder (zero-shot sentiment: the packaged head is 384-d)."""
     from nlp.config import load_config
 
-    return load_config(None, {"encoder.model": str(tiny_bert), "encoder.max_length": 64, "tasks.sentiment.method": "embedding", "tasks.topics.method": "embedding", "batch_size": 4})
+    return load_config(
+        None,
+        {
+            "encoder.model": str(tiny_bert),
+            "encoder.max_length": 64,
+            "tasks.sentiment.method": "embedding",
+            "tasks.topics.method": "embedding",
+            "batch_size": 4,
+        },
+    )
 
 
 @pytest.fixture(scope="session")

@@ -32,8 +32,10 @@ def test_naive_baseline_gives_the_pipelines_labels(tiny_config):
 
 
 def test_agreement_counts_changed_labels():
-    record = {"article": {"topic": {"label": "markets", "scores": {"markets": 0.9, "energy": 0.1}}},
-              "teasers": [{"topic": {"label": "energy", "scores": {"markets": 0.2, "energy": 0.8}}}]}
+    record = {
+        "article": {"topic": {"label": "markets", "scores": {"markets": 0.9, "energy": 0.1}}},
+        "teasers": [{"topic": {"label": "energy", "scores": {"markets": 0.2, "energy": 0.8}}}],
+    }
     other = copy.deepcopy(record)
     other["teasers"][0]["topic"] = {"label": "markets", "scores": {"markets": 0.6, "energy": 0.4}}
     assert agreement([record], [other]) == {"topic_agreement": 0.5, "topic_max_abs_delta": pytest.approx(0.4)}

@@ -184,7 +184,7 @@ def test_an_output_that_is_no_regular_file_is_refused(tmp_path, kind):
         out.symlink_to(target)
     result = invoke("run", FAST, "-i", str(SEED), "-o", str(out), "--quiet")
     assert result.exit_code == 2 and "regular file" in result.output and "Traceback" not in result.output
-    assert (out.is_fifo() if kind == "fifo" else out.is_symlink() and (tmp_path / "precious.txt").read_text() == "keep me")
+    assert out.is_fifo() if kind == "fifo" else out.is_symlink() and (tmp_path / "precious.txt").read_text() == "keep me"
 
 
 def test_ctrl_c_before_the_first_record_names_no_journal(tmp_path, monkeypatch):
@@ -208,7 +208,13 @@ def test_brackets_in_messages_and_help_are_shown_not_eaten(tmp_path):
 
 
 def test_a_label_the_head_lacks_is_said_at_start_up():
-    result = invoke("classify", "-c", FAST, "--set", "tasks.topics.labels.technology.description=smartphones, software and gadgets",
-                    "Apple unveiled its new iPhone")
+    result = invoke(
+        "classify",
+        "-c",
+        FAST,
+        "--set",
+        "tasks.topics.labels.technology.description=smartphones, software and gadgets",
+        "Apple unveiled its new iPhone",
+    )
     assert result.exit_code == 0
     assert "note: topics: 'technology' is not among the head's labels" in result.output

@@ -22,16 +22,31 @@ def tiny_sentiment(tmp_path_factory):
 
 
 def hub_sets(bart, nli, sentiment):
-    return ["--set", "tasks.summarize.method=abstractive", "--set", f"tasks.summarize.model={bart}",
-            "--set", "tasks.topics.method=nli", "--set", f"tasks.topics.model={nli}",
-            "--set", "tasks.sentiment.method=classifier", "--set", f"tasks.sentiment.model={sentiment}",
-            "--set", "batch_size=8", "--set", "device=cpu"]
+    return [
+        "--set",
+        "tasks.summarize.method=abstractive",
+        "--set",
+        f"tasks.summarize.model={bart}",
+        "--set",
+        "tasks.topics.method=nli",
+        "--set",
+        f"tasks.topics.model={nli}",
+        "--set",
+        "tasks.sentiment.method=classifier",
+        "--set",
+        f"tasks.sentiment.model={sentiment}",
+        "--set",
+        "batch_size=8",
+        "--set",
+        "device=cpu",
+    ]
 
 
 def test_run_with_every_hub_method(tmp_path, tiny_bart, tiny_nli, tiny_sentiment):
     out = tmp_path / "records.jsonl"
-    result = runner.invoke(app, ["run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(out), "--quiet",
-                                 *hub_sets(tiny_bart, tiny_nli, tiny_sentiment)])
+    result = runner.invoke(
+        app, ["run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(out), "--quiet", *hub_sets(tiny_bart, tiny_nli, tiny_sentiment)]
+    )
     assert result.exit_code == 0, result.output
     [record] = [json.loads(line) for line in out.read_text().splitlines()]
     summary = record["summary"]
@@ -50,10 +65,22 @@ def test_evaluate_abstractive_summaries(tmp_path, tiny_bart):
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     cfg = tmp_path / "eval.yaml"
     cfg.write_text(f"data:\n  path: {data}\n  text_fields: [article]\n  reference_fields: [highlights]\n  id_field: id\n")
-    result = runner.invoke(app, ["evaluate", "summarize", "--config", str(cfg), "--json", "--set", "tasks.summarize.method=abstractive",
-                                 "--set", f"tasks.summarize.model={tiny_bart}"])
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "summarize",
+            "--config",
+            str(cfg),
+            "--json",
+            "--set",
+            "tasks.summarize.method=abstractive",
+            "--set",
+            f"tasks.summarize.model={tiny_bart}",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    metrics = json.loads(result.output[result.output.index("{"):])
+    metrics = json.loads(result.output[result.output.index("{") :])
     assert metrics["n"] == 3 and "rouge1" in metrics
 
 
@@ -61,8 +88,21 @@ def test_evaluate_abstractive_summaries(tmp_path, tiny_bart):
 def test_unknown_hub_id_is_one_line_exit_2_and_no_output(tmp_path, key):
     method = {"tasks.summarize": "abstractive", "tasks.topics": "nli", "tasks.sentiment": "classifier"}[key]
     out = tmp_path / "r.jsonl"
-    result = runner.invoke(app, ["run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(out),
-                                 "--set", f"{key}.method={method}", "--set", f"{key}.model=nobody-here/no-such-model"])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(ROOT / "configs" / "fast.yaml"),
+            "-i",
+            str(SEED),
+            "-o",
+            str(out),
+            "--set",
+            f"{key}.method={method}",
+            "--set",
+            f"{key}.model=nobody-here/no-such-model",
+        ],
+    )
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in result.output
@@ -71,8 +111,9 @@ def test_unknown_hub_id_is_one_line_exit_2_and_no_output(tmp_path, key):
 
 
 def test_method_without_a_model_says_which_key(tmp_path):
-    result = runner.invoke(app, ["run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(tmp_path / "r.jsonl"),
-                                 "--set", "tasks.topics.method=nli"])
+    result = runner.invoke(
+        app, ["run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(tmp_path / "r.jsonl"), "--set", "tasks.topics.method=nli"]
+    )
     assert result.exit_code == 2 and "tasks.topics.model" in result.output
 
 

@@ -20,8 +20,21 @@ def test_configs_default_is_the_packaged_default():
 
 def test_scripted_keys_exist():
     cfg = load_config()
-    for key in ["input", "output.path", "output.format", "device", "dtype", "batch_size", "encoder.model", "tasks.summarize.method",
-                "tasks.summarize.sentences", "tasks.topics.method", "tasks.topics.labels", "tasks.topics.threshold", "tasks.sentiment.method"]:
+    for key in [
+        "input",
+        "output.path",
+        "output.format",
+        "device",
+        "dtype",
+        "batch_size",
+        "encoder.model",
+        "tasks.summarize.method",
+        "tasks.summarize.sentences",
+        "tasks.topics.method",
+        "tasks.topics.labels",
+        "tasks.topics.threshold",
+        "tasks.sentiment.method",
+    ]:
         node = cfg
         for part in key.split("."):
             node = getattr(node, part)
@@ -171,13 +184,16 @@ def test_a_key_repeated_in_a_yaml_mapping_is_refused_with_both_lines(tmp_path):
     assert load_config(path).tasks.topics.threshold == 0.3
 
 
-@pytest.mark.parametrize("pair, message", [
-    ("tasks.topics.temperature=1.0e-320", "tasks.topics.temperature"),
-    ("tasks.topics.prototype_smoothing=.inf", "finite"),
-    ("tasks.topics.threshold=.nan", "finite"),
-    ("tasks.topics.train.familiarity_low=0.5", "familiarity_high above familiarity_low"),
-    ("tasks.sentiment.labels={negative: {}, positive: {}}", "exactly negative, neutral and positive"),
-])
+@pytest.mark.parametrize(
+    "pair, message",
+    [
+        ("tasks.topics.temperature=1.0e-320", "tasks.topics.temperature"),
+        ("tasks.topics.prototype_smoothing=.inf", "finite"),
+        ("tasks.topics.threshold=.nan", "finite"),
+        ("tasks.topics.train.familiarity_low=0.5", "familiarity_high above familiarity_low"),
+        ("tasks.sentiment.labels={negative: {}, positive: {}}", "exactly negative, neutral and positive"),
+    ],
+)
 def test_knobs_that_would_make_nan_scores_are_refused(pair, message):
     """Step 2: a tiny temperature, an infinite smoothing or a flat familiarity ramp gave NaN scores, exit 0."""
     with pytest.raises(ConfigError, match=message) as info:

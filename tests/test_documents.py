@@ -82,7 +82,12 @@ def test_bad_pages(tmp_path, content, message):
 
 @pytest.mark.parametrize(
     "line, message",
-    [('{"text": "x"}', "missing 'id'"), ('{"id": 1}', "needs a string 'text'"), ("[1]", "expected a JSON object"), ('{"id": 1, "lead": "x", "teasers": "y"}', "'teasers' must be a list")],
+    [
+        ('{"text": "x"}', "missing 'id'"),
+        ('{"id": 1}', "needs a string 'text'"),
+        ("[1]", "expected a JSON object"),
+        ('{"id": 1, "lead": "x", "teasers": "y"}', "'teasers' must be a list"),
+    ],
 )
 def test_bad_jsonl_rows(tmp_path, line, message):
     path = tmp_path / "d.jsonl"

@@ -25,8 +25,17 @@ def test_cached_vectors_equal_fresh_ones_and_only_new_texts_are_encoded(tmp_path
 def test_other_settings_are_other_keys(tmp_path, tiny_bert):
     a = encoder_fingerprint(tiny_bert, 64, "onnx", "none")
     assert a == encoder_fingerprint(tiny_bert, 64, "onnx", "none")
-    assert len({a, encoder_fingerprint(tiny_bert, 128, "onnx", "none"), encoder_fingerprint(tiny_bert, 64, "torch", "none"),
-                encoder_fingerprint(tiny_bert, 64, "onnx", "int8")}) == 4
+    assert (
+        len(
+            {
+                a,
+                encoder_fingerprint(tiny_bert, 128, "onnx", "none"),
+                encoder_fingerprint(tiny_bert, 64, "torch", "none"),
+                encoder_fingerprint(tiny_bert, 64, "onnx", "int8"),
+            }
+        )
+        == 4
+    )
     path = tmp_path / "e.sqlite"
     EmbeddingCache(path, a).put(["x"], np.ones((1, 3), dtype=np.float32))
     assert EmbeddingCache(path, "another-model").get(["x"]) == [None]
@@ -44,7 +53,9 @@ def test_a_damaged_cache_file_is_set_aside_and_rebuilt(tmp_path, capsys):
 
 
 def test_progress_counts_every_text_once_cached_or_not(tmp_path, tiny_bert):
-    encoder = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), Runtime("cpu", batch_size=2), cache=CacheConfig(enabled=True, path=tmp_path / "e.sqlite"))
+    encoder = Encoder(
+        EncoderConfig(model=str(tiny_bert), max_length=64), Runtime("cpu", batch_size=2), cache=CacheConfig(enabled=True, path=tmp_path / "e.sqlite")
+    )
     encoder.encode(TEXTS[:2])
     steps = []
     encoder.encode(TEXTS + ["new text"], on_batch=steps.append)

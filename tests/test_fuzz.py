@@ -41,9 +41,21 @@ def test_any_bytes_as_a_page_file_give_a_document_or_one_line_error(tmp_path, da
 
 
 @FUZZ
-@given(st.lists(st.one_of(st.binary(max_size=80), st.builds(json.dumps, st.dictionaries(st.sampled_from(["id", "text", "lead", "teasers", "x"]),
-                                                                                       st.one_of(st.text(max_size=30), st.integers(), st.lists(st.text(max_size=10), max_size=3), st.none())))
-                                                    .map(str.encode)), max_size=6))
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=80),
+            st.builds(
+                json.dumps,
+                st.dictionaries(
+                    st.sampled_from(["id", "text", "lead", "teasers", "x"]),
+                    st.one_of(st.text(max_size=30), st.integers(), st.lists(st.text(max_size=10), max_size=3), st.none()),
+                ),
+            ).map(str.encode),
+        ),
+        max_size=6,
+    )
+)
 def test_any_jsonl_gives_documents_or_a_line_numbered_error(tmp_path, rows):
     path = tmp_path / "docs.jsonl"
     path.write_bytes(b"\n".join(rows))
@@ -72,9 +84,18 @@ def test_a_page_survives_parsing_and_re_serialising(lead, teasers, source):
 
 
 yaml_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20))
-yaml_trees = st.recursive(yaml_scalars, lambda children: st.one_of(st.lists(children, max_size=3),
-                                                                   st.dictionaries(st.sampled_from(["input", "device", "batch_size", "tasks", "topics", "threshold", "labels", "encoder", "model", "x"]),
-                                                                                   children, max_size=4)), max_leaves=12)
+yaml_trees = st.recursive(
+    yaml_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["input", "device", "batch_size", "tasks", "topics", "threshold", "labels", "encoder", "model", "x"]),
+            children,
+            max_size=4,
+        ),
+    ),
+    max_leaves=12,
+)
 
 
 @FUZZ
@@ -100,7 +121,9 @@ def test_any_set_option_parses_or_gives_one_config_error(pairs):
         assert "\n" not in str(exc).strip()
 
 
-@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system ['echo hacked']", "!!python/name:os.system", "!!python/object/new:subprocess.Popen [['ls']]"])
+@pytest.mark.parametrize(
+    "tag", ["!!python/object/apply:os.system ['echo hacked']", "!!python/name:os.system", "!!python/object/new:subprocess.Popen [['ls']]"]
+)
 def test_config_never_constructs_python_objects(tmp_path, tag):
     path = tmp_path / "c.yaml"
     path.write_text(f"device: {tag}\n")

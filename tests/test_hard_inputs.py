@@ -18,7 +18,15 @@ runner = CliRunner()
 @pytest.fixture()
 def config(tmp_path, tiny_bert):
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump({"encoder": {"model": str(tiny_bert), "max_length": 32}, "batch_size": 16, "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "encoder": {"model": str(tiny_bert), "max_length": 32},
+                "batch_size": 16,
+                "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}},
+            }
+        )
+    )
     return str(path)
 
 
@@ -184,12 +192,15 @@ def test_empty_and_blank_jsonl_teasers_are_dropped_and_counted(tmp_path):
     assert record["warnings"] == ["3 empty teasers dropped"]
 
 
-@pytest.mark.parametrize("line, message", [
-    ('{"id": "s", "lead": "Stocks \\ud800 rose.", "teasers": []}', "unpaired surrogate"),
-    ('{"id": "\\udc00", "lead": "Stocks rose."}', "unpaired surrogate"),
-    ("[" * 10_000 + "]" * 10_000, "nested too deeply"),
-    ('{"id": "c", "lead": "a\u0001b"}'.replace("\u0001", "\x01"), "Invalid control character at, column"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"id": "s", "lead": "Stocks \\ud800 rose.", "teasers": []}', "unpaired surrogate"),
+        ('{"id": "\\udc00", "lead": "Stocks rose."}', "unpaired surrogate"),
+        ("[" * 10_000 + "]" * 10_000, "nested too deeply"),
+        ('{"id": "c", "lead": "a\u0001b"}'.replace("\u0001", "\x01"), "Invalid control character at, column"),
+    ],
+)
 def test_jsonl_that_no_model_can_read_is_one_line_up_front(tmp_path, line, message):
     """Step 2: a lone surrogate passed the up-front scan, then the tokenizer failed after 128
     records (a traceback); 10,000 nested levels gave RecursionError."""

@@ -73,7 +73,13 @@ def test_familiarity_ramp():
 
 @pytest.mark.parametrize(
     "text, sign",
-    [("Net loss narrowed to EUR 2 mn", 1), ("Operating profit rose 20 %", 1), ("Costs rose sharply", -1), ("Sales fell 5 %", -1), ("The firm is based in Oslo", 0)],
+    [
+        ("Net loss narrowed to EUR 2 mn", 1),
+        ("Operating profit rose 20 %", 1),
+        ("Costs rose sharply", -1),
+        ("Sales fell 5 %", -1),
+        ("The firm is based in Oslo", 0),
+    ],
 )
 def test_direction_of_change_by_figure_kind(text, sign):
     assert np.sign(direction_features(text)[0]) == sign
@@ -90,18 +96,34 @@ def test_ngram_tfidf_matches_scikit_learn(chars):
     from nlp.heads.predict import NgramTfidf
     from nlp.heads.train import ngram_vectorizer
 
-    train = ["Shares rose 5% on Wall Street.", "Oil prices fell; oil fell again!", "Net loss narrowed from a year ago",
-             "shares ROSE and rose", "Zürich bank's profit rose", "the profit fell", "a b c d e", "I  O\tU\n ok"] * 2
+    train = [
+        "Shares rose 5% on Wall Street.",
+        "Oil prices fell; oil fell again!",
+        "Net loss narrowed from a year ago",
+        "shares ROSE and rose",
+        "Zürich bank's profit rose",
+        "the profit fell",
+        "a b c d e",
+        "I  O\tU\n ok",
+    ] * 2
     fitted = ngram_vectorizer(chars=chars).fit(train)
     ours = NgramTfidf(list(fitted.get_feature_names_out()), fitted.idf_, chars=chars)
-    texts = ["Shares rose, shares rose!", "unknown words only", "", "Oil prices fell on Wall Street; net loss narrowed", "ZÜRICH bank's profit",
-             "a  b\t\tc \n d", "x"]
+    texts = [
+        "Shares rose, shares rose!",
+        "unknown words only",
+        "",
+        "Oil prices fell on Wall Street; net loss narrowed",
+        "ZÜRICH bank's profit",
+        "a  b\t\tc \n d",
+        "x",
+    ]
     np.testing.assert_allclose(ours.transform(texts).toarray(), fitted.transform(texts).toarray(), atol=1e-12)
 
 
 def test_finer_classes_add_up_to_their_task_labels(tmp_path):
-    head = LinearHead(["ag:Sports", "ag:Sci/Tech", "ag:World"], np.array([[1.0, 0], [1.0, 0], [0, 1.0]]), np.zeros(3),
-                      class_labels=["other", "other", "diplomacy"])
+    head = LinearHead(
+        ["ag:Sports", "ag:Sci/Tech", "ag:World"], np.array([[1.0, 0], [1.0, 0], [0, 1.0]]), np.zeros(3), class_labels=["other", "other", "diplomacy"]
+    )
     head = LinearHead.load(head.save(tmp_path / "h.npz"))
     x = np.array([[3.0, 0.0]])
     raw = head.predict_proba(x)
@@ -124,8 +146,13 @@ def test_fit_on_cuts_takes_vocabulary_and_anchors_from_the_original_texts():
 
 def bad_heads(tmp_path):
     """Damaged or foreign head files, each named by what is wrong with it."""
-    good = LinearHead(["a", "b", "c"], np.ones((3, 4), dtype=np.float32), np.zeros(3, dtype=np.float32),
-                      anchors=np.eye(4, dtype=np.float32)[:2], familiarity_ramp=(0.3, 0.4, 1))
+    good = LinearHead(
+        ["a", "b", "c"],
+        np.ones((3, 4), dtype=np.float32),
+        np.zeros(3, dtype=np.float32),
+        anchors=np.eye(4, dtype=np.float32)[:2],
+        familiarity_ramp=(0.3, 0.4, 1),
+    )
     path = good.save(tmp_path / "good.npz")
     arrays = dict(np.load(path, allow_pickle=False))
     out = {}

@@ -134,8 +134,25 @@ def test_a_model_folder_that_needs_its_own_code_is_refused_and_never_run(tmp_pat
     (evil / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('pwned')\n")
     with pytest.raises(ModelError, match="needs code from the model folder"):
         resolve_model(str(evil))
-    result = subprocess.run([sys.executable, "-m", "nlp", "run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(tmp_path / "r.jsonl"),
-                             "--set", f"encoder.model={evil}"], input="y\ny\n", capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nlp",
+            "run",
+            str(ROOT / "configs" / "fast.yaml"),
+            "-i",
+            str(SEED),
+            "-o",
+            str(tmp_path / "r.jsonl"),
+            "--set",
+            f"encoder.model={evil}",
+        ],
+        input="y\ny\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1 and "auto_map" in lines[0], result.stderr
     assert not marker.exists() and not (tmp_path / "r.jsonl").exists()
@@ -164,8 +181,27 @@ def test_a_pickled_model_file_is_one_line_and_its_payload_never_runs(tmp_path, t
 
     (folder / "pytorch_model.bin").write_bytes(pickle.dumps({"weights": Payload()}))
     env = {**os.environ, "NLP_CACHE_DIR": str(tmp_path / "cache")}
-    result = subprocess.run([sys.executable, "-m", "nlp", "run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(tmp_path / "r.jsonl"),
-                             "--set", f"encoder.model={folder}", "--set", f"encoder.backend={backend}"], capture_output=True, text=True, timeout=180, env=env)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nlp",
+            "run",
+            str(ROOT / "configs" / "fast.yaml"),
+            "-i",
+            str(SEED),
+            "-o",
+            str(tmp_path / "r.jsonl"),
+            "--set",
+            f"encoder.model={folder}",
+            "--set",
+            f"encoder.backend={backend}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
     lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("nlp: exporting")]
     assert result.returncode == 2 and len(lines) == 1 and "cannot load the model" in lines[0], result.stderr
     assert not marker.exists() and not (tmp_path / "r.jsonl").exists()

@@ -15,11 +15,21 @@ from nlp.engine.output import (
 )
 
 RECORD = {
-    "id": "p1", "source": "S",
+    "id": "p1",
+    "source": "S",
     "summary": {"method": "extractive", "text": "A. B.", "sentences": []},
-    "article": {"topic": {"label": "markets", "scores": {"markets": 0.9, "other": 0.1}}, "sentiment": {"label": "neutral", "score": 0.0, "scores": {}}},
-    "teasers": [{"index": 0, "text": "T | x...", "topic": {"label": "markets", "scores": {"markets": 0.8, "other": 0.2}},
-                 "sentiment": {"label": "positive", "score": 0.5, "scores": {}}}],
+    "article": {
+        "topic": {"label": "markets", "scores": {"markets": 0.9, "other": 0.1}},
+        "sentiment": {"label": "neutral", "score": 0.0, "scores": {}},
+    },
+    "teasers": [
+        {
+            "index": 0,
+            "text": "T | x...",
+            "topic": {"label": "markets", "scores": {"markets": 0.8, "other": 0.2}},
+            "sentiment": {"label": "positive", "score": 0.5, "scores": {}},
+        }
+    ],
 }
 
 
@@ -83,6 +93,7 @@ def test_a_stop_between_a_line_and_its_checksum_leaves_nothing(tmp_path):
     path = tmp_path / "out.jsonl"
     with pytest.raises(KeyboardInterrupt):
         with RecordWriter(path, "jsonl") as writer:
+
             def stop(text):
                 del writer._sums.write
                 raise KeyboardInterrupt
@@ -121,15 +132,27 @@ def test_markdown_error_record():
 
 def test_csv_text_cells_never_start_a_formula():
     """Step 2: scraped teasers like =HYPERLINK(...) went into cells as they were (formula injection)."""
-    record = {"id": "=1+1", "source": "@SUM(A1:A9)", "title": "-2+3", "summary": {"text": "+cmd|' /C calc'!A0"},
-              "article": {"sentiment": {"label": "negative", "score": -0.5}},
-              "teasers": [{"index": 0, "text": '=HYPERLINK("http://x","click")', "topic": {"label": "other", "scores": {"other": 1.0}},
-                           "sentiment": {"label": "negative", "score": -0.25}}, {"index": 1, "text": "\tplain", "sentiment": {"score": 0.5}}]}
+    record = {
+        "id": "=1+1",
+        "source": "@SUM(A1:A9)",
+        "title": "-2+3",
+        "summary": {"text": "+cmd|' /C calc'!A0"},
+        "article": {"sentiment": {"label": "negative", "score": -0.5}},
+        "teasers": [
+            {
+                "index": 0,
+                "text": '=HYPERLINK("http://x","click")',
+                "topic": {"label": "other", "scores": {"other": 1.0}},
+                "sentiment": {"label": "negative", "score": -0.25},
+            },
+            {"index": 1, "text": "\tplain", "sentiment": {"score": 0.5}},
+        ],
+    }
     out = io.StringIO()
     write_records(iter([record]), out, "csv")
     rows = list(csv.DictReader(out.getvalue().splitlines()))
     assert rows[0]["id"] == "'=1+1" and rows[0]["source"] == "'@SUM(A1:A9)" and rows[0]["title"] == "'-2+3"
-    assert rows[0]["summary"] == "'+cmd|' /C calc'!A0" and rows[0]["teaser"] == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert rows[0]["summary"] == "'+cmd|' /C calc'!A0" and rows[0]["teaser"] == '\'=HYPERLINK("http://x","click")'
     assert rows[1]["teaser"] == "'\tplain"
     assert rows[0]["sentiment_score"] == "-0.25" and rows[0]["article_sentiment_score"] == "-0.5"  # numbers stay numbers
 
@@ -160,9 +183,15 @@ def test_markdown_headings_and_rows_survive_newlines_in_the_text():
     assert lines[0] == "## a b" and lines[2] == "`a b` · Wire # not a heading" and "| 0 | line one line two |  |  |" in lines
 
 
-ABOUT = {"title": "Morning wires", "written": "2026-11-30 12:00 UTC", "version": "0.2.0", "encoder": "mpnet",
-         "summarize": {"method": "extractive", "sentences": 3}, "sentiment": {"method": "head"},
-         "topics": {"method": "head", "labels": ["markets", "diplomacy", "energy", "other"], "other": "other", "threshold": 0.4}}
+ABOUT = {
+    "title": "Morning wires",
+    "written": "2026-11-30 12:00 UTC",
+    "version": "0.2.0",
+    "encoder": "mpnet",
+    "summarize": {"method": "extractive", "sentences": 3},
+    "sentiment": {"method": "head"},
+    "topics": {"method": "head", "labels": ["markets", "diplomacy", "energy", "other"], "other": "other", "threshold": 0.4},
+}
 ABSTAINED = {"label": "other", "scores": {"markets": 0.389, "diplomacy": 0.3, "energy": 0.284, "other": 0.027}, "labels": ["other"]}
 
 

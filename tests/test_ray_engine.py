@@ -25,10 +25,19 @@ def test_ray_engine_equals_the_local_run(tmp_path, tiny_bert, local_ray):
     docs = tmp_path / "docs.jsonl"
     with docs.open("w") as f:
         for i in range(300):
-            f.write(json.dumps({"id": f"d{i}", "lead": f"Oil prices rose {i} percent. The talks went on.", "teasers": [f"Shares fell {i}..."]}) + "\n")
+            f.write(
+                json.dumps({"id": f"d{i}", "lead": f"Oil prices rose {i} percent. The talks went on.", "teasers": [f"Shares fell {i}..."]}) + "\n"
+            )
     config = tmp_path / "c.yaml"
-    config.write_text(yaml.safe_dump({"encoder": {"model": str(tiny_bert), "max_length": 32}, "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}},
-                                      "ray": {"batch_size": 64}}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "encoder": {"model": str(tiny_bert), "max_length": 32},
+                "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}},
+                "ray": {"batch_size": 64},
+            }
+        )
+    )
     outs = {}
     for engine in ("local", "ray"):
         outs[engine] = tmp_path / f"{engine}.jsonl"

@@ -30,9 +30,15 @@ def setup(tmp_path_factory, tiny_bert):
             lead = " ".join(rng.choice(WORDS) for _ in range(8)) + f" {i}. " + " ".join(rng.choice(WORDS) for _ in range(6)) + "."
             f.write(json.dumps({"id": f"doc-{i}", "lead": lead, "teasers": [" ".join(rng.choice(WORDS) for _ in range(7)) + "..."]}) + "\n")
     # the fast preset's summary knobs: centrality counts, so near-ties would show batching noise
-    config = {"encoder": {"model": str(tiny_bert), "max_length": 32}, "batch_size": 16,
-              "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"},
-                        "summarize": {"position_weight": 0.7, "position_decay": 1.5, "redundancy": 0.5}}}
+    config = {
+        "encoder": {"model": str(tiny_bert), "max_length": 32},
+        "batch_size": 16,
+        "tasks": {
+            "topics": {"method": "embedding"},
+            "sentiment": {"method": "embedding"},
+            "summarize": {"position_weight": 0.7, "position_decay": 1.5, "redundancy": 0.5},
+        },
+    }
     (root / "config.yaml").write_text(yaml.safe_dump(config))
     reference = root / "reference.jsonl"
     nlp(root, reference)
@@ -103,8 +109,9 @@ def test_a_leftover_journal_needs_resume(setup, tmp_path):
     assert done.returncode == 2 and "--resume" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("signals, code", [((signal.SIGINT,), 130), ((signal.SIGTERM,), 143), ((signal.SIGHUP,), 129),
-                                           ((signal.SIGINT, signal.SIGINT), 130)])
+@pytest.mark.parametrize(
+    "signals, code", [((signal.SIGINT,), 130), ((signal.SIGTERM,), 143), ((signal.SIGHUP,), 129), ((signal.SIGINT, signal.SIGINT), 130)]
+)
 def test_ctrl_c_stops_cleanly_with_the_resume_command(setup, tmp_path, signals, code):
     """SIGTERM and SIGHUP stop a run as Ctrl-C does (Step 2: they exited -15 and -1 with no
     message); a second Ctrl-C during the cleanup changes nothing (it exited -2)."""

@@ -9,7 +9,10 @@ from nlp.documents.text import clean_paragraph, is_crosshead, split_sentences
         ("He left. She stayed.", ["He left.", "She stayed."]),
         ("U.S. officials met Mr. Smith at 3 p.m. on Friday. Talks ended.", ["U.S. officials met Mr. Smith at 3 p.m. on Friday.", "Talks ended."]),
         # PTB-tokenised text, as in CNN/DailyMail
-        ("police said he was there . He said it was bad . shares rose 5 % .", ["police said he was there .", "He said it was bad .", "shares rose 5 % ."]),
+        (
+            "police said he was there . He said it was bad . shares rose 5 % .",
+            ["police said he was there .", "He said it was bad .", "shares rose 5 % ."],
+        ),
         # sentences glued by scraping
         ("He joined the community.Dr Venter said it was fine.", ["He joined the community.", "Dr Venter said it was fine."]),
         # a quoted ellipsis inside a sentence does not split it, and a domain stays whole
@@ -28,7 +31,10 @@ def test_editor_tag_removed_but_parentheses_kept():
     assert clean_paragraph("Sales rose (in euros).") == "Sales rose (in euros)."
 
 
-@pytest.mark.parametrize("line, expected", [("THE CHOICE IS WAR OR PEACE, SAYS PUTIN", True), ("NATO", False), ("The choice is war", False), ("U.S. OIL OUTPUT FALLS 5%", True)])
+@pytest.mark.parametrize(
+    "line, expected",
+    [("THE CHOICE IS WAR OR PEACE, SAYS PUTIN", True), ("NATO", False), ("The choice is war", False), ("U.S. OIL OUTPUT FALLS 5%", True)],
+)
 def test_crosshead(line, expected):
     assert is_crosshead(line) is expected
 
@@ -37,7 +43,11 @@ def test_snippet_sentences():
     from nlp.documents.text import snippet_sentences
 
     assert snippet_sentences("Oil prices rose 1.5% on Monday...") == ["Oil prices rose 1.5% on Monday..."]
-    assert snippet_sentences('Gold hit a record. "This is calm," he said. Then it slowed...') == ["Gold hit a record.", '"This is calm," he said.', "Then it slowed..."]
+    assert snippet_sentences('Gold hit a record. "This is calm," he said. Then it slowed...') == [
+        "Gold hit a record.",
+        '"This is calm," he said.',
+        "Then it slowed...",
+    ]
 
 
 def test_teaser_cut():

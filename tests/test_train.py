@@ -12,14 +12,23 @@ from nlp.engine.pipeline import Pipeline
 from nlp.heads.predict import LinearHead
 
 runner = CliRunner()
-ROWS = [("oil prices fell", "energy"), ("shares rose on the market", "markets"), ("peace talks began", "diplomacy"), ("the team won the game", "other")] * 5
+ROWS = [
+    ("oil prices fell", "energy"),
+    ("shares rose on the market", "markets"),
+    ("peace talks began", "diplomacy"),
+    ("the team won the game", "other"),
+] * 5
 
 
 def write_config(tmp_path, tiny_bert, name, rows, **data):
     path = tmp_path / f"{name}.jsonl"
     path.write_text("\n".join(json.dumps({"text": t, "label": y}) for t, y in rows) + "\n")
-    cfg = {"encoder": {"model": str(tiny_bert), "max_length": 64}, "batch_size": 8, "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}},
-           "data": {"path": str(path), "label_field": "label", "license": "CC0", **data}}
+    cfg = {
+        "encoder": {"model": str(tiny_bert), "max_length": 64},
+        "batch_size": 8,
+        "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}},
+        "data": {"path": str(path), "label_field": "label", "license": "CC0", **data},
+    }
     config = tmp_path / f"{name}.yaml"
     config.write_text(yaml.safe_dump(cfg))
     return str(config)
@@ -29,8 +38,23 @@ def test_train_topics_on_two_sources_and_use_the_head(tmp_path, tiny_bert):
     a = write_config(tmp_path, tiny_bert, "a", ROWS)
     b = write_config(tmp_path, tiny_bert, "b", [(t.upper(), y) for t, y in ROWS])
     out = tmp_path / "heads" / "topics.npz"
-    result = runner.invoke(app, ["train", "topics", "-c", a, "-c", b, "--out", str(out), "--set", "tasks.topics.train.folds=2",
-                                 "--set", "tasks.topics.train.data_labels=true"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "topics",
+            "-c",
+            a,
+            "-c",
+            b,
+            "--out",
+            str(out),
+            "--set",
+            "tasks.topics.train.folds=2",
+            "--set",
+            "tasks.topics.train.data_labels=true",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "2-fold CV: macro-F1" in result.stdout and "held out a" in result.stdout
     card = json.loads(out.with_suffix(".json").read_text())
@@ -73,11 +97,28 @@ def test_topics_head_also_fits_and_scores_teaser_cuts(tmp_path, tiny_bert):
     assert "teaser cuts (200 characters)" in card["method"]
     assert len(LinearHead.load(out).anchors) == 2 * len(ROWS)  # the texts, not their cuts
     scored = tmp_path / "scored.npz"  # cuts scored, not fitted
-    result = runner.invoke(app, ["train", "topics", "-c", a, "--out", str(scored), "--set", "tasks.topics.train.folds=2", "--set", "tasks.topics.train.fit_teasers=false", *cuts])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "topics",
+            "-c",
+            a,
+            "--out",
+            str(scored),
+            "--set",
+            "tasks.topics.train.folds=2",
+            "--set",
+            "tasks.topics.train.fit_teasers=false",
+            *cuts,
+        ],
+    )
     card = json.loads(scored.with_suffix(".json").read_text())
     assert result.exit_code == 0 and "teasers" in card["cv"] and "teaser cuts" not in card["method"]
     off = tmp_path / "off.npz"
-    result = runner.invoke(app, ["train", "topics", "-c", a, "--out", str(off), "--set", "tasks.topics.train.folds=2", "--set", "tasks.topics.train.teaser_chars=0"])
+    result = runner.invoke(
+        app, ["train", "topics", "-c", a, "--out", str(off), "--set", "tasks.topics.train.folds=2", "--set", "tasks.topics.train.teaser_chars=0"]
+    )
     assert result.exit_code == 0 and "teasers" not in json.loads(off.with_suffix(".json").read_text())["cv"]
 
 
@@ -87,7 +128,12 @@ def test_a_text_that_is_its_own_teaser_is_not_fitted_twice(monkeypatch):
     from nlp.config import TopicsTrainConfig
     from nlp.heads import train
 
-    texts = ["oil prices\nfell sharply", "shares rose on the market", "Oil Prices. " + "oil prices fell sharply " * 12, "Shares. " + "shares rose " * 30]
+    texts = [
+        "oil prices\nfell sharply",
+        "shares rose on the market",
+        "Oil Prices. " + "oil prices fell sharply " * 12,
+        "Shares. " + "shares rose " * 30,
+    ]
     teasers = ["oil prices fell sharply", "shares rose on the market", "oil prices fell " * 14, "shares rose " * 20]
     vectors = np.random.default_rng(0).normal(size=(4, 8)).astype(np.float32)
     labels = np.array(["energy", "markets", "energy", "markets"])
@@ -102,32 +148,45 @@ def test_one_source_over_files_fit_only_rows_weights_and_multi_label(tmp_path, t
     """News as nlp train reads it: train files always in the fit (fit_only), the dev file scored out
     of fold, one source over several files; a second source weighed down; one-vs-rest label
     scores from the `also` gold; a head that stores no text (no vocabulary, centroid anchors)."""
+
     def write(name, rows):
         path = tmp_path / f"{name}.jsonl"
         path.write_text("\n".join(json.dumps({"text": t, "topic": y, "also": also}) for t, y, also in rows) + "\n")
         return str(path)
 
-    rows = [("oil prices fell", "energy", ["markets"]), ("shares rose on the market", "markets", []), ("peace talks began", "diplomacy", []),
-            ("the team won the game", "other", [])] * 5
+    rows = [
+        ("oil prices fell", "energy", ["markets"]),
+        ("shares rose on the market", "markets", []),
+        ("peace talks began", "diplomacy", []),
+        ("the team won the game", "other", []),
+    ] * 5
     train_files = [write("train_a", rows), write("train_b", rows)]
     base = {"encoder": {"model": str(tiny_bert), "max_length": 64}, "batch_size": 8, "tasks": {"sentiment": {"method": "embedding"}}}
     configs = []
-    for name, data in (("train", {"path": train_files, "fit_only": True}), ("dev", {"path": write("dev", rows)}),
-                       ("other", {"path": write("other_source", rows), "weight": 0.1})):
+    for name, data in (
+        ("train", {"path": train_files, "fit_only": True}),
+        ("dev", {"path": write("dev", rows)}),
+        ("other", {"path": write("other_source", rows), "weight": 0.1}),
+    ):
         config = tmp_path / f"{name}.yaml"
         data = {"name": "news" if name != "other" else None, "label_field": "topic", "also_field": "also", **data}
         config.write_text(yaml.safe_dump({**base, "data": {k: v for k, v in data.items() if v is not None}}))
         configs += ["-c", str(config)]
     out = tmp_path / "news.npz"
-    result = runner.invoke(app, ["train", "topics", *configs, "--out", str(out), "--set", "tasks.topics.train.folds=2",
-                                 "--set", "tasks.topics.train.anchor_clusters=3"])
+    result = runner.invoke(
+        app, ["train", "topics", *configs, "--out", str(out), "--set", "tasks.topics.train.folds=2", "--set", "tasks.topics.train.anchor_clusters=3"]
+    )
     assert result.exit_code == 0, result.output
     card = json.loads(out.with_suffix(".json").read_text())
     assert set(card["cv_by_file"]) == {"dev.jsonl", "other_source.jsonl"}  # the fit-only files are never scored
     assert "multi_label" in card["cv_by_file"]["dev.jsonl"] and "lenient" in card["cv_by_file"]["dev.jsonl"]
     assert set(card["source_held_out"]) == {"news", "other_source"}
     assert [(d["file"], d["source"], d["weight"]) for d in card["data"]] == [
-        ("train_a.jsonl", "news", 1.0), ("train_b.jsonl", "news", 1.0), ("dev.jsonl", "news", 1.0), ("other_source.jsonl", "other_source", 0.1)]
+        ("train_a.jsonl", "news", 1.0),
+        ("train_b.jsonl", "news", 1.0),
+        ("dev.jsonl", "news", 1.0),
+        ("other_source.jsonl", "other_source", 0.1),
+    ]
     assert "out-of-fold on dev.jsonl" in result.stdout
     head = LinearHead.load(out)
     assert head.vocabulary is None and head.char_vocabulary is None and 1 <= len(head.anchors) <= 3  # at most as many centroids as distinct texts

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +39,7 @@ def _variant(config: RunConfig, **encoder: Any) -> RunConfig:
 
 def agreement(reference: list[dict[str, Any]], other: list[dict[str, Any]]) -> dict[str, float]:
     """How often `other` gives `reference`'s topic and sentiment labels (articles and teasers)."""
+
     def items(records: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
         return [x[key] for r in records for x in [r["article"], *r["teasers"]] if key in x]
 
@@ -68,8 +70,16 @@ def expected_seconds(encoder: Encoder, unique: list[str], quick: bool) -> float:
     return total if quick else total + NAIVE_FACTOR * one_run + FIXED_FULL_S
 
 
-def bench(config: RunConfig, *, config_path: Path | None = None, n: int = 1000, with_scale: bool = False, quick: bool | None = None,
-          data_dir: Path | None = None, log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+def bench(
+    config: RunConfig,
+    *,
+    config_path: Path | None = None,
+    n: int = 1000,
+    with_scale: bool = False,
+    quick: bool | None = None,
+    data_dir: Path | None = None,
+    log: Callable[[str], None] = lambda s: None,
+) -> dict[str, Any]:
     """Every measurement above, as one dict of figures (what `nlp bench --json` prints).
     `quick` (the default up to QUICK_UP_TO teasers) skips the slowest baselines: the naive
     loop, start-up in new processes and the NLI comparison."""
@@ -81,11 +91,18 @@ def bench(config: RunConfig, *, config_path: Path | None = None, n: int = 1000, 
     encoder = Pipeline(config).encoder  # the default's: timed for the estimate, then against sentence-transformers
     encoder.encode(unique[:8])  # warm-up
     estimate = expected_seconds(encoder, unique, quick)
-    log(f"{'quick' if quick else 'full'} bench of {len(teasers)} teasers: expected about {max(1, round(estimate / 60))} min"
-        + (" (--quick skips the naive loop, start-up and NLI)" if not quick else " (--full adds the naive loop, start-up and NLI)"))
-    result: dict[str, Any] = {"texts": f"{len(teasers)} teasers, {len(texts.docs)} lead articles", "source": texts.source, "mode": "quick" if quick else "full",
-                              "expected_s": round(estimate, 1), "threads": config.threads or os.cpu_count(),
-                              "default_backend": f"{config.encoder.backend}/{config.encoder.quantize}"}
+    log(
+        f"{'quick' if quick else 'full'} bench of {len(teasers)} teasers: expected about {max(1, round(estimate / 60))} min"
+        + (" (--quick skips the naive loop, start-up and NLI)" if not quick else " (--full adds the naive loop, start-up and NLI)")
+    )
+    result: dict[str, Any] = {
+        "texts": f"{len(teasers)} teasers, {len(texts.docs)} lead articles",
+        "source": texts.source,
+        "mode": "quick" if quick else "full",
+        "expected_s": round(estimate, 1),
+        "threads": config.threads or os.cpu_count(),
+        "default_backend": f"{config.encoder.backend}/{config.encoder.quantize}",
+    }
     device = config.device if config.device != "auto" else "cpu"
     torch_cfg = _variant(config, backend="torch", quantize="none", dtype="float32", device=device)
     int8_cfg = _variant(config, backend="onnx", quantize="int8", device="cpu")
@@ -96,7 +113,7 @@ def bench(config: RunConfig, *, config_path: Path | None = None, n: int = 1000, 
         log(f"running {name}")
         pipeline = Pipeline(cfg).load()
         list(pipeline.process(texts.docs[:2]))  # warm-up (first-call allocations)
-        runs[name], seconds[name] = timed(lambda: list(pipeline.process(texts.docs)))
+        runs[name], seconds[name] = timed(lambda pipeline=pipeline: list(pipeline.process(texts.docs)))
     if not quick:
         log("running naive (batch size 1, one pass per task)")
         torch_pipeline = Pipeline(torch_cfg).load()

@@ -25,7 +25,11 @@ def naive_run(config: RunConfig, texts: BenchTexts, pipeline: Pipeline) -> list[
 
     path = resolve_model(config.encoder.model)
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
-    model = AutoModel.from_pretrained(path, local_files_only=True, trust_remote_code=False, dtype=torch.float32).to(config.device if config.device != "auto" else "cpu").eval()
+    model = (
+        AutoModel.from_pretrained(path, local_files_only=True, trust_remote_code=False, dtype=torch.float32)
+        .to(config.device if config.device != "auto" else "cpu")
+        .eval()
+    )
 
     @torch.inference_mode()
     def embed(text: str) -> np.ndarray:
@@ -44,10 +48,15 @@ def naive_run(config: RunConfig, texts: BenchTexts, pipeline: Pipeline) -> list[
         for task in pipeline.tasks:  # each task encodes what it reads, on its own, as a hand-written script would (by the task's name)
             reads_sentences = task.name in ("summarize", "sentiment")  # the summary; the article's sentiment
             parts = [snippet_sentences(t) for t in doc.teasers] if task.name == "sentiment" else None  # scored by sentence
-            view = DocView(doc=doc, sentences=sentences, sentence_vectors=stack(sentences) if reads_sentences else stack([]),
-                           lead_vector=embed(doc.lead) if task.name in ("summarize", "topics") else np.zeros(model.config.hidden_size, dtype=np.float32),
-                           teaser_vectors=stack(doc.teasers) if task.name == "topics" else stack([]),
-                           teaser_sentences=parts, teaser_sentence_vectors=stack([x for unit in parts for x in unit]) if parts is not None else None)
+            view = DocView(
+                doc=doc,
+                sentences=sentences,
+                sentence_vectors=stack(sentences) if reads_sentences else stack([]),
+                lead_vector=embed(doc.lead) if task.name in ("summarize", "topics") else np.zeros(model.config.hidden_size, dtype=np.float32),
+                teaser_vectors=stack(doc.teasers) if task.name == "topics" else stack([]),
+                teaser_sentences=parts,
+                teaser_sentence_vectors=stack([x for unit in parts for x in unit]) if parts is not None else None,
+            )
             merge_partial(record, task([view])[0])
         records.append(record)
     return records

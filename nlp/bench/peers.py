@@ -49,7 +49,9 @@ def nli_peer(config: RunConfig, texts: list[str]) -> dict[str, Any]:
     from transformers import pipeline as hf_pipeline
 
     folder = Path(config.tasks.topics.model) if config.tasks.topics.method == "nli" and config.tasks.topics.model else _random_nli(config)
-    topics_cfg = TopicsConfig(method="nli", model=str(folder), labels=config.tasks.topics.labels, hypothesis_template=config.tasks.topics.hypothesis_template)
+    topics_cfg = TopicsConfig(
+        method="nli", model=str(folder), labels=config.tasks.topics.labels, hypothesis_template=config.tasks.topics.hypothesis_template
+    )
     runtime = Runtime("cpu", "float32", 32, config.threads)
     from nlp.tasks.nli import NLITopics
     from nlp.tasks.topics import topic_labels
@@ -67,10 +69,17 @@ def nli_peer(config: RunConfig, texts: list[str]) -> dict[str, Any]:
     _, t_onnx = timed(lambda: ours_onnx.probabilities(texts))
     probs_int8, t_int8 = timed(lambda: ours_int8.probabilities(texts))
     same = np.mean(probs_int8.argmax(axis=1) == ours_torch.probabilities(texts).argmax(axis=1))
-    return {"nli_model": str(folder), "nli_pairs": len(texts) * len(labels), "hf_pipeline_s": round(t_peer, 3),
-            "nli_ours_torch_s": round(t_torch, 3), "nli_ours_onnx_s": round(t_onnx, 3), "nli_ours_onnx_int8_s": round(t_int8, 3),
-            "nli_speedup_vs_hf_pipeline": round(t_peer / t_int8, 2), "nli_torch_speedup_vs_hf_pipeline": round(t_peer / t_torch, 2),
-            "nli_int8_label_agreement": round(float(same), 4)}
+    return {
+        "nli_model": str(folder),
+        "nli_pairs": len(texts) * len(labels),
+        "hf_pipeline_s": round(t_peer, 3),
+        "nli_ours_torch_s": round(t_torch, 3),
+        "nli_ours_onnx_s": round(t_onnx, 3),
+        "nli_ours_onnx_int8_s": round(t_int8, 3),
+        "nli_speedup_vs_hf_pipeline": round(t_peer / t_int8, 2),
+        "nli_torch_speedup_vs_hf_pipeline": round(t_peer / t_torch, 2),
+        "nli_int8_label_agreement": round(float(same), 4),
+    }
 
 
 def _random_nli(config: RunConfig) -> Path:
@@ -85,8 +94,9 @@ def _random_nli(config: RunConfig) -> Path:
     path = resolve_model(config.encoder.model)
     torch.manual_seed(0)
     labels = {0: "entailment", 1: "neutral", 2: "contradiction"}
-    model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True, trust_remote_code=False, num_labels=3, id2label=labels,
-                                                               label2id={v: k for k, v in labels.items()})
+    model = AutoModelForSequenceClassification.from_pretrained(
+        path, local_files_only=True, trust_remote_code=False, num_labels=3, id2label=labels, label2id={v: k for k, v in labels.items()}
+    )
     model.save_pretrained(folder)
     AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False).save_pretrained(folder)
     return folder

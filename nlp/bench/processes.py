@@ -43,8 +43,13 @@ def startup(config_path: Path | None, texts: BenchTexts, encoder: str = "mpnet")
         run_rss = float(rss.stdout.strip().splitlines()[-1])
         bare = _best_of([sys.executable, "-m", "nlp.bench.bare_encode_child", str(resolve_model(encoder)), str(page)])
         imports = _best_of([sys.executable, "-c", "import torch, transformers; transformers.AutoModel"])
-    return {"startup_ours_s": round(ours, 2), "startup_bare_script_s": round(bare, 2), "startup_imports_only_s": round(imports, 2),
-            "startup_ratio": round(ours / bare, 2), "peak_rss_mb": round(run_rss, 1)}
+    return {
+        "startup_ours_s": round(ours, 2),
+        "startup_bare_script_s": round(bare, 2),
+        "startup_imports_only_s": round(imports, 2),
+        "startup_ratio": round(ours / bare, 2),
+        "peak_rss_mb": round(run_rss, 1),
+    }
 
 
 def peak_rss_mb() -> float:
@@ -67,10 +72,23 @@ def scale(overrides: dict[str, Any], sizes: tuple[int, ...] = (10_000, 100_000))
             data = Path(tmp) / f"docs-{n}.jsonl"
             with data.open("w", encoding="utf-8") as f:
                 for i in range(n):
-                    f.write(json.dumps({"id": f"d{i}", "lead": f"Company {i} said its shares rose {i % 97} percent on day {i % 31}. Analysts expect more.",
-                                        "teasers": [f"Report {i}: oil prices moved {i % 13} percent as talks went on..."]}) + "\n")
-            proc = subprocess.run([sys.executable, "-m", "nlp.bench.scale_child", str(data), str(Path(tmp) / f"out-{n}.jsonl"), json.dumps(overrides)],
-                                  check=True, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+                    f.write(
+                        json.dumps(
+                            {
+                                "id": f"d{i}",
+                                "lead": f"Company {i} said its shares rose {i % 97} percent on day {i % 31}. Analysts expect more.",
+                                "teasers": [f"Report {i}: oil prices moved {i % 13} percent as talks went on..."],
+                            }
+                        )
+                        + "\n"
+                    )
+            proc = subprocess.run(
+                [sys.executable, "-m", "nlp.bench.scale_child", str(data), str(Path(tmp) / f"out-{n}.jsonl"), json.dumps(overrides)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            )
             child = json.loads(proc.stdout.strip().splitlines()[-1])
             out[f"scale_{n}"] = child
             (Path(tmp) / f"out-{n}.jsonl").unlink(missing_ok=True)

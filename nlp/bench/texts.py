@@ -51,14 +51,17 @@ def synthetic_texts(n: int) -> tuple[list[str], list[str]]:
     """Distinct teasers and leads recombined from the packaged default's label examples (this
     project's own sentences), seeded."""
     tasks = packaged_default()["tasks"]
-    sentences = [e for task in ("topics", "sentiment") for spec in tasks[task]["labels"].values() for e in spec.get("examples", [])
-                 if len(e.split()) >= 4]
+    sentences = [
+        e for task in ("topics", "sentiment") for spec in tasks[task]["labels"].values() for e in spec.get("examples", []) if len(e.split()) >= 4
+    ]
     rng = random.Random(0)
     teasers = []
     for i in range(n):
         a, b = rng.sample(sentences, 2)
         wa, wb = a.split(), b.split()
-        teasers.append(f"({i}) " + _teaser(" ".join(wa[: rng.randint(2, len(wa))] + ["and"] + wb[rng.randint(0, len(wb) - 1):])))  # numbered: distinct
+        teasers.append(
+            f"({i}) " + _teaser(" ".join(wa[: rng.randint(2, len(wa))] + ["and"] + wb[rng.randint(0, len(wb) - 1) :]))
+        )  # numbered: distinct
     leads = [". ".join(s[:1].upper() + s[1:] for s in rng.sample(sentences, min(len(sentences), 12))) + "." for _ in range(N_LEADS)]
     return teasers, leads
 

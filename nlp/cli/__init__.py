@@ -11,9 +11,17 @@ from nlp.cli.common import app, state
 
 __all__ = ["app", "main"]
 
-COMMANDS = [("run", run.run_cli), ("config", show_config.config_cli), ("summarize", summarize.summarize_cli), ("classify", classify.classify_cli),
-            ("sentiment", sentiment.sentiment_cli), ("evaluate", evaluate.evaluate_cli), ("calibrate", calibrate.calibrate_cli),
-            ("train", train.train_cli), ("bench", bench.bench_cli)]
+COMMANDS = [
+    ("run", run.run_cli),
+    ("config", show_config.config_cli),
+    ("summarize", summarize.summarize_cli),
+    ("classify", classify.classify_cli),
+    ("sentiment", sentiment.sentiment_cli),
+    ("evaluate", evaluate.evaluate_cli),
+    ("calibrate", calibrate.calibrate_cli),
+    ("train", train.train_cli),
+    ("bench", bench.bench_cli),
+]
 for name, command in COMMANDS:
     app.command(name)(command)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -17,7 +17,7 @@ from nlp.errors import ConfigError
 def calibrate_cli(
     task: str = typer.Argument(..., help="topics"),
     config: Path = typer.Option(..., "--config", "-c", help="Eval config with a data: section.", dir_okay=False),
-    sets: Optional[List[str]] = SetOpt,
+    sets: Optional[list[str]] = SetOpt,
     write: Optional[Path] = typer.Option(None, "--write", help="Write CONFIG with the calibrated keys set to this path."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
@@ -33,8 +33,17 @@ def calibrate_cli(
         if write:
             write_calibrated_config(config, result.overrides(), write)
     if as_json:
-        typer.echo(json.dumps({"n": result.n, "before": result.before, "after": result.after, "overrides": result.overrides(),
-                               **({"warning": result.warning} if result.warning else {})}))
+        typer.echo(
+            json.dumps(
+                {
+                    "n": result.n,
+                    "before": result.before,
+                    "after": result.after,
+                    "overrides": result.overrides(),
+                    **({"warning": result.warning} if result.warning else {}),
+                }
+            )
+        )
         return
     out.print(calibration_table(result))
     for key, value in result.overrides().items():

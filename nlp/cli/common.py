@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -58,7 +59,6 @@ def config_from_cli(path: Optional[Path], sets: list[str] | None, extra: dict[st
     overrides = parse_overrides(sets or [])
     overrides.update({k: v for k, v in (extra or {}).items() if v is not None})
     return load_config(path, overrides)
-
 
 
 def loaded_pipeline(cfg: RunConfig) -> Pipeline:

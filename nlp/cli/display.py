@@ -41,7 +41,9 @@ def record_view(record: dict[str, Any], threshold: float | None = None) -> Panel
         table.add_column("topic", no_wrap=True)
         table.add_column("sentiment", no_wrap=True)
         for t in record["teasers"]:
-            table.add_row(str(t["index"]), Text(t["text"]), Text(topic_text(t["topic"], threshold)) if "topic" in t else "", _sentiment(t.get("sentiment")))
+            table.add_row(
+                str(t["index"]), Text(t["text"]), Text(topic_text(t["topic"], threshold)) if "topic" in t else "", _sentiment(t.get("sentiment"))
+            )
         parts.append(table)
     return Panel(Group(*parts), title=title)
 
@@ -79,8 +81,10 @@ def multilabel_caption(m: dict) -> str:
         return ""
     lenient, multi = m["lenient"], m["multi_label"]
     per = ", ".join(f"{label} {c['f1']:.2f}" for label, c in multi["per_label"].items())
-    return (f"\nlenient (a label in `also` counts): accuracy {lenient['accuracy']:.3f}, macro-F1 {lenient['macro_f1']:.3f}"
-            f"\nmulti-label (`labels` vs label + also): sample-F1 {multi['sample_f1']:.3f}, per-label F1 {per}")
+    return (
+        f"\nlenient (a label in `also` counts): accuracy {lenient['accuracy']:.3f}, macro-F1 {lenient['macro_f1']:.3f}"
+        f"\nmulti-label (`labels` vs label + also): sample-F1 {multi['sample_f1']:.3f}, per-label F1 {per}"
+    )
 
 
 def calibration_table(result) -> Table:
@@ -88,7 +92,9 @@ def calibration_table(result) -> Table:
     for name in ("", "temperature", "threshold", "macro-F1", "accuracy", "ECE"):
         table.add_column(name, justify="right" if name else "left")
     for name, row in (("before", result.before), ("after", result.after)):
-        table.add_row(name, f"{row['temperature']:g}", f"{row['threshold']:g}", f"{row['macro_f1']:.3f}", f"{row['accuracy']:.3f}", f"{row['ece']:.3f}")
+        table.add_row(
+            name, f"{row['temperature']:g}", f"{row['threshold']:g}", f"{row['macro_f1']:.3f}", f"{row['accuracy']:.3f}", f"{row['ece']:.3f}"
+        )
     if result.warning:
         table.caption = Text(result.warning, style="yellow")
     return table
@@ -98,8 +104,11 @@ def bench_table(figures: dict) -> Table:
     """`nlp bench` for a person: each comparison as ours against what it was compared with, the
     ratio (how many times faster ours is) and label agreement; `--json` keeps every figure."""
     f = figures
-    table = Table(title=f"nlp bench ({f.get('mode', 'full')}) · {f.get('texts')} · {f.get('source')} · {f.get('threads')} threads",
-                  title_justify="left", show_header=True)
+    table = Table(
+        title=f"nlp bench ({f.get('mode', 'full')}) · {f.get('texts')} · {f.get('source')} · {f.get('threads')} threads",
+        title_justify="left",
+        show_header=True,
+    )
     for name in ("ours", "compared with", "× faster", "same topic", "same sentiment"):
         table.add_column(name, justify="left" if name in ("ours", "compared with") else "right")
 
@@ -117,7 +126,9 @@ def bench_table(figures: dict) -> Table:
     row("our encoder pass", "sentence-transformers", "speedup_vs_sentence_transformers")
     row("NLI topics (ONNX int8)", "transformers zero-shot pipeline", "nli_speedup_vs_hf_pipeline", "nli_int8_label_agreement")
     if f.get("startup_ratio"):
-        table.add_row("nlp run on the seed page, in a new process", "a bare transformers script (same encoder)", f"{1 / f['startup_ratio']:.2f}", "", "")
+        table.add_row(
+            "nlp run on the seed page, in a new process", "a bare transformers script (same encoder)", f"{1 / f['startup_ratio']:.2f}", "", ""
+        )
     notes = [f"{f.get('ours_default_texts_per_s')} texts/s end to end with the default"]
     if f.get("share_of_peak") is not None:
         notes.append(f"encoder at {100 * f['share_of_peak']:.0f}% of this CPU's matmul peak")

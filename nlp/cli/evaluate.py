@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -16,7 +16,7 @@ from nlp.engine.progress import progress_bar
 def evaluate_cli(
     task: str = typer.Argument(..., help="summarize | topics | sentiment"),
     config: Path = typer.Option(..., "--config", "-c", help="Eval config: a run config plus a data: section.", dir_okay=False),
-    sets: Optional[List[str]] = SetOpt,
+    sets: Optional[list[str]] = SetOpt,
     report: Optional[Path] = typer.Option(None, "--report", help="Write metrics.json, report.md, plots and predictions.jsonl here."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else there."),
 ) -> None:

@@ -6,7 +6,7 @@ import shlex
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -23,13 +23,21 @@ def run_cli(
     config: Path = typer.Argument(..., help="Run config YAML, e.g. configs/default.yaml.", dir_okay=False),
     input: Optional[Path] = typer.Option(None, "--input", "-i", help="A news page .txt, a folder of pages, or a .jsonl file."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write records."),
-    format: Optional[OutputChoice] = typer.Option(None, "--format", "-f", help="Output format; wins over the --output suffix and the config's output.format. Alone, it changes the config path's suffix.", case_sensitive=False),
-    sets: Optional[List[str]] = SetOpt,
+    format: Optional[OutputChoice] = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="Output format; wins over the --output suffix and the config's output.format. Alone, it changes the config path's suffix.",
+        case_sensitive=False,
+    ),
+    sets: Optional[list[str]] = SetOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No table, only the closing line."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run: skip the documents its <output>.partial holds."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of the input (default utf-8), e.g. latin-1."),
     on_duplicate: Optional[str] = typer.Option(None, "--on-duplicate", help="A repeated document id: error (default) | suffix (id#2)."),
-    engine: str = typer.Option("local", "--engine", help="local | ray (Ray Data over the cluster in ray.address; pip install 'newsnlp\\[ray]')."),  # escaped: Typer reads help as rich markup
+    engine: str = typer.Option(
+        "local", "--engine", help="local | ray (Ray Data over the cluster in ray.address; pip install 'newsnlp\\[ray]')."
+    ),  # escaped: Typer reads help as rich markup
 ) -> None:
     """Summarize, classify and score every document of the configured input."""
     with friendly_errors():
@@ -48,7 +56,9 @@ def run_cli(
                     result = run_job(cfg, resume=resume)
             except RunInterrupted as stop:
                 if not stop.journal.exists():  # stopped before its first record: nothing to resume
-                    err.print("interrupted before any record was written; nothing to resume: run the same command again", highlight=False, soft_wrap=True)
+                    err.print(
+                        "interrupted before any record was written; nothing to resume: run the same command again", highlight=False, soft_wrap=True
+                    )
                     raise typer.Exit(stop.exit_code) from None
                 again = " ".join(shlex.quote(a) for a in ["nlp", *sys.argv[1:]] + ([] if "--resume" in sys.argv else ["--resume"]))
                 err.print(f"interrupted: {stop.written} documents are in {stop.journal}; continue with: {again}", highlight=False, soft_wrap=True)
@@ -63,4 +73,6 @@ def run_cli(
     notes = [f"{result.resumed} from the interrupted run"] if result.resumed else []
     notes += [f"{result.errors} with errors"] if result.errors else []
     extra = f" ({', '.join(notes)})" if notes else ""
-    err.print(f"wrote {result.documents + result.resumed} records{extra} to {result.output} ({result.format}) in {result.seconds:.1f}s", highlight=False)
+    err.print(
+        f"wrote {result.documents + result.resumed} records{extra} to {result.output} ({result.format}) in {result.seconds:.1f}s", highlight=False
+    )

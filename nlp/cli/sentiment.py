@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -11,9 +11,9 @@ from nlp.cli.common import ConfigOpt, SetOpt, config_from_cli, friendly_errors, 
 
 
 def sentiment_cli(
-    texts: List[str] = typer.Argument(..., help="Texts to score."),
+    texts: list[str] = typer.Argument(..., help="Texts to score."),
     config: Optional[Path] = ConfigOpt,
-    sets: Optional[List[str]] = SetOpt,
+    sets: Optional[list[str]] = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="One JSON object per text."),
 ) -> None:
     """Sentiment of each TEXT: label and a score in [-1, 1]."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -11,7 +11,10 @@ from nlp.cli.common import SetOpt, config_from_cli, friendly_errors
 from nlp.config import config_to_yaml
 
 
-def config_cli(config: Optional[Path] = typer.Argument(None, help="Config YAML (default: the packaged default).", dir_okay=False), sets: Optional[List[str]] = SetOpt) -> None:
+def config_cli(
+    config: Optional[Path] = typer.Argument(None, help="Config YAML (default: the packaged default).", dir_okay=False),
+    sets: Optional[list[str]] = SetOpt,
+) -> None:
     """Print the resolved config (after overrides) as YAML."""
     with friendly_errors():
         typer.echo(config_to_yaml(config_from_cli(config, sets)), nl=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -16,7 +16,7 @@ def summarize_cli(
     file: Path = typer.Argument(..., help="A news page .txt (or .jsonl: its first document)."),
     config: Optional[Path] = ConfigOpt,
     sentences: Optional[int] = typer.Option(None, "--sentences", "-n", help="How many sentences."),
-    sets: Optional[List[str]] = SetOpt,
+    sets: Optional[list[str]] = SetOpt,
 ) -> None:
     """Summarize the lead article of one page."""
     with friendly_errors():

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import copy
 import difflib
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -152,7 +153,7 @@ def _expected(error: Mapping[str, Any]) -> str:
     msg = str(error["msg"])
     for prefix in ("Input should be ", "Value error, "):
         if msg.startswith(prefix):
-            return msg[len(prefix):]
+            return msg[len(prefix) :]
     return msg[0].lower() + msg[1:]
 
 

@@ -32,9 +32,7 @@ class Section(BaseModel):
 
 class OutputConfig(Section):
     path: Path = Path("out/records.jsonl")
-    format: OutputFormat | None = Field(
-        default=None, description="jsonl, json, csv or md; null infers it from the path's suffix"
-    )
+    format: OutputFormat | None = Field(default=None, description="jsonl, json, csv or md; null infers it from the path's suffix")
 
     def resolved_format(self) -> OutputFormat:
         """`format`, else the path's suffix; a suffix that names no format is an error, never
@@ -43,7 +41,7 @@ class OutputConfig(Section):
             return self.format
         return format_of_suffix(self.path, "output.path", "set output.format")
 
-    def chosen(self, path: Path | None = None, fmt: OutputFormat | None = None) -> "OutputConfig":
+    def chosen(self, path: Path | None = None, fmt: OutputFormat | None = None) -> OutputConfig:
         """The output a run writes, by precedence: `--format`, then the `--output` suffix, then
         this config's `format`, then its path's suffix. `--format` alone changes the config
         path's suffix (`out/records.md`), so the file says what it holds."""
@@ -70,8 +68,12 @@ Quantize = Literal["none", "int8"]
 class EncoderConfig(Section):
     model: str = Field(default="mpnet", description="'mpnet' (packaged, the default), 'minilm' (packaged, the fast preset), a folder, or a hub id")
     max_length: int = Field(default=256, ge=8, le=8192, description="tokens per text; longer texts are truncated")
-    backend: EncoderBackend = Field(default="auto", description="auto (onnx on CPU, torch on a GPU) | torch | onnx (ONNX Runtime on CPU, exported once and cached)")
-    quantize: Quantize = Field(default="none", description="backend onnx: none | int8 (dynamic, per-channel MatMul weights; faster, labels can differ)")
+    backend: EncoderBackend = Field(
+        default="auto", description="auto (onnx on CPU, torch on a GPU) | torch | onnx (ONNX Runtime on CPU, exported once and cached)"
+    )
+    quantize: Quantize = Field(
+        default="none", description="backend onnx: none | int8 (dynamic, per-channel MatMul weights; faster, labels can differ)"
+    )
 
 
 class LabelSpec(Section):
@@ -99,15 +101,23 @@ class SummarizeConfig(Section):
     chunk_overlap: int = Field(default=1, ge=0, le=10, description="abstractive: sentences a chunk repeats from the end of the previous one")
     max_rounds: int = Field(default=8, ge=1, le=32, description="abstractive: map-reduce rounds at most (each round shrinks the text)")
     sentences: int = Field(default=3, ge=1, le=50)
-    position_weight: float = Field(default=1.0, ge=0.0, le=1.0, description="weight of the lead-position prior (1: the lead's order, skipping short sentences)")
+    position_weight: float = Field(
+        default=1.0, ge=0.0, le=1.0, description="weight of the lead-position prior (1: the lead's order, skipping short sentences)"
+    )
     position_decay: float = Field(default=1.5, gt=0.0, description="sentences over which the prior halves")
     redundancy: float = Field(default=0.0, ge=0.0, le=1.0, description="MMR penalty on similarity to picked sentences")
     min_words: int = Field(default=4, ge=1, description="shorter sentences are never picked")
-    adaptive: bool = Field(default=False, description="trust the lead per article by how central its first sentence is; false: always position_weight")
-    adaptive_gap: float = Field(default=-0.4, le=0.0, description="first sentence's centrality gap (to the most central, in spreads) at half trust in the lead")
+    adaptive: bool = Field(
+        default=False, description="trust the lead per article by how central its first sentence is; false: always position_weight"
+    )
+    adaptive_gap: float = Field(
+        default=-0.4, le=0.0, description="first sentence's centrality gap (to the most central, in spreads) at half trust in the lead"
+    )
     adaptive_slope: float = Field(default=0.1, gt=0.0, description="how sharply trust in the lead changes around adaptive_gap")
     adaptive_position_weight: float = Field(default=0.2, ge=0.0, le=1.0, description="the position prior's weight where the opening is not a summary")
-    adaptive_document_weight: float = Field(default=0.5, ge=0.0, le=1.0, description="there, the whole text's embedding's share of the centrality query (the rest: the centroid)")
+    adaptive_document_weight: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="there, the whole text's embedding's share of the centrality query (the rest: the centroid)"
+    )
 
 
 class HeadTrainConfig(Section):
@@ -119,18 +129,29 @@ class HeadTrainConfig(Section):
     chars: bool = Field(default=False, description="add character 2-5-gram TF-IDF features (the 30,000 most frequent, within words)")
     familiarity: bool = Field(default=False, description="store training embeddings so the head is trusted only on familiar text")
     data_labels: bool = Field(default=False, description="fit each source's own labels (mapped to the task's by data.label_map), not the task's")
-    multi_label: bool = Field(default=False, description="topics: also fit one-vs-rest scores per label on whether it applies: the label, plus data.also_field's where the data has it (the records' label_scores)")
-    teaser_chars: int = Field(default=0, ge=0, description="also score (and fit) each text's body cut to this many characters and '...', as news pages show teasers (0: off)")
+    multi_label: bool = Field(
+        default=False,
+        description="topics: also fit one-vs-rest scores per label on whether it applies: the label, plus data.also_field's where the data has it (the records' label_scores)",
+    )
+    teaser_chars: int = Field(
+        default=0,
+        ge=0,
+        description="also score (and fit) each text's body cut to this many characters and '...', as news pages show teasers (0: off)",
+    )
     fit_teasers: bool = Field(default=True, description="with teaser_chars: fit the cuts as well as the whole texts; false: only score them")
     familiarity_low: float = Field(default=0.42, description="mean cosine to the k nearest training texts at which trust starts")
     familiarity_high: float = Field(default=0.50, description="... and at which trust is full")
     familiarity_k: int = Field(default=5, ge=1)
-    anchor_clusters: int = Field(default=0, ge=0, description="with familiarity: store this many k-means centroids of the training embeddings as anchors instead of every text's (0: every text's)")
+    anchor_clusters: int = Field(
+        default=0,
+        ge=0,
+        description="with familiarity: store this many k-means centroids of the training embeddings as anchors instead of every text's (0: every text's)",
+    )
     folds: int = Field(default=5, ge=2, le=20)
     seed: int = 0
 
     @model_validator(mode="after")
-    def _ramp_rises(self) -> "HeadTrainConfig":
+    def _ramp_rises(self) -> HeadTrainConfig:
         if self.familiarity_high <= self.familiarity_low:
             raise ValueError(f"familiarity_high above familiarity_low (got {self.familiarity_high} and {self.familiarity_low})")
         return self
@@ -172,14 +193,21 @@ class TopicsConfig(Section):
     backend: Backend = Field(default="torch", description="method nli: torch | onnx (CPU)")
     quantize: Quantize = Field(default="none", description="method nli, backend onnx: none | int8")
     head: str = Field(default="default", description="'default' (the packaged head for the encoder) or a path to a head .npz")
-    head_weight: float = Field(default=0.8, ge=0.0, le=1.0, description="method head: the head's weight against the prototypes (times its familiarity with the text, for a head with anchors)")
+    head_weight: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="method head: the head's weight against the prototypes (times its familiarity with the text, for a head with anchors)",
+    )
     train: TopicsTrainConfig = Field(default_factory=TopicsTrainConfig)
     labels: dict[str, LabelSpec] = Field(default_factory=lambda: _packaged_labels("topics"))
     other_label: str = "other"
     threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="below this best-label score the text is 'other'")
     temperature: float = Field(default=0.05, ge=1e-3, le=100.0, description="softmax temperature over label similarities")
     prototype_smoothing: float = Field(default=0.05, ge=0.0, le=10.0, description="log-mean-exp over a label's prototypes; 0 = max")
-    label_threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="a label applies (in a record's `labels`) when its independent score reaches this")
+    label_threshold: float = Field(
+        default=0.4, ge=0.0, le=1.0, description="a label applies (in a record's `labels`) when its independent score reaches this"
+    )
     label_center: float = Field(default=0.25, description="method embedding/head: the prototype cosine at which a label's independent score is 0.5")
     label_scale: float = Field(default=0.036, ge=1e-4, description="... and how many cosine units move it by one logit")
 
@@ -210,8 +238,16 @@ class SentimentConfig(Section):
     )
     backend: Backend = Field(default="torch", description="method classifier: torch | onnx (CPU)")
     quantize: Quantize = Field(default="none", description="method classifier, backend onnx: none | int8")
-    head: str = Field(default="default", description="'default' (the packaged head for the encoder), 'finance' (fitted on Financial PhraseBank alone) or a path to a head .npz")
-    head_weight: float = Field(default=0.7, ge=0.0, le=1.0, description="method head: the head's weight against the zero-shot prototypes (times its familiarity with the text, for a head with anchors)")
+    head: str = Field(
+        default="default",
+        description="'default' (the packaged head for the encoder), 'finance' (fitted on Financial PhraseBank alone) or a path to a head .npz",
+    )
+    head_weight: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=1.0,
+        description="method head: the head's weight against the zero-shot prototypes (times its familiarity with the text, for a head with anchors)",
+    )
     labels: dict[str, LabelSpec] = Field(
         default_factory=lambda: _packaged_labels("sentiment"),
         description="descriptions used by the zero-shot 'embedding' method",
@@ -231,17 +267,26 @@ class SentimentConfig(Section):
 class DataConfig(Section):
     """Labelled data for `nlp evaluate` / `nlp calibrate` (absent in plain run configs)."""
 
-    path: Path | list[Path] = Field(description="a JSONL file, or a list of files read as one source; relative paths resolve against the current directory")
-    name: str | None = Field(default=None, description="the source's name in head cards and per-source figures; null = the file's stem (a list: their common prefix)")
+    path: Path | list[Path] = Field(
+        description="a JSONL file, or a list of files read as one source; relative paths resolve against the current directory"
+    )
+    name: str | None = Field(
+        default=None, description="the source's name in head cards and per-source figures; null = the file's stem (a list: their common prefix)"
+    )
     text_fields: list[str] = Field(default_factory=lambda: ["text"], min_length=1, description="joined in order")
     label_field: str | None = Field(default=None, description="gold label (topics, sentiment)")
     label_map: dict[str, str] = Field(default_factory=dict, description="data label -> task label; empty = as is")
     also_field: str | None = Field(default=None, description="topics: a list of other labels that apply (multi-label gold beside label_field)")
-    also_map: dict[str, list[str]] = Field(default_factory=dict, description="topics: data label -> task labels that also apply to every row with it (a coarse source's lenient gold)")
+    also_map: dict[str, list[str]] = Field(
+        default_factory=dict, description="topics: data label -> task labels that also apply to every row with it (a coarse source's lenient gold)"
+    )
     reference_fields: list[str] = Field(default_factory=list, description="summaries: the first field a row has is used")
     id_field: str | None = None
     weight: float = Field(default=1.0, gt=0.0, description="nlp train: each row's weight in the fit (e.g. 0.1 to let a large source count less)")
-    fit_only: bool = Field(default=False, description="nlp train: these rows are in every fold's fit and never scored out of fold (training files beside a scored dev file)")
+    fit_only: bool = Field(
+        default=False,
+        description="nlp train: these rows are in every fold's fit and never scored out of fold (training files beside a scored dev file)",
+    )
     license: str = Field(default="", description="the data's license; a head trained on it inherits it (written to its card)")
     limit: int | None = Field(default=None, ge=1, description="evaluate the first N rows only")
 
@@ -279,7 +324,9 @@ class CacheConfig(Section):
     """The on-disk embedding cache (`nlp/embedding_cache.py`): re-runs encode only new texts."""
 
     enabled: bool = Field(default=False, description="store and reuse text embeddings on disk (they are derived from your texts)")
-    path: Path | None = Field(default=None, description="the SQLite file; null = the user cache folder ($NLP_CACHE_DIR or ~/.cache/nlp)/embeddings.sqlite")
+    path: Path | None = Field(
+        default=None, description="the SQLite file; null = the user cache folder ($NLP_CACHE_DIR or ~/.cache/nlp)/embeddings.sqlite"
+    )
 
 
 class RayConfig(Section):
@@ -294,7 +341,9 @@ class RunConfig(Section):
     input: Path = Path("seeds")
     input_encoding: str = Field(default="utf-8", description="text encoding of the input files, e.g. latin-1")
     on_duplicate: Literal["error", "suffix"] = Field(default="error", description="a repeated document id: an error, or made unique as id#2")
-    max_lead_chars: int = Field(default=200_000, ge=0, description="lead text read per document (0 = all); longer leads are cut at a paragraph, with a warning")
+    max_lead_chars: int = Field(
+        default=200_000, ge=0, description="lead text read per document (0 = all); longer leads are cut at a paragraph, with a warning"
+    )
     output: OutputConfig = Field(default_factory=OutputConfig)
     device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N | mps")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"

@@ -14,5 +14,15 @@ from nlp.documents.readers import (
     unique_ids,
 )
 
-__all__ = ["PAGE_SUFFIXES", "Document", "Paragraph", "document_from_json", "folder_page", "iter_documents", "parse_page",
-           "read_page", "scan_documents", "unique_ids"]
+__all__ = [
+    "PAGE_SUFFIXES",
+    "Document",
+    "Paragraph",
+    "document_from_json",
+    "folder_page",
+    "iter_documents",
+    "parse_page",
+    "read_page",
+    "scan_documents",
+    "unique_ids",
+]

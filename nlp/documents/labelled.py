@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from nlp.config import DataConfig
 from nlp.errors import ConfigError, InputError
@@ -54,7 +55,9 @@ def gold_labels(rows: list[dict[str, Any]], data: DataConfig, task_labels: Seque
         if label is None:
             raise ConfigError(f"data.label_map: no entry for label '{raw}' (row {number}); add '{raw}: <one of {', '.join(task_labels)}>'")
         if label not in task_labels:
-            raise ConfigError(f"data: label '{label}' (row {number}) is not one of the task's labels ({', '.join(task_labels)}); map it with data.label_map")
+            raise ConfigError(
+                f"data: label '{label}' (row {number}) is not one of the task's labels ({', '.join(task_labels)}); map it with data.label_map"
+            )
         gold.append(label)
     return gold
 
@@ -73,7 +76,9 @@ def also_labels(rows: list[dict[str, Any]], data: DataConfig, task_labels: Seque
         for raw in value:
             label = data.label_map.get(str(raw), str(raw) if not data.label_map else None)
             if label is None or label not in task_labels:
-                raise ConfigError(f"data.also_field: label '{raw}' (row {number}) is not one of the task's labels ({', '.join(task_labels)}); map it with data.label_map")
+                raise ConfigError(
+                    f"data.also_field: label '{raw}' (row {number}) is not one of the task's labels ({', '.join(task_labels)}); map it with data.label_map"
+                )
             mapped.append(label)
         out.append(mapped)
     return out
@@ -96,9 +101,13 @@ def labelled_texts(data: DataConfig, task_labels: Sequence[str]) -> LabelledText
     required = [*data.text_fields, *([data.label_field] if data.label_field else []), *([data.also_field] if data.also_field else [])]
     rows = load_rows(data, required)
     gold = gold_labels(rows, data, task_labels)
-    return LabelledTexts(texts=[join_fields(row, data.text_fields) for row in rows], gold=gold,
-                         raw=[str(row[data.label_field]) for row in rows], bodies=[join_fields(row, data.text_fields[-1:]) for row in rows],
-                         gold_sets=[list(dict.fromkeys([g, *also])) for g, also in zip(gold, also_labels(rows, data, task_labels))])
+    return LabelledTexts(
+        texts=[join_fields(row, data.text_fields) for row in rows],
+        gold=gold,
+        raw=[str(row[data.label_field]) for row in rows],
+        bodies=[join_fields(row, data.text_fields[-1:]) for row in rows],
+        gold_sets=[list(dict.fromkeys([g, *also])) for g, also in zip(gold, also_labels(rows, data, task_labels))],
+    )
 
 
 def references(rows: list[dict[str, Any]], data: DataConfig) -> list[list[str]]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from nlp.documents.text import clean_paragraph, is_crosshead, split_sentences
 from nlp.errors import InputError
@@ -51,7 +52,7 @@ class Document:
         return "\n".join(lines) + "\n"
 
     @classmethod
-    def from_parts(cls, id: str, lead: str, teasers: list[str] | None = None, source: str | None = None, title: str | None = None) -> "Document":
+    def from_parts(cls, id: str, lead: str, teasers: list[str] | None = None, source: str | None = None, title: str | None = None) -> Document:
         """A document from its parts; empty and whitespace-only teasers are dropped (teaser
         indexes stay 0..n-1, as a page's blank lines are) and counted in `warnings`."""
         kept = [t for t in teasers or [] if t.strip()]
@@ -106,7 +107,9 @@ def decode_text(data: bytes, path: Path, encoding: str = "utf-8") -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not {_name(encoding)} text (invalid byte at offset {exc.start}); convert it to UTF-8 or pass --encoding, e.g. --encoding latin-1") from exc
+        raise InputError(
+            f"{path}: not {_name(encoding)} text (invalid byte at offset {exc.start}); convert it to UTF-8 or pass --encoding, e.g. --encoding latin-1"
+        ) from exc
     except LookupError as exc:
         raise InputError(f"--encoding {encoding}: unknown encoding; e.g. utf-8, latin-1, cp1252") from exc
 
@@ -189,7 +192,9 @@ def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
             try:
                 yield number, raw.decode(encoding).strip()
             except UnicodeDecodeError as exc:
-                raise InputError(f"{path}:{number}: not {_name(encoding)} text (byte {exc.start} of the line); pass --encoding if it is another one") from exc
+                raise InputError(
+                    f"{path}:{number}: not {_name(encoding)} text (byte {exc.start} of the line); pass --encoding if it is another one"
+                ) from exc
 
 
 def iter_jsonl(path: Path, encoding: str = "utf-8") -> Iterator[Document]:
@@ -243,8 +248,9 @@ def unique_ids(docs: Iterator[Document], on_duplicate: str = "error") -> Iterato
     for doc in docs:
         if doc.id in seen:
             if on_duplicate != "suffix":
-                raise InputError(f"duplicate document id '{doc.id}' (document {seen[doc.id]} and again later); "
-                                 "make ids unique or pass --on-duplicate suffix")
+                raise InputError(
+                    f"duplicate document id '{doc.id}' (document {seen[doc.id]} and again later); make ids unique or pass --on-duplicate suffix"
+                )
             n = 2
             while f"{doc.id}#{n}" in seen:
                 n += 1

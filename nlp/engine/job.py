@@ -6,10 +6,11 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
@@ -120,11 +121,15 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
     print_notes(pipeline, console)
     docs = (d for d in unique_ids(iter_documents(config.input, config.input_encoding), config.on_duplicate) if d.id not in done)
     show = progress if progress is not None else total - len(done) >= PROGRESS_FROM
-    result = RunResult(output=output, format=fmt, resumed=len(done), errors=resumed_errors)  # the closing line counts the interrupted part's errors too
+    result = RunResult(
+        output=output, format=fmt, resumed=len(done), errors=resumed_errors
+    )  # the closing line counts the interrupted part's errors too
     start = time.perf_counter()
     try:
-        with RecordWriter(output, fmt, resume=resume and journal.exists(), about=describe_run(config)) as writer, \
-                progress_bar("documents", total=total - len(done), show=show, console=console) as bar:
+        with (
+            RecordWriter(output, fmt, resume=resume and journal.exists(), about=describe_run(config)) as writer,
+            progress_bar("documents", total=total - len(done), show=show, console=console) as bar,
+        ):
             write_json_atomically(meta_path(journal), fingerprint)  # what --resume checks it continues
             for record in pipeline.process(docs, on_progress=bar.advance):  # moves per encoder batch
                 result.add(record, writer)
@@ -156,13 +161,21 @@ def describe_run(config: RunConfig, title: str | None = None) -> dict[str, Any]:
     encoder and each task's method, labels and threshold (no paths: a model folder is named by
     its last part)."""
     tasks = config.tasks
-    about: dict[str, Any] = {"title": title, "written": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "version": __version__,
-                             "encoder": Path(config.encoder.model).name}
+    about: dict[str, Any] = {
+        "title": title,
+        "written": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "version": __version__,
+        "encoder": Path(config.encoder.model).name,
+    }
     if tasks.summarize.enabled:
         about["summarize"] = {"method": tasks.summarize.method, "sentences": tasks.summarize.sentences}
     if tasks.topics.enabled:
-        about["topics"] = {"method": tasks.topics.method, "labels": list(topic_labels(tasks.topics)), "other": tasks.topics.other_label,
-                           "threshold": tasks.topics.threshold}
+        about["topics"] = {
+            "method": tasks.topics.method,
+            "labels": list(topic_labels(tasks.topics)),
+            "other": tasks.topics.other_label,
+            "threshold": tasks.topics.threshold,
+        }
     if tasks.sentiment.enabled:
         about["sentiment"] = {"method": tasks.sentiment.method}
     return about
@@ -207,13 +220,17 @@ def check_resumable(journal: Path, fingerprint: dict[str, Any]) -> None:
     changed = sorted(k for k in set(before_config) | set(fingerprint["config"]) if before_config.get(k) != fingerprint["config"].get(k))
     if changed:
         first = changed[0]
-        raise InputError(f"--resume: the config differs from the interrupted run's: {first} was {before_config.get(first)!r}, now "
-                         f"{fingerprint['config'].get(first)!r}{f' (and {len(changed) - 1} more keys)' if len(changed) > 1 else ''}; "
-                         "resume with the same config, or delete the .partial file to start over")
+        raise InputError(
+            f"--resume: the config differs from the interrupted run's: {first} was {before_config.get(first)!r}, now "
+            f"{fingerprint['config'].get(first)!r}{f' (and {len(changed) - 1} more keys)' if len(changed) > 1 else ''}; "
+            "resume with the same config, or delete the .partial file to start over"
+        )
     if before_input != fingerprint["input"]:
         what = "path" if before_input.get("path") != fingerprint["input"]["path"] else "contents"
-        raise InputError(f"--resume: the input's {what} differ from the interrupted run's ({before_input.get('path')}); "
-                         "resume with the same input, or delete the .partial file to start over")
+        raise InputError(
+            f"--resume: the input's {what} differ from the interrupted run's ({before_input.get('path')}); "
+            "resume with the same input, or delete the .partial file to start over"
+        )
 
 
 def write_json_atomically(path: Path, data: Any) -> None:

@@ -11,9 +11,10 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 
 from nlp.errors import InputError
 from nlp.records import topic_text
@@ -43,7 +44,9 @@ def output_lock(path: Path) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise InputError(f"another run{f' (pid {holder})' if holder.isdigit() else ''} is writing {path}; wait for it to finish or choose another --output") from None
+        raise InputError(
+            f"another run{f' (pid {holder})' if holder.isdigit() else ''} is writing {path}; wait for it to finish or choose another --output"
+        ) from None
     except OSError as exc:
         raise InputError(f"cannot write output {path}: {exc.strerror}; choose another --output") from exc
     try:
@@ -107,7 +110,7 @@ class RecordWriter:
         self._handle: TextIO | None = None
         self._sums: TextIO | None = None
 
-    def __enter__(self) -> "RecordWriter":
+    def __enter__(self) -> RecordWriter:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.tmp.open("a" if self.resume else "w", encoding="utf-8", newline="")
@@ -119,13 +122,16 @@ class RecordWriter:
     def write(self, record: dict[str, Any]) -> None:
         assert self._handle is not None
         if not self.tmp.exists():  # the folder (or the journal) was deleted: every later record would be lost
-            raise InputError(f"{self.tmp} vanished during the run (its folder deleted?); {self.count} records written to it are lost; "
-                             "recreate the folder and run again")
+            raise InputError(
+                f"{self.tmp} vanished during the run (its folder deleted?); {self.count} records written to it are lost; "
+                "recreate the folder and run again"
+            )
         try:
             line = json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"  # bare NaN is not JSON
         except ValueError as exc:
-            raise InputError(f"record {record.get('id')!r} holds a NaN or infinite score, which is never written; "
-                             "please report it with the config that made it") from exc
+            raise InputError(
+                f"record {record.get('id')!r} holds a NaN or infinite score, which is never written; please report it with the config that made it"
+            ) from exc
         assert self._sums is not None
         try:
             self._handle.write(line)
@@ -133,8 +139,10 @@ class RecordWriter:
             self._sums.write(line_sum(line.encode("utf-8")) + "\n")  # after the line: a kill between the two re-does that record
             self._sums.flush()
         except OSError as exc:  # disk full, quota, I/O error: the journal so far is kept for --resume
-            raise InputError(f"cannot write {self.tmp}: {exc.strerror or exc}; {self.count} records are kept in it: "
-                             "free the space and run the same command with --resume") from exc
+            raise InputError(
+                f"cannot write {self.tmp}: {exc.strerror or exc}; {self.count} records are kept in it: "
+                "free the space and run the same command with --resume"
+            ) from exc
         self.count += 1
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -152,8 +160,9 @@ class RecordWriter:
 
     def _finalise(self) -> None:
         if not self.tmp.exists():
-            raise InputError(f"{self.tmp} vanished during the run (its folder deleted?); its {self.count} records are lost; "
-                             "recreate the folder and run again")
+            raise InputError(
+                f"{self.tmp} vanished during the run (its folder deleted?); its {self.count} records are lost; recreate the folder and run again"
+            )
         if self.fmt == "jsonl":
             os.replace(self.tmp, self.path)
             return
@@ -261,7 +270,10 @@ def markdown_page(record: dict[str, Any], threshold: float | None = None) -> str
     and sentiment, and a teaser table (an abstention shows the best label and the threshold)."""
     out = io.StringIO()
     out.write(f"## {_one_line(record.get('title') or record['id'])}\n\n")
-    out.write(" · ".join(f"`{_one_line(v)}`" if k == "id" else _one_line(v) for k, v in (("id", record["id"]), ("source", record.get("source"))) if v) + "\n\n")
+    out.write(
+        " · ".join(f"`{_one_line(v)}`" if k == "id" else _one_line(v) for k, v in (("id", record["id"]), ("source", record.get("source"))) if v)
+        + "\n\n"
+    )
     if record.get("error"):
         out.write(f"**Error:** {record['error']}\n\n")
         return out.getvalue()

@@ -9,9 +9,10 @@ teasers are split into sentences only for a task that scores them by sentence.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Pipeline:
             self._tasks = build_tasks(self.config.tasks, lambda texts: self.encoder.encode(texts), self.runtime, self.config.encoder.model)
         return self._tasks
 
-    def load(self) -> "Pipeline":
+    def load(self) -> Pipeline:
         """Resolve and load every model now (otherwise the first document does it)."""
         _ = self.tasks
         return self
@@ -84,15 +85,21 @@ class Pipeline:
         or blank text is `other` with every score 0 (there is nothing to classify);
         `on_batch(n)` reports progress."""
         task = self.topics_task
-        return _per_text(texts, lambda kept: task.classify(kept, self._vectors_for(task, kept, on_batch)),
-                         lambda: empty_topic(task.labels, task.labels[task.other]))
+        return _per_text(
+            texts,
+            lambda kept: task.classify(kept, self._vectors_for(task, kept, on_batch)),
+            lambda: empty_topic(task.labels, task.labels[task.other]),
+        )
 
     def sentiment(self, texts: str | Sequence[str], on_batch: Callable[[int], None] | None = None) -> list[SentimentResult]:
         """Sentiment of each text (label, score in [-1, 1], per-label probabilities); a string is
         one text; an empty or blank text is neutral with score 0."""
         task = self.sentiment_task
-        return _per_text(texts, lambda kept: [sentiment_record(p) for p in task.probabilities(kept, self._vectors_for(task, kept, on_batch))],
-                         lambda: sentiment_record(np.array([0.0, 1.0, 0.0])))
+        return _per_text(
+            texts,
+            lambda kept: [sentiment_record(p) for p in task.probabilities(kept, self._vectors_for(task, kept, on_batch))],
+            lambda: sentiment_record(np.array([0.0, 1.0, 0.0])),
+        )
 
     def _vectors_for(self, task: Task, texts: list[str], on_batch: Callable[[int], None] | None) -> np.ndarray | None:
         if "embeddings" in task.reads:
@@ -148,7 +155,7 @@ class ChunkTexts:
     unique: list[str]
 
     @classmethod
-    def of(cls, docs: list[Document], by_sentence: bool, readable: int) -> "ChunkTexts":
+    def of(cls, docs: list[Document], by_sentence: bool, readable: int) -> ChunkTexts:
         """`readable`: characters of a teaser worth splitting (far past what the encoder reads)."""
         sentences = [doc.sentences() for doc in docs]
         units = [[snippet_sentences(t[:readable]) if by_sentence else [t] for t in doc.teasers] for doc in docs]
@@ -173,8 +180,17 @@ class ChunkTexts:
                 continue
             flat = [s for unit in parts for s in unit]
             lead = vectors[index[doc.lead]] if doc.lead else np.zeros(dim, dtype=np.float32)
-            views.append(DocView(doc=doc, sentences=sents, sentence_vectors=rows(sents), lead_vector=lead, teaser_vectors=rows(doc.teasers),
-                                 teaser_sentences=parts, teaser_sentence_vectors=rows(flat)))
+            views.append(
+                DocView(
+                    doc=doc,
+                    sentences=sents,
+                    sentence_vectors=rows(sents),
+                    lead_vector=lead,
+                    teaser_vectors=rows(doc.teasers),
+                    teaser_sentences=parts,
+                    teaser_sentence_vectors=rows(flat),
+                )
+            )
         return views
 
 

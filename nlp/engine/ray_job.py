@@ -83,9 +83,14 @@ def run_ray(config: RunConfig) -> RunResult:
     actor_config = config.model_copy(deep=True)
     if not gpu and not actor_config.threads:
         actor_config.threads = 1  # one core per actor: no oversubscription
-    records = dataset.map_batches(PipelineActor, fn_constructor_kwargs={"config": actor_config.model_dump(mode="json")},
-                                  batch_size=config.ray.batch_size, compute=ray.data.ActorPoolStrategy(size=workers),
-                                  num_gpus=1 if gpu else 0, num_cpus=0 if gpu else 1)
+    records = dataset.map_batches(
+        PipelineActor,
+        fn_constructor_kwargs={"config": actor_config.model_dump(mode="json")},
+        batch_size=config.ray.batch_size,
+        compute=ray.data.ActorPoolStrategy(size=workers),
+        num_gpus=1 if gpu else 0,
+        num_cpus=0 if gpu else 1,
+    )
     result = RunResult(output=output, format=fmt)
     start = time.perf_counter()
     with output_lock(output), RecordWriter(output, fmt, about=describe_run(config)) as writer:
@@ -93,4 +98,3 @@ def run_ray(config: RunConfig) -> RunResult:
             result.add(json.loads(row["record"]), writer)
     result.seconds = time.perf_counter() - start
     return result
-

@@ -3,9 +3,10 @@ labelled data, with expected calibration error before and after."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import yaml
@@ -40,7 +41,9 @@ class Calibration:
         return {"tasks.topics.threshold": self.after["threshold"], "tasks.topics.temperature": self.after["temperature"]}
 
 
-def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | None = None, on_batch: Callable[[int], None] | None = None) -> Calibration:
+def calibrate_topics(
+    config: RunConfig, *, on_start: Callable[[int], None] | None = None, on_batch: Callable[[int], None] | None = None
+) -> Calibration:
     data = config.data
     if data is None:
         raise ConfigError("this config has no 'data:' section; use an eval config such as configs/eval-ag-news.yaml")
@@ -57,8 +60,10 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
         seen = head_saw(config, "topics")
         if seen:  # its own scores on data it was fitted on are in-sample (1.000 → 1.000, threshold 0)
             head_part = out_of_fold_head_part(topics, vectors, texts, gold, config.tasks.topics.train)
-            warning = (f"in-sample: the topics head was trained on {', '.join(seen)}; calibrated on out-of-fold head scores instead "
-                       f"({config.tasks.topics.train.folds} heads, each fitted on the other folds of this data alone)")
+            warning = (
+                f"in-sample: the topics head was trained on {', '.join(seen)}; calibrated on out-of-fold head scores instead "
+                f"({config.tasks.topics.train.folds} heads, each fitted on the other folds of this data alone)"
+            )
         else:
             head_part = topics.head_part(texts, vectors)
         probabilities = lambda temperature: topics.combine(sims, head_part, temperature)  # noqa: E731
@@ -77,7 +82,13 @@ def calibrate_topics(config: RunConfig, *, on_start: Callable[[int], None] | Non
         m = classification_metrics(gold, predicted)
         confidence = probs[np.arange(len(probs)), chosen]
         ece = expected_calibration_error(confidence, [g == p for g, p in zip(gold, predicted)])
-        return {"temperature": float(temperature), "threshold": float(threshold), "macro_f1": m["macro_f1"], "accuracy": m["accuracy"], "ece": round(ece, 4)}
+        return {
+            "temperature": float(temperature),
+            "threshold": float(threshold),
+            "macro_f1": m["macro_f1"],
+            "accuracy": m["accuracy"],
+            "ece": round(ece, 4),
+        }
 
     before = score(config.tasks.topics.temperature, config.tasks.topics.threshold)
     grid = [score(t, th) for t in temperatures for th in THRESHOLDS]

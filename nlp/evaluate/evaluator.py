@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -117,8 +118,10 @@ def _in_sample_warning(task: str, config: RunConfig) -> str | None:
         figures, where = by_file[config.data.files[0].name], "this file"
     else:  # a head trained on several sources: this one's
         figures, where = card.get("cv_by_source", {}).get(config.data.source, cv), "this source"
-    return (f"in-sample: the {task} head was trained on {', '.join(seen)}; these figures are not quality. "
-            f"Its out-of-fold {cv.get('folds', 5)}-fold CV figures on {where}: accuracy {figures.get('accuracy')}, macro-F1 {figures.get('macro_f1')}")
+    return (
+        f"in-sample: the {task} head was trained on {', '.join(seen)}; these figures are not quality. "
+        f"Its out-of-fold {cv.get('folds', 5)}-fold CV figures on {where}: accuracy {figures.get('accuracy')}, macro-F1 {figures.get('macro_f1')}"
+    )
 
 
 def _evaluate_summaries(config: RunConfig, on_start, on_batch) -> Evaluation:
@@ -142,8 +145,13 @@ def _evaluate_summaries(config: RunConfig, on_start, on_batch) -> Evaluation:
             on_batch(1)
     ours_scores, lead_scores = rouge(ours, refs), rouge(lead, refs)
     mean = lambda scores: {name: round(float(np.mean(v)), 2) for name, v in scores.items()}  # noqa: E731
-    metrics: dict[str, Any] = {"n": len(rows), **mean(ours_scores), "baseline": {"name": f"lead-{k}", **mean(lead_scores)},
-                               "delta_rouge1_ci95": paired_bootstrap_ci(ours_scores["rouge1"] - lead_scores["rouge1"]), "data": data.describe()}
+    metrics: dict[str, Any] = {
+        "n": len(rows),
+        **mean(ours_scores),
+        "baseline": {"name": f"lead-{k}", **mean(lead_scores)},
+        "delta_rouge1_ci95": paired_bootstrap_ci(ours_scores["rouge1"] - lead_scores["rouge1"]),
+        "data": data.describe(),
+    }
     predictions = [
         {"row": i, "id": doc_id, "summary": s, "lead": ld, "references": r, "rouge1": round(float(a), 2), "lead_rouge1": round(float(b), 2)}
         for i, (doc_id, s, ld, r, a, b) in enumerate(zip(ids, ours, lead, refs, ours_scores["rouge1"], lead_scores["rouge1"]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from rouge_score import rouge_scorer
@@ -40,9 +40,16 @@ def classification_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dic
     """
     labels = sorted(set(gold))
     p, r, f, s = precision_recall_fscore_support(gold, predicted, labels=labels, zero_division=0)
-    per_class = {lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4), "f1": round(float(f[i]), 4), "support": int(s[i])}
-                 for i, lab in enumerate(labels)}
-    return {"n": len(gold), "accuracy": round(float(accuracy_score(gold, predicted)), 4), "macro_f1": round(float(np.mean(f)), 4), "per_class": per_class}
+    per_class = {
+        lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4), "f1": round(float(f[i]), 4), "support": int(s[i])}
+        for i, lab in enumerate(labels)
+    }
+    return {
+        "n": len(gold),
+        "accuracy": round(float(accuracy_score(gold, predicted)), 4),
+        "macro_f1": round(float(np.mean(f)), 4),
+        "per_class": per_class,
+    }
 
 
 def multilabel_metrics(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict:
@@ -57,11 +64,17 @@ def multilabel_metrics(gold: Sequence[Sequence[str]], predicted: Sequence[Sequen
         warnings.simplefilter("ignore")  # a predicted label outside the gold's is ignored, as classification_metrics does
         y_true, y_pred = binarizer.fit_transform(gold), binarizer.transform(predicted)
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
-    per_label = {lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4), "f1": round(float(f[i]), 4), "support": int(s[i])}
-                 for i, lab in enumerate(labels)}
-    return {"n": len(gold), "sample_f1": round(float(f1_score(y_true, y_pred, average="samples", zero_division=0)), 4),
-            "macro_f1": round(float(np.mean(f)), 4), "exact_match": round(float(np.mean([set(a) == set(b) for a, b in zip(gold, predicted)])), 4),
-            "per_label": per_label}
+    per_label = {
+        lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4), "f1": round(float(f[i]), 4), "support": int(s[i])}
+        for i, lab in enumerate(labels)
+    }
+    return {
+        "n": len(gold),
+        "sample_f1": round(float(f1_score(y_true, y_pred, average="samples", zero_division=0)), 4),
+        "macro_f1": round(float(np.mean(f)), 4),
+        "exact_match": round(float(np.mean([set(a) == set(b) for a, b in zip(gold, predicted)])), 4),
+        "per_label": per_label,
+    }
 
 
 def majority_baseline(gold: Sequence[str]) -> dict:
@@ -80,8 +93,15 @@ def reliability_bins(confidence: Sequence[float], correct: Sequence[bool], bins:
     for b in range(bins):
         mask = index == b
         if mask.any():
-            out.append({"low": b / bins, "high": (b + 1) / bins, "count": int(mask.sum()),
-                        "confidence": float(confidence[mask].mean()), "accuracy": float(correct[mask].mean())})
+            out.append(
+                {
+                    "low": b / bins,
+                    "high": (b + 1) / bins,
+                    "count": int(mask.sum()),
+                    "confidence": float(confidence[mask].mean()),
+                    "accuracy": float(correct[mask].mean()),
+                }
+            )
     return out
 
 

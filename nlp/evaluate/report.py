@@ -22,7 +22,12 @@ def write_report(evaluation: Evaluation, folder: str | Path, *, title: str = "")
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     images = []
     if evaluation.labels:
-        images = [_confusion_png(evaluation, folder / "confusion.png"), _reliability_png(reliability(evaluation), folder / "reliability.png", f"{evaluation.task}: reliability (ECE {evaluation.metrics['ece']:.3f})")]
+        images = [
+            _confusion_png(evaluation, folder / "confusion.png"),
+            _reliability_png(
+                reliability(evaluation), folder / "reliability.png", f"{evaluation.task}: reliability (ECE {evaluation.metrics['ece']:.3f})"
+            ),
+        ]
     (folder / "report.md").write_text(markdown(evaluation, title, [p.name for p in images]), encoding="utf-8")
     return folder
 
@@ -35,26 +40,46 @@ def markdown(evaluation: Evaluation, title: str, images: list[str]) -> str:
     if evaluation.task == "summarize":
         b = m["baseline"]
         lines += ["| system | ROUGE-1 | ROUGE-2 | ROUGE-L | ROUGE-Lsum |", "|---|---|---|---|---|"]
-        lines += [f"| {name} | {s['rouge1']:.2f} | {s['rouge2']:.2f} | {s['rougeL']:.2f} | {s['rougeLsum']:.2f} |" for name, s in (("ours", m), (b["name"], b))]
+        lines += [
+            f"| {name} | {s['rouge1']:.2f} | {s['rouge2']:.2f} | {s['rougeL']:.2f} | {s['rougeLsum']:.2f} |"
+            for name, s in (("ours", m), (b["name"], b))
+        ]
         lo, hi = m["delta_rouge1_ci95"]
-        lines += ["", f"ROUGE-1 ours − {b['name']}: 95% CI [{lo:+.2f}, {hi:+.2f}] (paired bootstrap over documents).", "",
-                  "ROUGE F1 ×100, rouge-score with stemming; with several references, the best one counts.", "",
-                  "`predictions.jsonl`: every document, where ours loses most to the baseline first."]
+        lines += [
+            "",
+            f"ROUGE-1 ours − {b['name']}: 95% CI [{lo:+.2f}, {hi:+.2f}] (paired bootstrap over documents).",
+            "",
+            "ROUGE F1 ×100, rouge-score with stemming; with several references, the best one counts.",
+            "",
+            "`predictions.jsonl`: every document, where ours loses most to the baseline first.",
+        ]
         return "\n".join(lines) + "\n"
     b = m["baseline"]
-    lines += ["| system | accuracy | macro-F1 | ECE |", "|---|---|---|---|",
-              f"| ours | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {m['ece']:.3f} |",
-              f"| majority ({b['label']}) | {b['accuracy']:.3f} | {b['macro_f1']:.3f} | |", "",
-              "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    lines += [
+        "| system | accuracy | macro-F1 | ECE |",
+        "|---|---|---|---|",
+        f"| ours | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {m['ece']:.3f} |",
+        f"| majority ({b['label']}) | {b['accuracy']:.3f} | {b['macro_f1']:.3f} | |",
+        "",
+        "| label | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+    ]
     lines += [f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |" for label, c in m["per_class"].items()]
     lines += ["", "Macro-F1 is the mean F1 over the labels present in the gold data.", ""]
     if "multi_label" in m:
         lenient, multi = m["lenient"], m["multi_label"]
-        lines += [f"Lenient (a prediction in the row's `also` labels counts as right): accuracy {lenient['accuracy']:.3f}, macro-F1 {lenient['macro_f1']:.3f}.", "",
-                  f"Multi-label (the record's `labels` against the label plus `also`): sample-F1 {multi['sample_f1']:.3f}, "
-                  f"macro-F1 {multi['macro_f1']:.3f}, exact match {multi['exact_match']:.3f}.", "",
-                  "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
-        lines += [f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |" for label, c in multi["per_label"].items()]
+        lines += [
+            f"Lenient (a prediction in the row's `also` labels counts as right): accuracy {lenient['accuracy']:.3f}, macro-F1 {lenient['macro_f1']:.3f}.",
+            "",
+            f"Multi-label (the record's `labels` against the label plus `also`): sample-F1 {multi['sample_f1']:.3f}, "
+            f"macro-F1 {multi['macro_f1']:.3f}, exact match {multi['exact_match']:.3f}.",
+            "",
+            "| label | precision | recall | F1 | support |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |" for label, c in multi["per_label"].items()
+        ]
         lines += [""]
     lines += [f"![{name}]({name})" for name in images]
     lines += ["", "`predictions.jsonl`: every row, wrong predictions first (most confident first)."]

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -144,8 +145,10 @@ class LinearHead:
         if vectors.shape[-1] != self.dim:
             encoder = self.card.get("encoder")
             hint = f" (it was trained on encoder.model: {encoder})" if encoder else ""
-            raise ModelError(f"head expects {self.dim}-dim embeddings but the encoder gives {vectors.shape[-1]}{hint}; "
-                             "use a head trained on this encoder (nlp train), or that encoder")
+            raise ModelError(
+                f"head expects {self.dim}-dim embeddings but the encoder gives {vectors.shape[-1]}{hint}; "
+                "use a head trained on this encoder (nlp train), or that encoder"
+            )
         return feature_matrix(vectors, texts, lexicon=self.lexicon, vectorizers=self._vectorizers())
 
     def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
@@ -195,8 +198,12 @@ class LinearHead:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         # float16 weights halve the file (n-gram weights are most of it); logits move by ~1e-3
-        arrays: dict[str, np.ndarray] = {"coef": self.coef.astype(np.float16), "intercept": self.intercept.astype(np.float32),
-                                         "classes": np.array(self.classes), "lexicon": np.array(self.lexicon)}
+        arrays: dict[str, np.ndarray] = {
+            "coef": self.coef.astype(np.float16),
+            "intercept": self.intercept.astype(np.float32),
+            "classes": np.array(self.classes),
+            "lexicon": np.array(self.lexicon),
+        }
         if self.vocabulary is not None and self.idf is not None:
             arrays["vocabulary"] = np.array(self.vocabulary)
             arrays["idf"] = self.idf.astype(np.float32)
@@ -217,7 +224,7 @@ class LinearHead:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "LinearHead":
+    def load(cls, path: str | Path) -> LinearHead:
         """A head from its arrays (no pickle) and card, checked before use: a damaged or foreign
         file is one clear error, never NaN scores or a dropped class."""
         path = Path(path)
@@ -225,24 +232,30 @@ class LinearHead:
             raise ModelError(f"head file not found: {path}; train one with `nlp train` or use head: default")
         try:
             with np.load(path, allow_pickle=False) as a:
-                head = cls(classes=[str(c) for c in a["classes"]], coef=a["coef"].astype(np.float32), intercept=a["intercept"].astype(np.float32),
-                           lexicon=bool(a["lexicon"]) if "lexicon" in a.files else False,
-                           vocabulary=[str(v) for v in a["vocabulary"]] if "vocabulary" in a.files else None,
-                           idf=a["idf"].astype(np.float64) if "idf" in a.files else None,
-                           char_vocabulary=[str(v) for v in a["char_vocabulary"]] if "char_vocabulary" in a.files else None,
-                           char_idf=a["char_idf"].astype(np.float64) if "char_idf" in a.files else None,
-                           anchors=read_anchors(a["anchors"]) if "anchors" in a.files else None,
-                           class_labels=[str(c) for c in a["class_labels"]] if "class_labels" in a.files else None,
-                           multi_labels=[str(c) for c in a["multi_labels"]] if "multi_labels" in a.files else None,
-                           multi_coef=a["multi_coef"].astype(np.float32) if "multi_coef" in a.files else None,
-                           multi_intercept=a["multi_intercept"].astype(np.float32) if "multi_intercept" in a.files else None)
+                head = cls(
+                    classes=[str(c) for c in a["classes"]],
+                    coef=a["coef"].astype(np.float32),
+                    intercept=a["intercept"].astype(np.float32),
+                    lexicon=bool(a["lexicon"]) if "lexicon" in a.files else False,
+                    vocabulary=[str(v) for v in a["vocabulary"]] if "vocabulary" in a.files else None,
+                    idf=a["idf"].astype(np.float64) if "idf" in a.files else None,
+                    char_vocabulary=[str(v) for v in a["char_vocabulary"]] if "char_vocabulary" in a.files else None,
+                    char_idf=a["char_idf"].astype(np.float64) if "char_idf" in a.files else None,
+                    anchors=read_anchors(a["anchors"]) if "anchors" in a.files else None,
+                    class_labels=[str(c) for c in a["class_labels"]] if "class_labels" in a.files else None,
+                    multi_labels=[str(c) for c in a["multi_labels"]] if "multi_labels" in a.files else None,
+                    multi_coef=a["multi_coef"].astype(np.float32) if "multi_coef" in a.files else None,
+                    multi_intercept=a["multi_intercept"].astype(np.float32) if "multi_intercept" in a.files else None,
+                )
                 if "familiarity_ramp" in a.files:
                     low, high, k = (float(v) for v in a["familiarity_ramp"])
                     head.familiarity_ramp = (low, high, int(k))
         except KeyError as exc:
             raise ModelError(f"{path}: not a head file (no {exc} array); train one with `nlp train` or use head: default") from exc
         except (OSError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as exc:  # not an npz, truncated, pickled objects, odd dtypes
-            raise ModelError(f"{path}: not a readable head file ({str(exc).splitlines()[0][:120]}); train one with `nlp train` or use head: default") from exc
+            raise ModelError(
+                f"{path}: not a readable head file ({str(exc).splitlines()[0][:120]}); train one with `nlp train` or use head: default"
+            ) from exc
         card_path = path.with_suffix(".json")
         if card_path.is_file():
             try:
@@ -269,18 +282,25 @@ class LinearHead:
         if self.dim <= 0:
             return f"its weights have {self.coef.shape[1]} columns, fewer than its n-gram and lexicon features"
         if self.multi_labels is not None:
-            if self.multi_coef is None or self.multi_intercept is None or self.multi_coef.shape != (len(self.multi_labels), self.coef.shape[1]) \
-                    or self.multi_intercept.shape != (len(self.multi_labels),):
+            if (
+                self.multi_coef is None
+                or self.multi_intercept is None
+                or self.multi_coef.shape != (len(self.multi_labels), self.coef.shape[1])
+                or self.multi_intercept.shape != (len(self.multi_labels),)
+            ):
                 return "its one-vs-rest label weights do not fit its labels or features"
         if self.anchors is not None and (self.anchors.ndim != 2 or self.anchors.shape[1] != self.dim):
             return f"its familiarity anchors are {self.anchors.shape[-1]}-dim, its weights read {self.dim}-dim embeddings"
         low, high, k = self.familiarity_ramp
         if self.anchors is not None and not (np.isfinite([low, high]).all() and high > low and k >= 1):
             return f"its familiarity ramp ({low}, {high}, k {k}) does not rise"
-        arrays = [a for a in (self.coef, self.intercept, self.idf, self.char_idf, self.anchors, self.multi_coef, self.multi_intercept) if a is not None]
+        arrays = [
+            a for a in (self.coef, self.intercept, self.idf, self.char_idf, self.anchors, self.multi_coef, self.multi_intercept) if a is not None
+        ]
         if not all(np.isfinite(a).all() for a in arrays):
             return "it holds NaN or infinite values"
         return None
+
 
 def stored_anchors(vectors: np.ndarray) -> np.ndarray:
     """Unit vectors as int8 (× 127): a quarter of float32's size."""
@@ -299,12 +319,16 @@ def packaged_head_path(task: str, name: str = "default", encoder: str = "mpnet")
     """The packaged head file: each packaged encoder has its own heads (they read its embeddings)."""
     alias = packaged_alias(encoder)
     if alias is None:
-        raise ModelError(f"tasks.{task}.head: the packaged '{name}' head reads the embeddings of a packaged encoder (mpnet or minilm), "
-                         f"not of encoder.model {encoder}; train one on it with `nlp train {task}` and set tasks.{task}.head=PATH, or use method: embedding")
+        raise ModelError(
+            f"tasks.{task}.head: the packaged '{name}' head reads the embeddings of a packaged encoder (mpnet or minilm), "
+            f"not of encoder.model {encoder}; train one on it with `nlp train {task}` and set tasks.{task}.head=PATH, or use method: embedding"
+        )
     file = resource_path(f"{task}_head_{alias}.npz" if name == "default" else f"{task}_head_{name}_{alias}.npz")
     if not file.is_file():
-        raise ModelError(f"tasks.{task}.head: no packaged '{name}' {task} head for encoder.model {encoder}; "
-                         f"train one with `nlp train {task}` and set tasks.{task}.head=PATH")
+        raise ModelError(
+            f"tasks.{task}.head: no packaged '{name}' {task} head for encoder.model {encoder}; "
+            f"train one with `nlp train {task}` and set tasks.{task}.head=PATH"
+        )
     return file
 
 

@@ -13,10 +13,11 @@ and a head fitted on whole Reuters stories alone did markedly worse on their cut
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -87,9 +88,17 @@ class Labelled:
             cut = np.asarray([i for i in idx if self.teasers[i] != " ".join(self.texts[i].split())], dtype=int)  # a short text is its own teaser
             rows = np.concatenate([idx, cut])
             vectors, texts = np.vstack([vectors, self.teaser_vectors[cut]]), texts + [self.teasers[i] for i in cut]
-        return fit_head(vectors, texts, self.targets[rows], train, card, label_of=self.label_of, originals=len(idx),
-                        weights=self.weights[rows] if self.weights is not None else None,
-                        gold_sets=[self.gold_sets[i] for i in rows] if self.gold_sets is not None and train.multi_label else None)
+        return fit_head(
+            vectors,
+            texts,
+            self.targets[rows],
+            train,
+            card,
+            label_of=self.label_of,
+            originals=len(idx),
+            weights=self.weights[rows] if self.weights is not None else None,
+            gold_sets=[self.gold_sets[i] for i in rows] if self.gold_sets is not None and train.multi_label else None,
+        )
 
 
 def ngram_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | None = None, *, chars: bool = False):
@@ -99,8 +108,14 @@ def ngram_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | 
 
     fitted = vocabulary is not None
     if chars:
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_RANGE, sublinear_tf=True, min_df=1 if fitted else 2,
-                                     max_features=None if fitted else CHAR_FEATURES, vocabulary=vocabulary)
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=CHAR_RANGE,
+            sublinear_tf=True,
+            min_df=1 if fitted else 2,
+            max_features=None if fitted else CHAR_FEATURES,
+            vocabulary=vocabulary,
+        )
     else:
         vectorizer = TfidfVectorizer(ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=1 if fitted else 2, vocabulary=vocabulary)
     if idf is not None:
@@ -108,9 +123,18 @@ def ngram_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | 
     return vectorizer
 
 
-def fit_head(vectors: np.ndarray, texts: Sequence[str], labels: Sequence[str], train: HeadTrainConfig, card: dict[str, Any] | None = None,
-             *, label_of: dict[str, str] | None = None, originals: int | None = None, weights: np.ndarray | None = None,
-             gold_sets: Sequence[Sequence[str]] | None = None) -> LinearHead:
+def fit_head(
+    vectors: np.ndarray,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    train: HeadTrainConfig,
+    card: dict[str, Any] | None = None,
+    *,
+    label_of: dict[str, str] | None = None,
+    originals: int | None = None,
+    weights: np.ndarray | None = None,
+    gold_sets: Sequence[Sequence[str]] | None = None,
+) -> LinearHead:
     """Logistic regression (balanced class weights: dev sets are skewed, we report macro-F1).
     `label_of` maps finer training classes to the task labels they count for. With `originals`,
     only the first that many rows are the data's own texts (the rest are cuts of them): the n-gram
@@ -124,20 +148,32 @@ def fit_head(vectors: np.ndarray, texts: Sequence[str], labels: Sequence[str], t
     chars = ngram_vectorizer(chars=True).fit(texts[own]) if train.chars else None
     x = feature_matrix(vectors, texts, lexicon=train.lexicon, vectorizers=[v for v in (words, chars) if v is not None])
     with threadpool_limits(1):  # measured: 2-thread BLAS fits ran ~100x slower on shared 2-core machines
-        model = LogisticRegression(C=train.c, class_weight="balanced", max_iter=3000, random_state=train.seed).fit(x, np.asarray(labels), sample_weight=weights)
+        model = LogisticRegression(C=train.c, class_weight="balanced", max_iter=3000, random_state=train.seed).fit(
+            x, np.asarray(labels), sample_weight=weights
+        )
         multi = _one_vs_rest(x, gold_sets, train, weights) if gold_sets is not None else None
     classes = [str(k) for k in model.classes_]
     coef, intercept = model.coef_, model.intercept_
     if len(classes) == 2:  # sklearn's binary form has one row, for the second class
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    return LinearHead(classes, coef.astype(np.float32), intercept.astype(np.float32), lexicon=train.lexicon,
-                      vocabulary=list(words.get_feature_names_out()) if words is not None else None, idf=words.idf_ if words is not None else None,
-                      char_vocabulary=list(chars.get_feature_names_out()) if chars is not None else None, char_idf=chars.idf_ if chars is not None else None,
-                      anchors=read_anchors(stored_anchors(_anchors(vectors[own], train))) if train.familiarity else None,  # as they will be read back
-                      familiarity_ramp=(train.familiarity_low, train.familiarity_high, train.familiarity_k), card=dict(card or {}),
-                      class_labels=[label_of[c] for c in classes] if label_of else None,
-                      multi_labels=multi[0] if multi else None, multi_coef=multi[1] if multi else None, multi_intercept=multi[2] if multi else None)
+    return LinearHead(
+        classes,
+        coef.astype(np.float32),
+        intercept.astype(np.float32),
+        lexicon=train.lexicon,
+        vocabulary=list(words.get_feature_names_out()) if words is not None else None,
+        idf=words.idf_ if words is not None else None,
+        char_vocabulary=list(chars.get_feature_names_out()) if chars is not None else None,
+        char_idf=chars.idf_ if chars is not None else None,
+        anchors=read_anchors(stored_anchors(_anchors(vectors[own], train))) if train.familiarity else None,  # as they will be read back
+        familiarity_ramp=(train.familiarity_low, train.familiarity_high, train.familiarity_k),
+        card=dict(card or {}),
+        class_labels=[label_of[c] for c in classes] if label_of else None,
+        multi_labels=multi[0] if multi else None,
+        multi_coef=multi[1] if multi else None,
+        multi_intercept=multi[2] if multi else None,
+    )
 
 
 def _anchors(vectors: np.ndarray, train: HeadTrainConfig) -> np.ndarray:
@@ -153,7 +189,9 @@ def _anchors(vectors: np.ndarray, train: HeadTrainConfig) -> np.ndarray:
     return centers / np.linalg.norm(centers, axis=1, keepdims=True)
 
 
-def _one_vs_rest(x: Any, gold_sets: Sequence[Sequence[str]], train: HeadTrainConfig, weights: np.ndarray | None) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+def _one_vs_rest(
+    x: Any, gold_sets: Sequence[Sequence[str]], train: HeadTrainConfig, weights: np.ndarray | None
+) -> tuple[list[str], np.ndarray, np.ndarray] | None:
     """Per label that some rows have and some lack: a binary logistic regression on whether it applies."""
     labels = sorted({label for row in gold_sets for label in row})
     kept, coefs, intercepts = [], [], []
@@ -168,7 +206,9 @@ def _one_vs_rest(x: Any, gold_sets: Sequence[Sequence[str]], train: HeadTrainCon
     return (kept, np.asarray(coefs, dtype=np.float32), np.asarray(intercepts, dtype=np.float32)) if kept else None
 
 
-Predict = Callable[[LinearHead | None, np.ndarray, bool], list[list[str]]]  # (head, row indices, teaser cuts?) -> each row's labels, the decided one first
+Predict = Callable[
+    [LinearHead | None, np.ndarray, bool], list[list[str]]
+]  # (head, row indices, teaser cuts?) -> each row's labels, the decided one first
 
 
 def cross_validate(data: Labelled, train: HeadTrainConfig, predict: Predict) -> tuple[dict[str, Any], dict[bool, np.ndarray], list[list[str]]]:
@@ -217,8 +257,11 @@ def file_figures(data: Labelled, predicted: np.ndarray, predicted_sets: list[lis
 
 def _mean_scores(folds: list[dict[str, Any]]) -> dict[str, float]:
     f1s = [m["macro_f1"] for m in folds]
-    return {"macro_f1": round(float(np.mean(f1s)), 4), "macro_f1_std": round(float(np.std(f1s)), 4),
-            "accuracy": round(float(np.mean([m["accuracy"] for m in folds])), 4)}
+    return {
+        "macro_f1": round(float(np.mean(f1s)), 4),
+        "macro_f1_std": round(float(np.std(f1s)), 4),
+        "accuracy": round(float(np.mean([m["accuracy"] for m in folds])), 4),
+    }
 
 
 def held_out_sources(data: Labelled, train: HeadTrainConfig, predict: Predict) -> dict[str, dict[str, float]]:
@@ -273,26 +316,46 @@ def read_rows(configs: Sequence[RunConfig], task_labels: Sequence[str], data_lab
                 for own, label in zip(read.raw, read.gold):
                     rows.targets.append(f"{source}:{own}")
                     rows.label_of[rows.targets[-1]] = label
-            rows.described.append({"file": file.name, "source": source, "rows": n, "weight": cfg.data.weight, "license": cfg.data.license or "unknown"})
+            rows.described.append(
+                {"file": file.name, "source": source, "rows": n, "weight": cfg.data.weight, "license": cfg.data.license or "unknown"}
+            )
     if not data_labels:
         rows.targets = list(rows.labels)
     return rows
 
 
-def encoded(rows: Rows, encoder: Encoder, train: HeadTrainConfig, on_start: Callable[[int], None] | None,
-            on_batch: Callable[[int], None] | None) -> Labelled:
+def encoded(
+    rows: Rows, encoder: Encoder, train: HeadTrainConfig, on_start: Callable[[int], None] | None, on_batch: Callable[[int], None] | None
+) -> Labelled:
     """The rows with their embeddings, and (`teaser_chars`) their bodies' teaser cuts with theirs."""
     teasers = [teaser_cut(body, train.teaser_chars) for body in rows.bodies] if train.teaser_chars else None
     if on_start:
         on_start(len(rows.texts) + len(teasers or []))
-    return Labelled(rows.texts, np.asarray(rows.labels), np.asarray(rows.sources), encoder.encode(rows.texts, on_batch),
-                    np.asarray(rows.targets), rows.label_of or None, teasers, encoder.encode(teasers, on_batch) if teasers else None,
-                    weights=np.asarray(rows.weights) if len(set(rows.weights)) > 1 else None, files=np.asarray(rows.files), gold_sets=rows.gold_sets,
-                    fit_only=np.asarray(rows.fit_only) if any(rows.fit_only) else None)
+    return Labelled(
+        rows.texts,
+        np.asarray(rows.labels),
+        np.asarray(rows.sources),
+        encoder.encode(rows.texts, on_batch),
+        np.asarray(rows.targets),
+        rows.label_of or None,
+        teasers,
+        encoder.encode(teasers, on_batch) if teasers else None,
+        weights=np.asarray(rows.weights) if len(set(rows.weights)) > 1 else None,
+        files=np.asarray(rows.files),
+        gold_sets=rows.gold_sets,
+        fit_only=np.asarray(rows.fit_only) if any(rows.fit_only) else None,
+    )
 
 
-def train_head(task: str, configs: Sequence[RunConfig], out: str | Path, *, on_start: Callable[[int], None] | None = None,
-               on_batch: Callable[[int], None] | None = None, command: str = "") -> LinearHead:
+def train_head(
+    task: str,
+    configs: Sequence[RunConfig],
+    out: str | Path,
+    *,
+    on_start: Callable[[int], None] | None = None,
+    on_batch: Callable[[int], None] | None = None,
+    command: str = "",
+) -> LinearHead:
     """Fit a `task` head on the data of `configs` (the first config's task settings rule), write it
     to `out` (.npz plus a .json card) and return it; its card holds the CV figures."""
     if task not in TRAINABLE:
@@ -316,7 +379,9 @@ def zero_shot_task(task: str, config: RunConfig, encoder: Encoder) -> EmbeddingT
     return EmbeddingSentiment(config.tasks.sentiment.model_copy(update={"method": "embedding"}), encoder.encode)
 
 
-def training_card(task: str, config: RunConfig, rows: Rows, data: Labelled, scorer: EmbeddingTopics | EmbeddingSentiment, command: str) -> dict[str, Any]:
+def training_card(
+    task: str, config: RunConfig, rows: Rows, data: Labelled, scorer: EmbeddingTopics | EmbeddingSentiment, command: str
+) -> dict[str, Any]:
     """The head's card: what it is, what it was fitted on, and every figure, out of fold and
     (several sources) per source, source-held-out and beside the prototypes alone."""
     train = getattr(config.tasks, task).train
@@ -325,31 +390,50 @@ def training_card(task: str, config: RunConfig, rows: Rows, data: Labelled, scor
     cv, oof, oof_sets = cross_validate(data, train, predict)
     files = rows.described
     card: dict[str, Any] = {
-        "task": task, "method": "logistic regression over " + " + ".join(_blocks(train)),
-        "train": train.model_dump(), "encoder": config.encoder.model, "data": files,
-        "data_files": [f["file"] for f in files], "license": "; ".join(sorted({f["license"] for f in files})),
-        "trained": date.today().isoformat(), "cv": cv, "command": command,
+        "task": task,
+        "method": "logistic regression over " + " + ".join(_blocks(train)),
+        "train": train.model_dump(),
+        "encoder": config.encoder.model,
+        "data": files,
+        "data_files": [f["file"] for f in files],
+        "license": "; ".join(sorted({f["license"] for f in files})),
+        "trained": date.today().isoformat(),
+        "cv": cv,
+        "command": command,
     }
     if topics:
-        card["cv"]["scored_as"] = f"blended with prototypes (head_weight {config.tasks.topics.head_weight}), threshold {config.tasks.topics.threshold}"
+        card["cv"]["scored_as"] = (
+            f"blended with prototypes (head_weight {config.tasks.topics.head_weight}), threshold {config.tasks.topics.threshold}"
+        )
     else:
-        card["cv"]["scored_as"] = f"blended with the zero-shot prototypes (head_weight {config.tasks.sentiment.head_weight}" + (" × familiarity)" if train.familiarity else ")")
+        card["cv"]["scored_as"] = f"blended with the zero-shot prototypes (head_weight {config.tasks.sentiment.head_weight}" + (
+            " × familiarity)" if train.familiarity else ")"
+        )
     card["cv_by_file"] = file_figures(data, oof[False], oof_sets if topics else None)
     if len(set(rows.sources)) > 1:
         for key, view in (("cv_by_source", False), ("cv_teasers_by_source", True)):
             if view in oof:
                 scored = data.sources if data.fit_only is None else np.where(data.fit_only, "", data.sources)
-                card[key] = {str(s): {k: classification_metrics(list(data.labels[scored == s]), list(oof[view][scored == s]))[k] for k in ("macro_f1", "accuracy")}
-                             for s in np.unique(scored) if s}
+                card[key] = {
+                    str(s): {
+                        k: classification_metrics(list(data.labels[scored == s]), list(oof[view][scored == s]))[k] for k in ("macro_f1", "accuracy")
+                    }
+                    for s in np.unique(scored)
+                    if s
+                }
         card["source_held_out"] = held_out_sources(data, train, predict)
         zero_shot = np.asarray([labels[0] for labels in predict(None, np.arange(len(data.texts)), False)])
-        card["zero_shot_by_source"] = {str(s): classification_metrics(list(data.labels[data.sources == s]), list(zero_shot[data.sources == s]))["macro_f1"]
-                                       for s in np.unique(data.sources)}
+        card["zero_shot_by_source"] = {
+            str(s): classification_metrics(list(data.labels[data.sources == s]), list(zero_shot[data.sources == s]))["macro_f1"]
+            for s in np.unique(data.sources)
+        }
     return card
 
 
 def _blocks(train: HeadTrainConfig) -> list[str]:
-    blocks = ["embedding"] + (["lexicon"] if train.lexicon else []) + (["ngrams"] if train.ngrams else []) + (["character n-grams"] if train.chars else [])
+    blocks = (
+        ["embedding"] + (["lexicon"] if train.lexicon else []) + (["ngrams"] if train.ngrams else []) + (["character n-grams"] if train.chars else [])
+    )
     blocks += ["familiarity gate"] if train.familiarity else []
     blocks += ["the sources' own labels"] if train.data_labels else []
     blocks += ["one-vs-rest label scores"] if train.multi_label else []

@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -63,7 +63,9 @@ class EmbeddingCache:
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("CREATE TABLE IF NOT EXISTS vectors (encoder TEXT NOT NULL, text BLOB NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (encoder, text))")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (encoder TEXT NOT NULL, text BLOB NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (encoder, text))"
+        )
         db.execute("SELECT count(*) FROM vectors WHERE encoder = ?", (self.fingerprint,)).fetchone()
         return db
 
@@ -72,8 +74,9 @@ class EmbeddingCache:
         found: dict[bytes, np.ndarray] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
-            rows = self.db.execute(f"SELECT text, vector FROM vectors WHERE encoder = ? AND text IN ({','.join('?' * len(chunk))})",
-                                   (self.fingerprint, *chunk)).fetchall()
+            rows = self.db.execute(
+                f"SELECT text, vector FROM vectors WHERE encoder = ? AND text IN ({','.join('?' * len(chunk))})", (self.fingerprint, *chunk)
+            ).fetchall()
             for key, blob in rows:
                 vector = np.frombuffer(blob, dtype=np.float32)
                 if self.dim is None or len(vector) == self.dim:

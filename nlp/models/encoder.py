@@ -9,8 +9,9 @@ on CPU over a cached export, optionally int8; imports neither torch nor transfor
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class Encoder:
         self._model = model.to(self.device).eval()
 
     @classmethod
-    def for_run(cls, config: RunConfig, runtime: Runtime | None = None) -> "Encoder":
+    def for_run(cls, config: RunConfig, runtime: Runtime | None = None) -> Encoder:
         return cls(config.encoder, runtime or Runtime.for_run(config), config.cache)
 
     @property

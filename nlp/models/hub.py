@@ -9,9 +9,10 @@ hides which one runs them.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -29,8 +30,10 @@ def model_limit(path: Path, ref: str, key: str) -> int:
     """Tokens the model can read at once: the smaller of the tokenizer's and the config's limit
     (read from the folder's JSON files, so no library needs to load)."""
     limits: list[Any] = []
-    for name, keys in (("tokenizer_config.json", ("model_max_length",)),
-                       ("config.json", ("max_position_embeddings", "n_positions", "max_encoder_position_embeddings"))):
+    for name, keys in (
+        ("tokenizer_config.json", ("model_max_length",)),
+        ("config.json", ("max_position_embeddings", "n_positions", "max_encoder_position_embeddings")),
+    ):
         data = _read_json(path / name)
         limits += [data.get(k) for k in keys]
     usable = [int(v) for v in limits if isinstance(v, int) and 0 < v < 1_000_000]
@@ -51,7 +54,7 @@ class LoadedModel:
     ref: str
     model: Any
     tokenizer: Any
-    device: "torch.device"
+    device: torch.device
     limit: int
     lengths: dict[str, int | None] = field(default_factory=dict)  # seq2seq: the generation_config's own length knobs
 
@@ -126,7 +129,9 @@ class Classifier:
         tokenizer = self.loaded.tokenizer
         with torch.inference_mode():
             if pairs:
-                batch = tokenizer([p for p, _ in texts], [h for _, h in texts], padding=True, truncation="only_first", max_length=self.limit, return_tensors="pt")
+                batch = tokenizer(
+                    [p for p, _ in texts], [h for _, h in texts], padding=True, truncation="only_first", max_length=self.limit, return_tensors="pt"
+                )
             else:
                 batch = tokenizer(list(texts), padding=True, truncation=True, max_length=self.limit, return_tensors="pt")
             batch = {k: v.to(self.loaded.device) for k, v in batch.items()}

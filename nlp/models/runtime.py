@@ -25,20 +25,20 @@ class Runtime:
     threads: int = 0
 
     @classmethod
-    def for_run(cls, config: "RunConfig") -> "Runtime":
+    def for_run(cls, config: RunConfig) -> Runtime:
         """The run's device, dtype and threads, and its batch size resolved once (0: by device)."""
         return cls(config.device, config.dtype, choose_batch_size(config.batch_size, config.device), config.threads)
 
     @property
-    def torch_device(self) -> "torch.device":
+    def torch_device(self) -> torch.device:
         return choose_device(self.device)
 
     @property
-    def torch_dtype(self) -> "torch.dtype":
+    def torch_dtype(self) -> torch.dtype:
         return choose_dtype(self.dtype, self.torch_device)
 
 
-def choose_device(name: str = "auto") -> "torch.device":
+def choose_device(name: str = "auto") -> torch.device:
     """`auto` picks cuda, then mps, then cpu; asking for a device that is absent is an error."""
     import torch
 
@@ -55,7 +55,7 @@ def choose_device(name: str = "auto") -> "torch.device":
     return torch.device(name)
 
 
-def choose_dtype(name: str, device: "torch.device") -> "torch.dtype":
+def choose_dtype(name: str, device: torch.device) -> torch.dtype:
     """`auto`: bf16 on a GPU that supports it, else fp16 on GPU, fp32 on CPU."""
     import torch
 
@@ -74,7 +74,11 @@ def gpu_hint() -> bool:
     import platform
     import sys
 
-    return Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidiactl").exists() or (sys.platform == "darwin" and platform.machine() == "arm64")
+    return (
+        Path("/proc/driver/nvidia/version").exists()
+        or Path("/dev/nvidiactl").exists()
+        or (sys.platform == "darwin" and platform.machine() == "arm64")
+    )
 
 
 CPU_BATCH, GPU_BATCH = 16, 128  # measured (nlp bench machine, 2 cores): ONNX Runtime ran MiniLM 20% faster at 16 than at 64

@@ -11,8 +11,9 @@ a batch go through the batching helper together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -111,7 +112,9 @@ class AbstractiveSummarizer:
         decoder_limit = getattr(self.loaded.model.config, "max_position_embeddings", None) or 4096
         max_new = knobs.max_new_tokens or own.get("max_new_tokens") or (own["max_length"] - 1 if own.get("max_length") else 128)
         max_new = max(1, min(int(max_new), int(decoder_limit) - 2))
-        min_new = knobs.min_new_tokens if knobs.min_new_tokens is not None else (own.get("min_new_tokens") or max(0, (own.get("min_length") or 1) - 1))
+        min_new = (
+            knobs.min_new_tokens if knobs.min_new_tokens is not None else (own.get("min_new_tokens") or max(0, (own.get("min_length") or 1) - 1))
+        )
         kwargs: dict[str, Any] = {"max_new_tokens": max_new, "min_new_tokens": min(int(min_new), max_new)}
         for name in ("num_beams", "length_penalty", "no_repeat_ngram_size"):
             value = getattr(knobs, name)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, Sequence
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -76,8 +77,9 @@ class SentimentTask(Task, Protocol):
 def embeddings_of(texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
     """The texts' embeddings, which embedding methods cannot do without."""
     if vectors is None or len(vectors) != len(texts):
-        raise ValueError(f"{len(texts)} texts need their {len(texts)} embeddings (the shared encoder's vectors); got "
-                         f"{'none' if vectors is None else len(vectors)}")
+        raise ValueError(
+            f"{len(texts)} texts need their {len(texts)} embeddings (the shared encoder's vectors); got {'none' if vectors is None else len(vectors)}"
+        )
     return vectors
 
 

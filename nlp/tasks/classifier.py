@@ -9,7 +9,7 @@ Probabilities of the model's classes are summed per bucket; score = P(positive) 
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -52,8 +52,10 @@ def bucket_matrix(id2label: Mapping[int, str], label_map: Mapping[str, str], ref
     if unknown:
         example = f"{unknown[0]}: negative" + (f", {unknown[-1]}: positive" if len(unknown) > 1 else "")
         how = "add them to" if label_map else "set"
-        raise ModelError(f"tasks.sentiment.model: {ref} has labels {unknown} that do not say negative, neutral or positive; "
-                         f"{how} tasks.sentiment.label_map, e.g. {{{example}}}")
+        raise ModelError(
+            f"tasks.sentiment.model: {ref} has labels {unknown} that do not say negative, neutral or positive; "
+            f"{how} tasks.sentiment.label_map, e.g. {{{example}}}"
+        )
     if not matrix[:, [0, 2]].any(axis=0).all():
         raise ModelError(f"tasks.sentiment.model: {ref}'s labels {sorted(id2label.values())} need both a negative and a positive class")
     return matrix

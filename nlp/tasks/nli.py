@@ -9,7 +9,7 @@ entailment and contradiction outputs are read from the model's `id2label`, never
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -36,8 +36,10 @@ def nli_indices(id2label: dict[int, str], ref: str = "the model") -> tuple[int, 
     entail = [i for i, n in names.items() if n.startswith("entail")]
     contradict = [i for i, n in names.items() if n.startswith("contradict") or n.startswith(("not_entail", "non_entail"))]
     if len(entail) != 1 or len(contradict) != 1:
-        raise ModelError(f"tasks.topics.model: {ref} has labels {sorted(id2label.values())}; method nli needs an NLI model "
-                         "with 'entailment' and 'contradiction' (or 'not_entailment') labels")
+        raise ModelError(
+            f"tasks.topics.model: {ref} has labels {sorted(id2label.values())}; method nli needs an NLI model "
+            "with 'entailment' and 'contradiction' (or 'not_entailment') labels"
+        )
     return entail[0], contradict[0]
 
 

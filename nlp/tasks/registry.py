@@ -3,8 +3,9 @@ introspection, no imports by name. Hub-model tasks import their modules only whe
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,10 @@ def _classifier_sentiment(cfg: Any, encode: Encode, runtime: Runtime, encoder: s
 SUMMARIZERS: dict[str, Callable[[Any, Encode, Runtime, str], Task]] = {"extractive": _extractive, "abstractive": _abstractive}
 TOPICS: dict[str, Callable[[Any, Encode, Runtime, str], TopicsTask]] = {"embedding": _embedding_topics, "head": _embedding_topics, "nli": _nli_topics}
 SENTIMENT: dict[str, Callable[[Any, Encode, Runtime, str], SentimentTask]] = {
-    "embedding": _embedding_sentiment, "head": _embedding_sentiment, "classifier": _classifier_sentiment}
+    "embedding": _embedding_sentiment,
+    "head": _embedding_sentiment,
+    "classifier": _classifier_sentiment,
+}
 
 
 @dataclass
@@ -79,6 +83,8 @@ def build_tasks(config: TasksConfig, encode: Encode, runtime: Runtime | None = N
     `runtime`'s device and dtype, and packaged heads are those of `encoder`."""
     runtime = runtime or Runtime()
     summarize, topics, sentiment = config.summarize, config.topics, config.sentiment
-    return TaskSet(SUMMARIZERS[summarize.method](summarize, encode, runtime, encoder) if summarize.enabled else None,
-                   TOPICS[topics.method](topics, encode, runtime, encoder) if topics.enabled else None,
-                   SENTIMENT[sentiment.method](sentiment, encode, runtime, encoder) if sentiment.enabled else None)
+    return TaskSet(
+        SUMMARIZERS[summarize.method](summarize, encode, runtime, encoder) if summarize.enabled else None,
+        TOPICS[topics.method](topics, encode, runtime, encoder) if topics.enabled else None,
+        SENTIMENT[sentiment.method](sentiment, encode, runtime, encoder) if sentiment.enabled else None,
+    )

@@ -6,7 +6,7 @@ weighted mean of its sentences' probabilities.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -42,7 +42,9 @@ class EmbeddingSentiment:
             self.head = head or load_head(config.head, "sentiment", encoder)
             missing = set(LABELS) - set(self.head.task_labels)
             if missing:
-                raise ModelError(f"tasks.sentiment.head: the head's labels {sorted(set(self.head.task_labels))} lack {sorted(missing)}; train it on negative/neutral/positive labels")
+                raise ModelError(
+                    f"tasks.sentiment.head: the head's labels {sorted(set(self.head.task_labels))} lack {sorted(missing)}; train it on negative/neutral/positive labels"
+                )
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray | None = None, head: LinearHead | None = None) -> np.ndarray:
         """(n, 3) probabilities of negative, neutral, positive: the head's (or `head`'s: a fold's,

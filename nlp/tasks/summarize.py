@@ -83,7 +83,9 @@ def select_mmr(scores: np.ndarray, vectors: np.ndarray, k: int, redundancy: floa
     return sorted(picked)
 
 
-def summarize_sentences(sentences: list[str], vectors: np.ndarray, config: SummarizeConfig, document: np.ndarray | None = None) -> list[dict[str, Any]]:
+def summarize_sentences(
+    sentences: list[str], vectors: np.ndarray, config: SummarizeConfig, document: np.ndarray | None = None
+) -> list[dict[str, Any]]:
     if not sentences:
         return []
     scores = article_scores(vectors, config, document)

@@ -8,7 +8,8 @@ head's training texts): on familiar text the head decides, on unfamiliar text th
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -62,8 +63,10 @@ class EmbeddingTopics:
         for name, winner, row in zip(names, self.decide(probs, self.config.threshold), probs):
             if self.labels[winner] != name:
                 rival = self.labels[winner]
-                notes.append(f"topics: the text {name!r} is itself classified {rival!r} ({row[winner]:.2f}), so texts about {name!r} may "
-                             f"be too: add examples to {name!r}, or remove overlapping ones from {rival!r}")
+                notes.append(
+                    f"topics: the text {name!r} is itself classified {rival!r} ({row[winner]:.2f}), so texts about {name!r} may "
+                    f"be too: add examples to {name!r}, or remove overlapping ones from {rival!r}"
+                )
         return notes
 
     def head_part(self, texts: Sequence[str] | None, vectors: np.ndarray, head: LinearHead | None = None) -> HeadPart | None:
@@ -109,8 +112,13 @@ class EmbeddingTopics:
         cross-validates through this method, so it scores the method exactly as it runs)."""
         vectors = embeddings_of(texts, vectors)
         similarities, head_part = self.scorer.similarities(vectors), self.head_part(texts, vectors, head)  # each once, for both views
-        return topic_records(self.combine(similarities, head_part, self.config.temperature), self.labels, self.other, self.config,
-                             self.independent(similarities, head_part))
+        return topic_records(
+            self.combine(similarities, head_part, self.config.temperature),
+            self.labels,
+            self.other,
+            self.config,
+            self.independent(similarities, head_part),
+        )
 
     def __call__(self, views: list[DocView]) -> list[Partial]:
         texts = [t for view in views for t in (view.doc.lead, *view.doc.teasers)]
@@ -142,12 +150,20 @@ def label_notes(config: TopicsConfig, head_labels: Sequence[str]) -> list[str]:
     if head_labels:
         new = [name for name in config.labels if name not in head_labels and name != config.other_label]
         if new:
-            notes.append(f"topics: {', '.join(repr(n) for n in new)} {'is' if len(new) == 1 else 'are'} not among the head's labels "
-                         f"({', '.join(head_labels)}): scored by {'its' if len(new) == 1 else 'their'} prototypes (description and examples) alone")
-    bare = [name for name, spec in config.labels.items() if name != config.other_label and not spec.description.strip() and not any(e.strip() for e in spec.examples)]
+            notes.append(
+                f"topics: {', '.join(repr(n) for n in new)} {'is' if len(new) == 1 else 'are'} not among the head's labels "
+                f"({', '.join(head_labels)}): scored by {'its' if len(new) == 1 else 'their'} prototypes (description and examples) alone"
+            )
+    bare = [
+        name
+        for name, spec in config.labels.items()
+        if name != config.other_label and not spec.description.strip() and not any(e.strip() for e in spec.examples)
+    ]
     if bare and config.method != "nli":
-        notes.append(f"topics: {', '.join(repr(n) for n in bare)} {'has' if len(bare) == 1 else 'have'} no description or examples: "
-                     "the label's name alone is its prototype; add a description and a few examples")
+        notes.append(
+            f"topics: {', '.join(repr(n) for n in bare)} {'has' if len(bare) == 1 else 'have'} no description or examples: "
+            "the label's name alone is its prototype; add a description and a few examples"
+        )
     return notes
 
 
@@ -191,9 +207,14 @@ def topic_records(probs: np.ndarray, labels: list[str], other: int, config: Topi
     chosen = decide(probs, other, config.threshold) if len(probs) else []
     results: list[TopicResult] = []
     for row, label, independent in zip(probs, chosen, label_scores):
-        results.append({"label": labels[label], "scores": rounded(dict(zip(labels, row))),
-                        "labels": applicable_labels(int(label), independent, labels, other, config.label_threshold),
-                        "label_scores": rounded({name: independent[i] for i, name in enumerate(labels) if i != other})})
+        results.append(
+            {
+                "label": labels[label],
+                "scores": rounded(dict(zip(labels, row))),
+                "labels": applicable_labels(int(label), independent, labels, other, config.label_threshold),
+                "label_scores": rounded({name: independent[i] for i, name in enumerate(labels) if i != other}),
+            }
+        )
     return results
 
 

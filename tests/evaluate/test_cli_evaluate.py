@@ -10,16 +10,27 @@ from nlp.cli import app
 from tests.helpers import ROOT
 
 runner = CliRunner()
-TOPIC_ROWS = [("oil prices fell", "energy"), ("shares rose on the market", "markets"), ("peace talks began", "diplomacy"), ("the team won the game", "other")] * 5
+TOPIC_ROWS = [
+    ("oil prices fell", "energy"),
+    ("shares rose on the market", "markets"),
+    ("peace talks began", "diplomacy"),
+    ("the team won the game", "other"),
+] * 5
 
 
 @pytest.fixture()
 def eval_config(tmp_path, tiny_bert):
     def make(data: dict, **tasks) -> str:
-        cfg = {"encoder": {"model": str(tiny_bert), "max_length": 64}, "batch_size": 4, "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}, **tasks}, "data": data}
+        cfg = {
+            "encoder": {"model": str(tiny_bert), "max_length": 64},
+            "batch_size": 4,
+            "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}, **tasks},
+            "data": data,
+        }
         path = tmp_path / "eval.yaml"
         path.write_text(yaml.safe_dump(cfg))
         return str(path)
+
     return make
 
 
@@ -31,8 +42,14 @@ def jsonl(tmp_path, name, rows):
 
 def test_topics_json_and_report(tmp_path, eval_config):
     data = jsonl(tmp_path, "t.jsonl", [{"title": t, "body": "news", "y": y.upper()} for t, y in TOPIC_ROWS])
-    config = eval_config({"path": data, "text_fields": ["title", "body"], "label_field": "y",
-                          "label_map": {"ENERGY": "energy", "MARKETS": "markets", "DIPLOMACY": "diplomacy", "OTHER": "other"}})
+    config = eval_config(
+        {
+            "path": data,
+            "text_fields": ["title", "body"],
+            "label_field": "y",
+            "label_map": {"ENERGY": "energy", "MARKETS": "markets", "DIPLOMACY": "diplomacy", "OTHER": "other"},
+        }
+    )
     result = runner.invoke(app, ["evaluate", "topics", "--config", config, "--json", "--report", str(tmp_path / "rep")])
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)  # stdout holds the JSON object and nothing else
@@ -62,10 +79,17 @@ def test_sentiment_and_summaries(tmp_path, eval_config):
     assert set(json.loads(result.stdout)["per_class"]) == {"positive", "negative"}
 
     article = "The bank said shares rose. Oil prices fell on the market. Peace talks began. The team won the game."
-    data = jsonl(tmp_path, "sum.jsonl", [{"id": "a", "article": article, "highlights": "Shares rose. Oil fell."},
-                                         {"id": "b", "article": article, "references": ["Peace talks began.", "Shares rose."]}])
-    config = eval_config({"path": data, "text_fields": ["article"], "reference_fields": ["references", "highlights"], "id_field": "id"},
-                         summarize={"sentences": 2})
+    data = jsonl(
+        tmp_path,
+        "sum.jsonl",
+        [
+            {"id": "a", "article": article, "highlights": "Shares rose. Oil fell."},
+            {"id": "b", "article": article, "references": ["Peace talks began.", "Shares rose."]},
+        ],
+    )
+    config = eval_config(
+        {"path": data, "text_fields": ["article"], "reference_fields": ["references", "highlights"], "id_field": "id"}, summarize={"sentences": 2}
+    )
     result = runner.invoke(app, ["evaluate", "summarize", "-c", config, "--json", "--report", str(tmp_path / "srep")])
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
@@ -129,7 +153,9 @@ def test_in_sample_head_is_flagged(tmp_path, eval_config):
     config = eval_config({"path": data, "label_field": "label"})
     head = tmp_path / "h.npz"
     assert runner.invoke(app, ["train", "topics", "-c", config, "--out", str(head), "--set", "tasks.topics.train.folds=2"]).exit_code == 0
-    result = runner.invoke(app, ["evaluate", "topics", "-c", config, "--set", "tasks.topics.method=head", "--set", f"tasks.topics.head={head}", "--json"])
+    result = runner.invoke(
+        app, ["evaluate", "topics", "-c", config, "--set", "tasks.topics.method=head", "--set", f"tasks.topics.head={head}", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["warning"].startswith("in-sample: the topics head was trained on t.jsonl")
     sets = ["--set", "tasks.topics.method=head", "--set", f"tasks.topics.head={head}", "--set", "tasks.topics.train.folds=2"]
@@ -155,15 +181,27 @@ def test_topics_multi_label_gold_from_files_read_as_one_source(tmp_path, eval_co
     multi = metrics["multi_label"]
     assert 0 <= multi["sample_f1"] <= 1 and multi["per_label"]["markets"]["support"] == 10  # 5 markets + 5 energy rows that are also markets
     assert "Multi-label" in (tmp_path / "rep" / "report.md").read_text()
-    bad = eval_config({"path": a, "label_field": "topic", "also_field": "also", "label_map": {"energy": "energy", "other": "other", "diplomacy": "diplomacy"}})
+    bad = eval_config(
+        {"path": a, "label_field": "topic", "also_field": "also", "label_map": {"energy": "energy", "other": "other", "diplomacy": "diplomacy"}}
+    )
     result = runner.invoke(app, ["evaluate", "topics", "--config", bad])
     assert result.exit_code == 2 and "data.label_map" in result.output  # 'markets' is unmapped
 
 
 def test_a_coarse_sources_lenient_gold_from_also_map(tmp_path, eval_config):
-    data = jsonl(tmp_path, "ag.jsonl", [{"text": t, "label": {"energy": "Business", "markets": "Business", "diplomacy": "World", "other": "Sports"}[y]} for t, y in TOPIC_ROWS])
-    config = eval_config({"path": data, "label_field": "label", "label_map": {"Business": "markets", "World": "diplomacy", "Sports": "other"},
-                          "also_map": {"Business": ["energy"]}})
+    data = jsonl(
+        tmp_path,
+        "ag.jsonl",
+        [{"text": t, "label": {"energy": "Business", "markets": "Business", "diplomacy": "World", "other": "Sports"}[y]} for t, y in TOPIC_ROWS],
+    )
+    config = eval_config(
+        {
+            "path": data,
+            "label_field": "label",
+            "label_map": {"Business": "markets", "World": "diplomacy", "Sports": "other"},
+            "also_map": {"Business": ["energy"]},
+        }
+    )
     result = runner.invoke(app, ["evaluate", "topics", "--config", config, "--json"])
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)

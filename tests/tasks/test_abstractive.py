@@ -42,7 +42,10 @@ def summarizer(tiny_bart):
     return AbstractiveSummarizer(SummarizeConfig(method="abstractive", model=str(tiny_bart)), Runtime("cpu", "float32", 4))
 
 
-ARTICLE = [f"The {w} rose and the talks fell in the market for the president." for w in ("oil", "gas", "bank", "team", "war", "game", "peace", "stocks", "shares", "minister", "market", "prices")]
+ARTICLE = [
+    f"The {w} rose and the talks fell in the market for the president."
+    for w in ("oil", "gas", "bank", "team", "war", "game", "peace", "stocks", "shares", "minister", "market", "prices")
+]
 
 
 def test_short_article_is_one_chunk(summarizer):

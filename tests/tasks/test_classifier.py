@@ -16,8 +16,17 @@ TEXTS = ["shares rose", "the bank fell", "the minister said"]
 
 @pytest.mark.parametrize(
     "name, bucket",
-    [("NEGATIVE", "negative"), ("positive", "positive"), ("Neutral", "neutral"), ("1 star", "negative"), ("2 stars", "negative"),
-     ("3 stars", "neutral"), ("4 stars", "positive"), ("5 stars", "positive"), ("LABEL_0", None)],
+    [
+        ("NEGATIVE", "negative"),
+        ("positive", "positive"),
+        ("Neutral", "neutral"),
+        ("1 star", "negative"),
+        ("2 stars", "negative"),
+        ("3 stars", "neutral"),
+        ("4 stars", "positive"),
+        ("5 stars", "positive"),
+        ("LABEL_0", None),
+    ],
 )
 def test_bucket_of_label_names(name, bucket):
     assert bucket_of(name) == bucket

@@ -31,8 +31,13 @@ def head():
 
 
 def labels(**extra):
-    return {"markets": LabelSpec(description="stocks"), "diplomacy": LabelSpec(description="war"), "energy": LabelSpec(description="oil"),
-            "other": LabelSpec(description="football"), **extra}
+    return {
+        "markets": LabelSpec(description="stocks"),
+        "diplomacy": LabelSpec(description="war"),
+        "energy": LabelSpec(description="oil"),
+        "other": LabelSpec(description="football"),
+        **extra,
+    }
 
 
 def topics(**extra):
@@ -50,8 +55,10 @@ def test_a_label_the_head_lacks_takes_its_prototype_probability_and_can_win():
     assert np.allclose(probs.sum(axis=1), 1.0)
     assert [task.labels[i] for i in task.decide(probs, 0.4)] == ["technology", "energy"]
     assert [t["label"] for t in task.classify(["phones new", "oil fell"], vectors)] == ["technology", "energy"]
-    assert task.notes[0] == ("topics: 'technology' is not among the head's labels (diplomacy, energy, markets, other): "
-                             "scored by its prototypes (description and examples) alone")
+    assert task.notes[0] == (
+        "topics: 'technology' is not among the head's labels (diplomacy, energy, markets, other): "
+        "scored by its prototypes (description and examples) alone"
+    )
 
 
 def test_the_heads_own_labels_give_no_notes_and_the_head_is_unchanged():
@@ -59,8 +66,10 @@ def test_the_heads_own_labels_give_no_notes_and_the_head_is_unchanged():
     vectors = encode(["phones new", "oil fell"])
     part = task.head_part(None, vectors)
     assert task.notes == [] and part.known is None
-    assert np.allclose(task.combine(task.scorer.similarities(vectors), part, 0.1),
-                          0.8 * part.probs + 0.2 * task.combine(task.scorer.similarities(vectors), None, 0.1))
+    assert np.allclose(
+        task.combine(task.scorer.similarities(vectors), part, 0.1),
+        0.8 * part.probs + 0.2 * task.combine(task.scorer.similarities(vectors), None, 0.1),
+    )
 
 
 def test_a_label_whose_own_name_is_classified_elsewhere_is_said():

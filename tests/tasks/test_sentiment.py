@@ -40,8 +40,13 @@ def test_head_classes_reordered_and_article_is_length_weighted(tmp_path):
 
 def test_unfamiliar_text_falls_back_to_the_prototypes():
     # anchors along x[0]: text along x[1] is unfamiliar, so the zero-shot prototypes decide it
-    head = LinearHead(classes=["negative", "neutral", "positive"], coef=np.array([[0, 0], [0, 0], [10.0, 10.0]]), intercept=np.zeros(3),
-                      anchors=np.array([[1.0, 0.0]], dtype=np.float16), familiarity_ramp=(0.3, 0.4, 1))
+    head = LinearHead(
+        classes=["negative", "neutral", "positive"],
+        coef=np.array([[0, 0], [0, 0], [10.0, 10.0]]),
+        intercept=np.zeros(3),
+        anchors=np.array([[1.0, 0.0]], dtype=np.float16),
+        familiarity_ramp=(0.3, 0.4, 1),
+    )
     config = SentimentConfig(method="head")
     encode = lambda texts: np.array([[0.0, 1.0] if "bad" in t or "loss" in t else [0.0, -1.0] for t in texts], dtype=np.float32)  # noqa: E731
     task = EmbeddingSentiment(config, encode=encode, head=head)

@@ -35,18 +35,24 @@ def test_zero_shot_prototypes_on_the_seed_teasers(default_pipeline):
 
 def one_hot_encoder(vocab):
     """Encodes each text as the one-hot of its first word: a stand-in encoder with known geometry."""
+
     def encode(texts):
         out = np.zeros((len(texts), len(vocab)), dtype=np.float32)
         for i, text in enumerate(texts):
             out[i, vocab.index(text.split()[0])] = 1.0
         return out
+
     return encode
 
 
 def make(threshold=0.4, other_examples=(), **extra):
     vocab = ["stocks", "war", "oil", "football", "mixed"]
-    labels = {"markets": LabelSpec(description="stocks"), "diplomacy": LabelSpec(description="war"), "energy": LabelSpec(description="oil"),
-              "other": LabelSpec(examples=list(other_examples))}
+    labels = {
+        "markets": LabelSpec(description="stocks"),
+        "diplomacy": LabelSpec(description="war"),
+        "energy": LabelSpec(description="oil"),
+        "other": LabelSpec(examples=list(other_examples)),
+    }
     cfg = TopicsConfig(method="embedding", labels=labels, threshold=threshold, temperature=0.1, **extra)
     return EmbeddingTopics(cfg, one_hot_encoder(vocab)), vocab
 
@@ -86,8 +92,14 @@ def test_head_one_vs_rest_scores_blend_with_the_prototypes(tmp_path):
 
     topics, vocab = make(label_center=0.5, label_scale=0.05)
     n = len(vocab)
-    head = LinearHead(["markets", "diplomacy", "energy", "other"], np.zeros((4, n), dtype=np.float32), np.zeros(4, dtype=np.float32),
-                      multi_labels=["markets", "energy"], multi_coef=np.zeros((2, n), dtype=np.float32), multi_intercept=np.array([10.0, -10.0], dtype=np.float32))
+    head = LinearHead(
+        ["markets", "diplomacy", "energy", "other"],
+        np.zeros((4, n), dtype=np.float32),
+        np.zeros(4, dtype=np.float32),
+        multi_labels=["markets", "energy"],
+        multi_coef=np.zeros((2, n), dtype=np.float32),
+        multi_intercept=np.array([10.0, -10.0], dtype=np.float32),
+    )
     head = LinearHead.load(head.save(tmp_path / "h.npz"))
     topics.head, topics.config = head, topics.config.model_copy(update={"head_weight": 0.5})
     vec = np.zeros((1, n), dtype=np.float32)
