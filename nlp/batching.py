@@ -15,7 +15,7 @@ def run_batched(
     fn: Callable[[list[T]], Sequence | np.ndarray],
     *,
     batch_size: int,
-    length: Callable[[T], int] = len,  # type: ignore[assignment]
+    length: Callable[[T], int] = len,  # type: ignore[assignment]  # len takes any Sized; T is one wherever the default is used
     on_batch: Callable[[int], None] | None = None,
 ) -> list:
     """Apply `fn` to length-sorted batches (longest first, so memory errors come early) and

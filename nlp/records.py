@@ -6,7 +6,7 @@ a person (`topic_score`, `topic_text`) is written here once, so every renderer s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 if TYPE_CHECKING:
     from nlp.documents import Document
@@ -98,8 +98,9 @@ def merge_partial(record: Record, partial: Partial) -> None:
 
 def ordered(record: Record) -> Record:
     """Stable key order (RECORD_ORDER) for readable output."""
-    first = {k: record[k] for k in RECORD_ORDER if k in record}  # type: ignore[literal-required]  # keys of Record, by name
-    return {**first, **{k: v for k, v in record.items() if k not in first}}  # type: ignore[return-value]  # the same keys, reordered
+    items: dict[str, Any] = dict(record)
+    first = {k: items[k] for k in RECORD_ORDER if k in items}
+    return cast(Record, {**first, **{k: v for k, v in items.items() if k not in first}})  # the same keys, reordered
 
 
 def empty_topic(labels: Sequence[str], other: str) -> TopicResult:
@@ -139,8 +140,3 @@ def topic_text(topic: TopicResult, threshold: float | None = None) -> str:
     if len(topic.get("labels", [])) > 1:  # the other labels that apply
         text += " +" + " +".join(topic["labels"][1:])
     return text
-
-
-def as_record(value: dict[str, Any]) -> Record:
-    """A record read back from JSON (a resumed journal): the same keys, typed."""
-    return value  # type: ignore[return-value]  # written by this module's functions

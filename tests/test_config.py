@@ -37,6 +37,7 @@ def test_scripted_keys_exist():
     ]:
         node = cfg
         for part in key.split("."):
+            assert hasattr(node, part), f"{key}: no '{part}' (README and scripts set this key)"
             node = getattr(node, part)
 
 

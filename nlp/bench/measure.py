@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from nlp.config import RunConfig
 from nlp.engine.pipeline import Pipeline
 from nlp.models.encoder import Encoder
 from nlp.models.resolve import resolve_model
+from nlp.records import Record
 
 NLI_TEXTS = 200
 PEER_ROUNDS = 3  # encoder passes against sentence-transformers, alternating; the best of each counts
@@ -37,11 +39,12 @@ def _variant(config: RunConfig, **encoder: Any) -> RunConfig:
     return cfg
 
 
-def agreement(reference: list[dict[str, Any]], other: list[dict[str, Any]]) -> dict[str, float]:
+def agreement(reference: Sequence[Record], other: Sequence[Record]) -> dict[str, float]:
     """How often `other` gives `reference`'s topic and sentiment labels (articles and teasers)."""
 
-    def items(records: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-        return [x[key] for r in records for x in [r["article"], *r["teasers"]] if key in x]
+    def items(records: Sequence[Record], key: str) -> list[Any]:
+        parts: list[Any] = [x for r in records for x in [r.get("article", {}), *r.get("teasers", [])]]
+        return [x[key] for x in parts if key in x]
 
     out: dict[str, float] = {}
     for key in ("topic", "sentiment"):
@@ -107,13 +110,13 @@ def bench(
     torch_cfg = _variant(config, backend="torch", quantize="none", dtype="float32", device=device)
     int8_cfg = _variant(config, backend="onnx", quantize="int8", device="cpu")
     onnx_cfg = _variant(config, backend="onnx", quantize="none", device="cpu")
-    runs: dict[str, list[dict[str, Any]]] = {}
+    runs: dict[str, list[Record]] = {}
     seconds: dict[str, float] = {}
     for name, cfg in (("ours_torch_fp32", torch_cfg), ("ours_onnx_fp32", onnx_cfg), ("ours_onnx_int8", int8_cfg), ("ours_default", config)):
         log(f"running {name}")
         pipeline = Pipeline(cfg).load()
         list(pipeline.process(texts.docs[:2]))  # warm-up (first-call allocations)
-        runs[name], seconds[name] = timed(lambda pipeline=pipeline: list(pipeline.process(texts.docs)))
+        runs[name], seconds[name] = timed(partial(lambda p: list(p.process(texts.docs)), pipeline))
     if not quick:
         log("running naive (batch size 1, one pass per task)")
         torch_pipeline = Pipeline(torch_cfg).load()

@@ -3,17 +3,16 @@ in fp32, one encoder pass per task that reads embeddings, then the same task hea
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from nlp.bench.texts import BenchTexts
 from nlp.config import RunConfig
 from nlp.engine.pipeline import Pipeline
 from nlp.models.resolve import resolve_model
+from nlp.records import Record
 
 
-def naive_run(config: RunConfig, texts: BenchTexts, pipeline: Pipeline) -> list[dict[str, Any]]:
+def naive_run(config: RunConfig, texts: BenchTexts, pipeline: Pipeline) -> list[Record]:
     """What users write by hand: batch size 1, fp32, one encoder pass per task, same heads."""
     import torch
     from transformers import AutoModel, AutoTokenizer

@@ -4,6 +4,8 @@ The commands are registered here, in the order `nlp --help` lists them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 
 from nlp.cli import bench, calibrate, classify, evaluate, run, sentiment, show_config, summarize, train
@@ -11,7 +13,7 @@ from nlp.cli.common import app, state
 
 __all__ = ["app", "main"]
 
-COMMANDS = [
+COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("run", run.run_cli),
     ("config", show_config.config_cli),
     ("summarize", summarize.summarize_cli),

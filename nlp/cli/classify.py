@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from nlp.cli.common import ConfigOpt, SetOpt, config_from_cli, friendly_errors, loaded_pipeline, print_rows
+from nlp.cli.common import ConfigOpt, SetOpt, config_from_cli, friendly_errors, loaded_pipeline, print_topics
 
 
 def classify_cli(
@@ -20,4 +20,4 @@ def classify_cli(
     with friendly_errors():
         cfg = config_from_cli(config, sets)
         rows = loaded_pipeline(cfg).classify(texts)
-    print_rows(texts, rows, as_json, cfg.tasks.topics.threshold)
+    print_topics(texts, rows, as_json, cfg.tasks.topics.threshold)

@@ -18,7 +18,7 @@ from nlp.config import RunConfig, load_config, parse_overrides
 from nlp.engine.job import print_notes
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import NlpError
-from nlp.records import SentimentResult, TopicResult, abstained_under
+from nlp.records import SentimentResult, TopicResult, abstained_under, topic_score
 
 app = typer.Typer(
     name="nlp",
@@ -68,35 +68,19 @@ def loaded_pipeline(cfg: RunConfig) -> Pipeline:
     return pipeline
 
 
-def _print_rows(texts: list[str], rows: list[dict], as_json: bool, threshold: float | None = None) -> None:
+def print_topics(texts: list[str], rows: Sequence[TopicResult], as_json: bool, threshold: float) -> None:
     """label, score, text per line; an abstention's score column names the best label and the
     threshold it fell under; --json: the whole row (every label's score)."""
     for text, row in zip(texts, rows):
-        if as_json:
-            typer.echo(json.dumps({"text": text, **row}, ensure_ascii=False))
-            continue
-        under = abstained_under(row, threshold) if "scores" in row else None
-        if "score" in row:  # sentiment is signed
-            score = f"{row['score']:+.3f}"
-        elif under:
-            score = f"{under[0]} {under[1]:.3f} < {threshold:g}"
-        else:
-            score = f"{row['scores'][row['label']]:.3f}"
-        typer.echo(f"{row['label']}\t{score}\t{text}")
+        under = abstained_under(row, threshold)
+        _echo(text, row, as_json, f"{under[0]} {under[1]:.3f} < {threshold:g}" if under else f"{topic_score(row):.3f}")
 
 
-def print_rows(texts: list[str], rows: Sequence[TopicResult] | Sequence[SentimentResult], as_json: bool, threshold: float | None = None) -> None:
-    """label, score, text per line; an abstention's score column names the best label and the
-    threshold it fell under; --json: the whole row (every label's score)."""
+def print_sentiment(texts: list[str], rows: Sequence[SentimentResult], as_json: bool) -> None:
+    """label, signed score, text per line; --json: the whole row (every label's probability)."""
     for text, row in zip(texts, rows):
-        if as_json:
-            typer.echo(json.dumps({"text": text, **row}, ensure_ascii=False))
-            continue
-        under = abstained_under(row, threshold) if "scores" in row else None
-        if "score" in row:  # sentiment is signed
-            score = f"{row['score']:+.3f}"
-        elif under:
-            score = f"{under[0]} {under[1]:.3f} < {threshold:g}"
-        else:
-            score = f"{row['scores'][row['label']]:.3f}"
-        typer.echo(f"{row['label']}\t{score}\t{text}")
+        _echo(text, row, as_json, f"{row['score']:+.3f}")
+
+
+def _echo(text: str, row: TopicResult | SentimentResult, as_json: bool, score: str) -> None:
+    typer.echo(json.dumps({"text": text, **row}, ensure_ascii=False) if as_json else f"{row['label']}\t{score}\t{text}")

@@ -9,17 +9,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from nlp.records import topic_text
+from nlp.records import Record, SentimentResult, topic_text
 
 
-def _sentiment(s: dict[str, Any] | None) -> Text:
+def _sentiment(s: SentimentResult | None) -> Text:
     if not s:
         return Text("")
     style = {"positive": "green", "negative": "red"}.get(s["label"], "yellow")
     return Text(f"{s['label']} {s['score']:+.2f}", style=style)
 
 
-def record_view(record: dict[str, Any], threshold: float | None = None) -> Panel:
+def record_view(record: Record, threshold: float | None = None) -> Panel:
     """A panel: the summary, the article's topic and sentiment, and a table of teasers; an
     abstention shows the best label's score beside `threshold`."""
     title = Text(f"{record['id']}" + (f" · {record['source']}" if record.get("source") else ""))  # scraped text, never markup

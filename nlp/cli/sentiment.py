@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from nlp.cli.common import ConfigOpt, SetOpt, config_from_cli, friendly_errors, loaded_pipeline, print_rows
+from nlp.cli.common import ConfigOpt, SetOpt, config_from_cli, friendly_errors, loaded_pipeline, print_sentiment
 
 
 def sentiment_cli(
@@ -19,4 +19,4 @@ def sentiment_cli(
     """Sentiment of each TEXT: label and a score in [-1, 1]."""
     with friendly_errors():
         rows = loaded_pipeline(config_from_cli(config, sets)).sentiment(texts)
-    print_rows(texts, rows, as_json)
+    print_sentiment(texts, rows, as_json)

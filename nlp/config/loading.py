@@ -25,7 +25,7 @@ class UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise ConfigError(f"{self.name}: key '{key}' appears twice in one mapping (lines {seen[key]} and {line}); keep one")
@@ -91,7 +91,8 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
     result = copy.deepcopy(data)
     for dotted, value in overrides.items():
         _check_key_exists(dotted)
-        node, default = result, _schema_defaults()
+        node: dict[str, Any] = result
+        default: Any = _schema_defaults()
         parts = dotted.split(".")
         for i, part in enumerate(parts[:-1]):
             default = default.get(part) if isinstance(default, dict) else None
@@ -183,14 +184,15 @@ def _child(node: _Node, part: str) -> tuple[bool, _Node]:
     if node is None or part not in node.model_fields:
         return False, None
     annotation = node.model_fields[part].annotation
-    args = getattr(annotation, "__args__", ())
+    args: tuple[Any, ...] = getattr(annotation, "__args__", ())
     models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
     if getattr(annotation, "__origin__", None) is not dict and len(models) == 1:  # Optional[Section]
         annotation = models[0]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return True, annotation
-    if getattr(annotation, "__origin__", None) is dict and isinstance(args[1], type) and issubclass(args[1], BaseModel):
-        return True, _MapOf(args[1])
+    value = args[1] if getattr(annotation, "__origin__", None) is dict and len(args) == 2 else None
+    if isinstance(value, type) and issubclass(value, BaseModel):
+        return True, _MapOf(value)
     return True, None
 
 

@@ -48,14 +48,16 @@ class OutputConfig(Section):
         if path is None and fmt is None:
             return OutputConfig(path=self.path, format=self.resolved_format())
         if path is None:
-            return OutputConfig(path=self.path.with_suffix("." + fmt), format=fmt)  # type: ignore[operator]
+            assert fmt is not None
+            return OutputConfig(path=self.path.with_suffix("." + fmt), format=fmt)
         return OutputConfig(path=path, format=fmt or format_of_suffix(path, "--output", "add --format"))
 
 
 def format_of_suffix(path: Path, where: str, fix: str) -> OutputFormat:
     suffix = path.suffix.lstrip(".").lower()
-    if suffix in OUTPUT_FORMATS:
-        return suffix  # type: ignore[return-value]
+    for known in OUTPUT_FORMATS:
+        if suffix == known:
+            return known
     named = f"its suffix '{path.suffix}' names no output format" if path.suffix else "it has no suffix to name its format"
     raise ConfigError(f"{where} {path}: {named}; end it in .jsonl, .json, .csv or .md, or {fix} (jsonl | json | csv | md)")
 

@@ -101,6 +101,7 @@ def labelled_texts(data: DataConfig, task_labels: Sequence[str]) -> LabelledText
     required = [*data.text_fields, *([data.label_field] if data.label_field else []), *([data.also_field] if data.also_field else [])]
     rows = load_rows(data, required)
     gold = gold_labels(rows, data, task_labels)
+    assert data.label_field  # gold_labels said so otherwise
     return LabelledTexts(
         texts=[join_fields(row, data.text_fields) for row in rows],
         gold=gold,

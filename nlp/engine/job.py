@@ -28,6 +28,7 @@ from nlp.engine.output import (
 from nlp.engine.pipeline import Pipeline
 from nlp.engine.progress import progress_bar
 from nlp.errors import InputError
+from nlp.records import Record
 from nlp.tasks.topics import topic_labels
 
 PROGRESS_FROM = 5  # documents; fewer than this run without a progress bar
@@ -42,9 +43,9 @@ class RunResult:
     resumed: int = 0  # already in the journal of an interrupted run
     errors: int = 0
     seconds: float = 0.0
-    preview: list[dict[str, Any]] = field(default_factory=list)
+    preview: list[Record] = field(default_factory=list)
 
-    def add(self, record: dict[str, Any], writer: RecordWriter) -> None:
+    def add(self, record: Record, writer: RecordWriter) -> None:
         """Write one record and count it (and keep the first few for the terminal table)."""
         writer.write(record)
         self.documents += 1

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from nlp.errors import InputError
-from nlp.records import topic_text
+from nlp.records import Record, topic_text
 
 
 def partial_path(path: Path) -> Path:
@@ -91,7 +91,7 @@ def journal_ids(journal: Path) -> list[str]:
     return ids
 
 
-def read_journal(journal: Path) -> Iterator[dict[str, Any]]:
+def read_journal(journal: Path) -> Iterator[Record]:
     with journal.open(encoding="utf-8") as handle:
         for line in handle:
             yield json.loads(line)
@@ -119,7 +119,7 @@ class RecordWriter:
             raise InputError(f"cannot write output {self.path}: {exc.strerror}; choose another --output") from exc
         return self
 
-    def write(self, record: dict[str, Any]) -> None:
+    def write(self, record: Record) -> None:
         assert self._handle is not None
         if not self.tmp.exists():  # the folder (or the journal) was deleted: every later record would be lost
             raise InputError(
@@ -173,7 +173,7 @@ class RecordWriter:
         self.tmp.unlink()
 
 
-def write_records(records: Iterator[dict[str, Any]], out: TextIO, fmt: str, about: dict[str, Any] | None = None) -> None:
+def write_records(records: Iterator[Record], out: TextIO, fmt: str, about: dict[str, Any] | None = None) -> None:
     """Records as a JSON array, CSV (one row per teaser) or Markdown (headed by `about`, the
     run's title, date and config), streaming."""
     writer: csv.DictWriter | None = None
@@ -206,7 +206,7 @@ def csv_text(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
-def csv_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
+def csv_rows(record: Record) -> list[dict[str, Any]]:
     """One row per teaser (one row with empty teaser fields for a page without teasers); text
     cells neutralised against formula injection (`csv_text`)."""
     rows = [{key: csv_text(value) if key in CSV_TEXT_COLUMNS else value for key, value in row.items()} for row in _csv_rows(record)]
@@ -216,7 +216,7 @@ def csv_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
 CSV_TEXT_COLUMNS = ("id", "source", "title", "summary", "teaser", "error")
 
 
-def _csv_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
+def _csv_rows(record: Record) -> list[dict[str, Any]]:
     article = record.get("article", {})
     base = {
         "id": record["id"],
@@ -265,7 +265,7 @@ def markdown_header(about: dict[str, Any]) -> str:
     return "\n\n".join(lines) + "\n\n"
 
 
-def markdown_page(record: dict[str, Any], threshold: float | None = None) -> str:
+def markdown_page(record: Record, threshold: float | None = None) -> str:
     """A readable report of one page: its title, id and source, the summary, the article's topic
     and sentiment, and a teaser table (an abstention shows the best label and the threshold)."""
     out = io.StringIO()

@@ -17,7 +17,7 @@ from typing import TypeVar
 import numpy as np
 
 from nlp.config import RunConfig
-from nlp.documents import Document
+from nlp.documents import Document, Paragraph
 from nlp.documents.text import snippet_sentences
 from nlp.errors import ConfigError
 from nlp.models.encoder import Encoder
@@ -235,7 +235,8 @@ def bound_document(doc: Document, max_lead_chars: int, max_tokens: int) -> tuple
     warnings = list(doc.warnings)
     total = sum(len(p.text) for p in doc.paragraphs)
     if max_lead_chars and total > max_lead_chars:
-        kept, used = [], 0
+        kept: list[Paragraph] = []
+        used = 0
         for paragraph in doc.paragraphs:
             if used + len(paragraph.text) > max_lead_chars:
                 room = max_lead_chars - used

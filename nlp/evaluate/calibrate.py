@@ -58,6 +58,7 @@ def calibrate_topics(
         vectors = pipeline.encoder.encode(texts, on_batch)
         sims = topics.scorer.similarities(vectors)
         seen = head_saw(config, "topics")
+        head_part: HeadPart | None
         if seen:  # its own scores on data it was fitted on are in-sample (1.000 → 1.000, threshold 0)
             head_part = out_of_fold_head_part(topics, vectors, texts, gold, config.tasks.topics.train)
             warning = (
@@ -73,7 +74,7 @@ def calibrate_topics(
         if on_batch:
             on_batch(len(texts))
         probabilities = lambda temperature: fixed  # noqa: E731
-        temperatures = (config.tasks.topics.temperature,)
+        temperatures = np.array([config.tasks.topics.temperature])
 
     def score(temperature: float, threshold: float) -> dict[str, float]:
         probs = probabilities(temperature)

@@ -23,6 +23,7 @@ from nlp.evaluate.metrics import (
     rouge,
 )
 from nlp.heads.predict import load_head
+from nlp.records import SentimentResult, TopicResult
 from nlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 
 TASKS = ("summarize", "topics", "sentiment")
@@ -63,7 +64,11 @@ def _evaluate_classifier(task: str, config: RunConfig, on_start, on_batch) -> Ev
     texts, gold, gold_sets = rows.texts, rows.gold, rows.gold_sets
     if on_start:
         on_start(len(texts))
-    outputs = (pipeline.classify if task == "topics" else pipeline.sentiment)(texts, on_batch=on_batch)
+    outputs: list[TopicResult] | list[SentimentResult]
+    if task == "topics":
+        outputs = topic_rows = pipeline.classify(texts, on_batch=on_batch)
+    else:
+        outputs = pipeline.sentiment(texts, on_batch=on_batch)
     predicted = [o["label"] for o in outputs]
     confidence = [float(o["scores"][o["label"]]) for o in outputs]
     correct = [g == p for g, p in zip(gold, predicted)]
@@ -73,11 +78,11 @@ def _evaluate_classifier(task: str, config: RunConfig, on_start, on_batch) -> Ev
     metrics["data"] = data.describe()
     if task == "topics" and (data.also_field or data.also_map):
         metrics["lenient"] = lenient_metrics(gold, gold_sets, predicted)
-        metrics["multi_label"] = multilabel_metrics(gold_sets, [o["labels"] for o in outputs])
+        metrics["multi_label"] = multilabel_metrics(gold_sets, [o["labels"] for o in topic_rows])
     warning = _in_sample_warning(task, config)
     if warning:
         metrics["warning"] = warning
-    predictions = [
+    predictions: list[dict[str, Any]] = [
         {"row": i, "text": text, "gold": g, "predicted": p, "confidence": round(c, 4), "scores": o["scores"]}
         for i, (text, g, p, c, o) in enumerate(zip(texts, gold, predicted, confidence, outputs))
     ]

@@ -87,8 +87,8 @@ def majority_baseline(gold: Sequence[str]) -> dict:
 
 def reliability_bins(confidence: Sequence[float], correct: Sequence[bool], bins: int = 10) -> list[dict]:
     """Equal-width confidence bins: count, mean confidence and accuracy of each non-empty bin."""
-    confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
-    index = np.minimum((confidence * bins).astype(int), bins - 1)
+    conf, right = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
+    index = np.minimum((conf * bins).astype(int), bins - 1)
     out = []
     for b in range(bins):
         mask = index == b
@@ -98,8 +98,8 @@ def reliability_bins(confidence: Sequence[float], correct: Sequence[bool], bins:
                     "low": b / bins,
                     "high": (b + 1) / bins,
                     "count": int(mask.sum()),
-                    "confidence": float(confidence[mask].mean()),
-                    "accuracy": float(correct[mask].mean()),
+                    "confidence": float(conf[mask].mean()),
+                    "accuracy": float(right[mask].mean()),
                 }
             )
     return out
@@ -115,10 +115,10 @@ def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bo
 
 def paired_bootstrap_ci(deltas: Sequence[float], *, resamples: int = 2000, seed: int = 0, level: float = 0.95) -> list[float]:
     """Percentile CI of the mean of per-document differences, resampling documents with replacement."""
-    deltas = np.asarray(deltas, dtype=float)
-    if len(deltas) == 0:
+    values = np.asarray(deltas, dtype=float)
+    if len(values) == 0:
         return [0.0, 0.0]
     rng = np.random.default_rng(seed)
-    means = deltas[rng.integers(0, len(deltas), size=(resamples, len(deltas)))].mean(axis=1)
+    means = values[rng.integers(0, len(values), size=(resamples, len(values)))].mean(axis=1)
     tail = (1 - level) / 2 * 100
     return [round(float(np.percentile(means, tail)), 3), round(float(np.percentile(means, 100 - tail)), 3)]

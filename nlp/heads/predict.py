@@ -40,7 +40,7 @@ def word_grams(text: str) -> list[str]:
 def char_grams(text: str) -> list[str]:
     """scikit-learn's `char_wb` analyzer: each lowercased word padded with spaces, its 2-5-grams
     (a word shorter than n gives itself once)."""
-    grams = []
+    grams: list[str] = []
     for word in text.lower().split():
         padded = f" {word} "
         for n in range(CHAR_RANGE[0], CHAR_RANGE[1] + 1):
@@ -83,11 +83,13 @@ class NgramTfidf:
 
 def feature_matrix(vectors: np.ndarray, texts: Sequence[str] | None, *, lexicon: bool, vectorizers: Sequence[Any] = ()):
     """[embedding | lexicon features | n-gram TF-IDF blocks], dense unless n-grams make it sparse."""
-    if (lexicon or vectorizers) and (texts is None or len(texts) != len(vectors)):
+    if not (lexicon or vectorizers):
+        return vectors
+    if texts is None or len(texts) != len(vectors):
         raise ValueError("this head needs the texts as well as their embeddings")
     blocks: list[Any] = [vectors]
     if lexicon:
-        blocks.append(lexicon_features(texts))  # type: ignore[arg-type]
+        blocks.append(lexicon_features(texts))
     if vectorizers:
         from scipy import sparse
 
@@ -188,9 +190,9 @@ class LinearHead:
         """The n-gram blocks, rebuilt once from the stored vocabularies (not per call)."""
         if self._ngrams is None:
             self._ngrams = []
-            if self.vocabulary is not None:
+            if self.vocabulary is not None and self.idf is not None:
                 self._ngrams.append(NgramTfidf(self.vocabulary, self.idf))
-            if self.char_vocabulary is not None:
+            if self.char_vocabulary is not None and self.char_idf is not None:
                 self._ngrams.append(NgramTfidf(self.char_vocabulary, self.char_idf, chars=True))
         return self._ngrams
 
@@ -219,7 +221,7 @@ class LinearHead:
         if self.anchors is not None:
             arrays["anchors"] = stored_anchors(self.anchors)
             arrays["familiarity_ramp"] = np.array(self.familiarity_ramp, dtype=np.float32)
-        np.savez_compressed(path, **arrays)
+        np.savez_compressed(path, allow_pickle=False, **arrays)
         path.with_suffix(".json").write_text(json.dumps(self.card, indent=2) + "\n", encoding="utf-8")
         return path
 

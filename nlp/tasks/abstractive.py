@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -23,7 +23,7 @@ from nlp.documents.text import split_sentences
 from nlp.errors import ModelError
 from nlp.models.hub import LoadedModel, load_model
 from nlp.models.runtime import Runtime
-from nlp.records import Partial
+from nlp.records import Partial, Summary
 from nlp.tasks.base import DocView, Reads
 
 
@@ -110,7 +110,8 @@ class AbstractiveSummarizer:
         knobs = self.config.generation
         own = self.loaded.lengths
         decoder_limit = getattr(self.loaded.model.config, "max_position_embeddings", None) or 4096
-        max_new = knobs.max_new_tokens or own.get("max_new_tokens") or (own["max_length"] - 1 if own.get("max_length") else 128)
+        max_length = own.get("max_length")
+        max_new = knobs.max_new_tokens or own.get("max_new_tokens") or (max_length - 1 if max_length else 128)
         max_new = max(1, min(int(max_new), int(decoder_limit) - 2))
         min_new = (
             knobs.min_new_tokens if knobs.min_new_tokens is not None else (own.get("min_new_tokens") or max(0, (own.get("min_length") or 1) - 1))
@@ -176,4 +177,4 @@ class AbstractiveSummarizer:
 
     def __call__(self, views: list[DocView]) -> list[Partial]:
         summaries = self.summarize([view.sentences for view in views])
-        return [{"summary": {"method": "abstractive", "model": self.loaded.ref, **s}} for s in summaries]
+        return [{"summary": cast(Summary, {"method": "abstractive", "model": self.loaded.ref, **s})} for s in summaries]

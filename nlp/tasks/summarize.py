@@ -8,13 +8,11 @@ default decides per article how far to trust the lead (`lead_trust`).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from nlp.config import SummarizeConfig
 from nlp.documents.text import word_count
-from nlp.records import Partial
+from nlp.records import Partial, SummarySentence
 from nlp.tasks.base import DocView, Reads
 
 
@@ -85,7 +83,7 @@ def select_mmr(scores: np.ndarray, vectors: np.ndarray, k: int, redundancy: floa
 
 def summarize_sentences(
     sentences: list[str], vectors: np.ndarray, config: SummarizeConfig, document: np.ndarray | None = None
-) -> list[dict[str, Any]]:
+) -> list[SummarySentence]:
     if not sentences:
         return []
     scores = article_scores(vectors, config, document)
@@ -102,7 +100,7 @@ class ExtractiveSummarizer:
         self.config = config
 
     def __call__(self, views: list[DocView]) -> list[Partial]:
-        records = []
+        records: list[Partial] = []
         for view in views:
             chosen = summarize_sentences(view.sentences, view.sentence_vectors, self.config, view.lead_vector)
             text = " ".join(s["text"] for s in chosen)

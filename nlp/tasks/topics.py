@@ -204,7 +204,7 @@ def applicable_labels(label: int, label_scores: np.ndarray, labels: list[str], o
 def topic_records(probs: np.ndarray, labels: list[str], other: int, config: TopicsConfig, label_scores: np.ndarray) -> list[TopicResult]:
     """Per row: the decided label, every label's score (the distribution the threshold reads),
     the labels that apply, and each label's independent score."""
-    chosen = decide(probs, other, config.threshold) if len(probs) else []
+    chosen = decide(probs, other, config.threshold) if len(probs) else np.zeros(0, dtype=int)
     results: list[TopicResult] = []
     for row, label, independent in zip(probs, chosen, label_scores):
         results.append(
