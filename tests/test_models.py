@@ -4,6 +4,7 @@ import torch
 from nlp.errors import ModelError
 from nlp.models.resolve import resolve_model
 from nlp.models.runtime import choose_device, choose_dtype
+from tests.helpers import ROOT, SEED
 
 
 def test_packaged_alias_resolves_offline():
@@ -120,10 +121,6 @@ def test_a_model_folder_that_needs_its_own_code_is_refused_and_never_run(tmp_pat
     would ask on stdin whether to run it; nlp refuses in one line and runs nothing."""
     import json
     import shutil
-    import subprocess
-    import sys
-
-    from tests.helpers import ROOT, SEED
 
     evil = tmp_path / "evil-model"
     shutil.copytree(tiny_bert, evil)
@@ -134,25 +131,7 @@ def test_a_model_folder_that_needs_its_own_code_is_refused_and_never_run(tmp_pat
     (evil / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('pwned')\n")
     with pytest.raises(ModelError, match="needs code from the model folder"):
         resolve_model(str(evil))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nlp",
-            "run",
-            str(ROOT / "configs" / "fast.yaml"),
-            "-i",
-            str(SEED),
-            "-o",
-            str(tmp_path / "r.jsonl"),
-            "--set",
-            f"encoder.model={evil}",
-        ],
-        input="y\ny\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = nlp_run_on_the_seed(tmp_path, f"encoder.model={evil}", input="y\ny\n")  # "y": what transformers would ask
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1 and "auto_map" in lines[0], result.stderr
     assert not marker.exists() and not (tmp_path / "r.jsonl").exists()
@@ -165,10 +144,6 @@ def test_a_pickled_model_file_is_one_line_and_its_payload_never_runs(tmp_path, t
     import os
     import pickle
     import shutil
-    import subprocess
-    import sys
-
-    from tests.helpers import ROOT, SEED
 
     folder = tmp_path / "pickled-model"
     shutil.copytree(tiny_bert, folder)
@@ -181,27 +156,7 @@ def test_a_pickled_model_file_is_one_line_and_its_payload_never_runs(tmp_path, t
 
     (folder / "pytorch_model.bin").write_bytes(pickle.dumps({"weights": Payload()}))
     env = {**os.environ, "NLP_CACHE_DIR": str(tmp_path / "cache")}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nlp",
-            "run",
-            str(ROOT / "configs" / "fast.yaml"),
-            "-i",
-            str(SEED),
-            "-o",
-            str(tmp_path / "r.jsonl"),
-            "--set",
-            f"encoder.model={folder}",
-            "--set",
-            f"encoder.backend={backend}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=env,
-    )
+    result = nlp_run_on_the_seed(tmp_path, f"encoder.model={folder}", f"encoder.backend={backend}", env=env)
     lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("nlp: exporting")]
     assert result.returncode == 2 and len(lines) == 1 and "cannot load the model" in lines[0], result.stderr
     assert not marker.exists() and not (tmp_path / "r.jsonl").exists()
@@ -220,3 +175,12 @@ def test_stale_build_folders_are_removed(tmp_path, monkeypatch):
     os.utime(old, (time.time() - 7200, time.time() - 7200))
     remove_stale_partials(tmp_path)
     assert not old.exists() and new.exists()  # a young one may be another process's export in progress
+
+
+def nlp_run_on_the_seed(tmp_path, *sets: str, input: str | None = None, env: dict[str, str] | None = None):
+    """`nlp run` of the fast preset on the seed page in a new process, with `--set` pairs."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "nlp", "run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(tmp_path / "r.jsonl")]
+    return subprocess.run(command + [a for pair in sets for a in ("--set", pair)], input=input, capture_output=True, text=True, timeout=180, env=env)
