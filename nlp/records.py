@@ -140,3 +140,21 @@ def topic_text(topic: TopicResult, threshold: float | None = None) -> str:
     if len(topic.get("labels", [])) > 1:  # the other labels that apply
         text += " +" + " +".join(topic["labels"][1:])
     return text
+
+
+def records_equal(a: Any, b: Any, tol: float = 1e-4, path: str = "record") -> str | None:
+    """Where two records differ, or None: the same keys, labels, chosen sentences and texts, and
+    every score within `tol`. The one definition of equal records that resume, serving and the
+    cache are held to."""
+    if isinstance(a, float) or isinstance(b, float):
+        ok = isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= tol
+        return None if ok else f"{path}: {a!r} != {b!r}"
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return f"{path}: keys {sorted(a)} != {sorted(b)}"
+        return next((d for key in a if (d := records_equal(a[key], b[key], tol, f"{path}.{key}"))), None)
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items != {len(b)}"
+        return next((d for i, (x, y) in enumerate(zip(a, b)) if (d := records_equal(x, y, tol, f"{path}[{i}]"))), None)
+    return None if a == b else f"{path}: {a!r} != {b!r}"

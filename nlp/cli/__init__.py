@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import typer
 
-from nlp.cli import bench, calibrate, classify, evaluate, run, sentiment, show_config, summarize, train
+from nlp.cli import bench, calibrate, classify, evaluate, run, sentiment, serve, show_config, summarize, train
 from nlp.cli.common import app, state
 
 __all__ = ["app", "main"]
@@ -23,6 +23,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("calibrate", calibrate.calibrate_cli),
     ("train", train.train_cli),
     ("bench", bench.bench_cli),
+    ("serve", serve.serve_cli),
 ]
 for name, command in COMMANDS:
     app.command(name)(command)

@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     field_validator,
     model_validator,
 )
@@ -323,7 +324,7 @@ class TasksConfig(Section):
 
 
 class CacheConfig(Section):
-    """The on-disk embedding cache (`nlp/embedding_cache.py`): re-runs encode only new texts."""
+    """The on-disk embedding cache (`nlp/models/cache.py`): re-runs encode only new texts."""
 
     enabled: bool = Field(default=False, description="store and reuse text embeddings on disk (they are derived from your texts)")
     path: Path | None = Field(
@@ -337,6 +338,29 @@ class RayConfig(Section):
     address: str | None = Field(default=None, description="null: a local Ray instance; 'auto' or 'ray://host:10001': a cluster")
     workers: int = Field(default=0, ge=0, description="pipeline actors; 0 = one per CPU core (one per GPU with device cuda)")
     batch_size: int = Field(default=128, ge=1, description="documents per actor call")
+
+
+class ServeConfig(Section):
+    """`nlp serve` only: where it listens, what it accepts, how it batches requests."""
+
+    host: str = Field(default="127.0.0.1", description="the address to listen on; 0.0.0.0 exposes the server to the network")
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64, description="server processes (uvicorn workers), each loading the models once")
+    max_body_bytes: int = Field(default=2_000_000, ge=1, description="a larger request body is refused (413)")
+    max_documents: int = Field(default=64, ge=1, description="documents per /v1/pages request (more: 413)")
+    max_texts: int = Field(default=256, ge=1, description="texts per /v1/classify or /v1/sentiment request (more: 413)")
+    max_wait_ms: float = Field(default=5.0, ge=0.0, le=1000.0, description="how long a request waits for others to share its encoder pass")
+    max_batch_texts: int = Field(
+        default=0,
+        ge=0,
+        description="texts (or documents) in one shared pass at most; 0 = auto: 256 on a GPU, 1 on a CPU (where a shared pass was slower per text)",
+    )
+    max_queue: int = Field(default=256, ge=1, description="requests waiting for the model at most; more: 503 with Retry-After")
+    timeout_s: float = Field(default=60.0, gt=0.0, description="a request not answered in this time gets 504")
+    token: SecretStr | None = Field(
+        default=None, description="every route but the health checks needs 'Authorization: Bearer <token>'; or set NLP_SERVE_TOKEN"
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; empty: CORS off")
 
 
 class RunConfig(Section):
@@ -355,6 +379,7 @@ class RunConfig(Section):
     tasks: TasksConfig = Field(default_factory=TasksConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
     ray: RayConfig = Field(default_factory=RayConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
     data: DataConfig | None = None
 
     @field_validator("device")

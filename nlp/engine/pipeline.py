@@ -25,6 +25,7 @@ from nlp.models.runtime import Runtime
 from nlp.records import (
     Record,
     SentimentResult,
+    Summary,
     TopicResult,
     base_record,
     empty_topic,
@@ -33,6 +34,7 @@ from nlp.records import (
 )
 from nlp.tasks import DocView, SentimentTask, Task, TaskSet, TopicsTask, build_tasks
 from nlp.tasks.sentiment import sentiment_record
+from nlp.tasks.summarize import ExtractiveSummarizer
 
 DOCS_PER_PASS = 128  # documents whose texts share one encoder pass (bounds memory when streaming)
 Progress = Callable[[float], None]
@@ -100,6 +102,22 @@ class Pipeline:
             lambda kept: [sentiment_record(p) for p in task.probabilities(kept, self._vectors_for(task, kept, on_batch))],
             lambda: sentiment_record(np.array([0.0, 1.0, 0.0])),
         )
+
+    def summarize(self, texts: str | Sequence[str], sentences: int | None = None) -> list[Summary]:
+        """The summary of each text (an article's body; a string is one text); `sentences`
+        overrides the extractive summary's length. A blank text has an empty summary."""
+        task = _enabled(self.tasks.summarize, "summarize")
+        if sentences is not None and isinstance(task, ExtractiveSummarizer):
+            task = ExtractiveSummarizer(task.config.model_copy(update={"sentences": sentences}))
+        items = [texts] if isinstance(texts, str) else list(texts)
+        docs = [Document.from_parts(str(i), text) for i, text in enumerate(items)]
+        chunk = ChunkTexts.of(docs, by_sentence=False, readable=10 * self.config.encoder.max_length)
+        needs = "embeddings" in task.reads
+        vectors = self.encoder.encode(chunk.unique) if needs and chunk.unique else np.zeros((len(chunk.unique), 0), dtype=np.float32)
+        views = chunk.views(vectors)
+        by_id = {view.doc.id: partial.get("summary") for view, partial in zip(views, task(views))}
+        method = self.config.tasks.summarize.method
+        return [by_id.get(str(i)) or Summary(method=method, text="") for i in range(len(items))]
 
     def _vectors_for(self, task: Task, texts: list[str], on_batch: Callable[[int], None] | None) -> np.ndarray | None:
         if "embeddings" in task.reads:

@@ -43,6 +43,7 @@ class Encoder:
         self._tokenizer: Any = None
         self._onnx: Any = None
         self._cache: Any = None
+        self.texts_encoded = 0  # every text asked for (cache hits included): the server's metric
 
     def _load(self) -> None:
         if self.backend == "onnx":
@@ -96,6 +97,7 @@ class Encoder:
         """Unit vectors for `texts`, shape (len(texts), dim), in input order."""
         if not self.loaded:
             self._load()
+        self.texts_encoded += len(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self.cache_config is not None and self.cache_config.enabled:

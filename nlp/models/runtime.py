@@ -30,6 +30,13 @@ class Runtime:
         return cls(config.device, config.dtype, choose_batch_size(config.batch_size, config.device), config.threads)
 
     @property
+    def on_gpu(self) -> bool:
+        """Whether the device resolves to a GPU (asked of torch only where one may be)."""
+        if self.device == "cpu" or (self.device == "auto" and not gpu_hint()):
+            return False
+        return self.torch_device.type != "cpu"
+
+    @property
     def torch_device(self) -> torch.device:
         return choose_device(self.device)
 

@@ -1,0 +1,297 @@
+"""`create_app(config)`: the pipeline of `nlp run` over HTTP (FastAPI). Models load once at
+start-up; requests that arrive together share one model pass (`Batcher`); records equal what
+`nlp run` writes for the same documents.
+
+Safe by default: the CLI binds 127.0.0.1; bodies, documents and texts per request are bounded
+(413); bad input is 422 with `{"error", "field"}`, never a traceback; with a token every route but
+the health checks needs `Authorization: Bearer <token>`; a full queue is 503 with Retry-After and
+a slow answer 504.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from collections.abc import AsyncIterator, Hashable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field, model_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nlp import __version__
+from nlp.config import RunConfig
+from nlp.documents import document_from_json, unique_ids
+from nlp.engine.pipeline import Pipeline
+from nlp.errors import NlpError
+from nlp.serve.batcher import Batcher, QueueFull
+from nlp.serve.metrics import Metrics
+
+log = logging.getLogger("nlp.serve")
+GPU_SHARED_PASS = 256  # serve.max_batch_texts 0 on a GPU; on a CPU, 1: measured, a shared ONNX pass cost more per text (README, Serving)
+
+
+class BadInput(Exception):
+    """A request the schema let through but the pipeline cannot take: 422, naming the field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class PageIn(BaseModel):
+    """A page as `nlp run` reads a JSONL row: `text` (a whole page: lead, `Source:` line, teasers)
+    or `lead` with optional `teasers`, `source` and `title`."""
+
+    id: str | int
+    text: str | None = None
+    lead: str | None = None
+    teasers: list[str] | None = None
+    source: str | None = None
+    title: str | None = None
+
+    @model_validator(mode="after")
+    def _text_or_lead(self) -> PageIn:
+        if self.text is None and self.lead is None:
+            raise ValueError("needs 'text' (a whole page) or 'lead' (plus optional 'teasers')")
+        return self
+
+
+class PagesIn(BaseModel):
+    documents: list[PageIn] = Field(min_length=1)
+
+
+class TextsIn(BaseModel):
+    texts: list[str] = Field(min_length=1)
+
+
+class SummarizeIn(BaseModel):
+    text: str
+    sentences: int | None = Field(default=None, ge=1, le=50)
+
+
+def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
+    """The server's app for `config` (its `serve:` section sets the limits); `pipeline`: one
+    already built, e.g. shared with other code. Mount it or serve it with uvicorn."""
+    serve = config.serve
+    pipeline = pipeline or Pipeline(config)
+    metrics = Metrics(pipeline)
+    batcher = Batcher(
+        lambda kind, items: _run(pipeline, kind, items),
+        max_wait_s=serve.max_wait_ms / 1000,
+        max_batch=serve.max_batch_texts or (GPU_SHARED_PASS if pipeline.runtime.on_gpu else 1),
+        max_queue=serve.max_queue,
+        on_batch=metrics.batch,
+    )
+    token = serve.token.get_secret_value() if serve.token else os.environ.get("NLP_SERVE_TOKEN") or None
+    state = {"ready": False}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pipeline.load()
+        if pipeline.tasks.reads("embeddings"):
+            pipeline.encoder.encode(["warm up"])  # the first pass allocates; not a user's request
+        batcher.start()
+        state["ready"] = True
+        yield
+        state["ready"] = False
+        await batcher.stop()
+
+    app = FastAPI(title="nlp", version=__version__, lifespan=lifespan, summary="Summarize news pages, classify teasers by topic, score sentiment.")
+
+    def authorized(request: Request) -> None:
+        if token is None:
+            return
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise HTTPException(401, "missing or wrong token: send 'Authorization: Bearer <token>'", headers={"WWW-Authenticate": "Bearer"})
+
+    async def answer(kind: Hashable, items: list[Any]) -> list[Any]:
+        try:
+            return await batcher.submit(kind, items, serve.timeout_s)
+        except QueueFull:
+            raise HTTPException(503, "the server is busy; retry shortly", headers={"Retry-After": "1"}) from None
+        except TimeoutError:  # asyncio.TimeoutError is TimeoutError from Python 3.11
+            raise HTTPException(504, f"no answer within serve.timeout_s ({serve.timeout_s:g} s)") from None
+
+    def bounded(n: int, limit: int, what: str, key: str) -> None:
+        if n > limit:
+            raise HTTPException(413, f"{n} {what} in one request; at most {limit} (serve.{key})")
+
+    secured = [Depends(authorized)]
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Alive: answers while a model pass runs."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "models still loading"}})
+    def readyz() -> JSONResponse:
+        """Models loaded: ready for requests."""
+        return JSONResponse({"status": "ready"} if state["ready"] else {"status": "loading"}, status_code=200 if state["ready"] else 503)
+
+    @app.get("/v1/info", dependencies=secured)
+    def info() -> dict[str, Any]:
+        """The package version, the encoder and each task's method and labels."""
+        return describe(config, pipeline)
+
+    @app.get("/metrics", dependencies=secured, response_class=PlainTextResponse)
+    def prometheus() -> Response:
+        """Prometheus text format: requests by route and status, latency, pass sizes, texts encoded."""
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    @app.post("/v1/pages", dependencies=secured)
+    async def pages(body: PagesIn) -> dict[str, Any]:
+        """One record per document, equal to what `nlp run` writes for it."""
+        bounded(len(body.documents), serve.max_documents, "documents", "max_documents")
+        rows = [page.model_dump(exclude_none=True) for page in body.documents]
+        docs = [document_from_json(row, f"documents[{i}]") for i, row in enumerate(rows)]
+        if config.on_duplicate == "suffix":  # as `nlp run` does with this config: id#2, id#3, ...
+            docs = list(unique_ids(iter(docs), "suffix"))
+        seen: dict[str, int] = {}
+        for i, doc in enumerate(docs):
+            if doc.id in seen:
+                raise BadInput(f"'{doc.id}' is also documents.{seen[doc.id]}.id; ids must be unique in a request", f"documents.{i}.id")
+            seen[doc.id] = i
+        return {"records": await answer("pages", docs)}
+
+    @app.post("/v1/classify", dependencies=secured)
+    async def classify(body: TextsIn) -> dict[str, Any]:
+        """What `nlp classify --json` prints: each text's topic, every label's score, the labels that apply."""
+        bounded(len(body.texts), serve.max_texts, "texts", "max_texts")
+        return {"results": [{"text": text, **row} for text, row in zip(body.texts, await answer("classify", body.texts))]}
+
+    @app.post("/v1/sentiment", dependencies=secured)
+    async def sentiment(body: TextsIn) -> dict[str, Any]:
+        """What `nlp sentiment --json` prints: each text's label, score in [-1, 1] and probabilities."""
+        bounded(len(body.texts), serve.max_texts, "texts", "max_texts")
+        return {"results": [{"text": text, **row} for text, row in zip(body.texts, await answer("sentiment", body.texts))]}
+
+    @app.post("/v1/summarize", dependencies=secured)
+    async def summarize(body: SummarizeIn) -> dict[str, Any]:
+        """The summary of one article's text (`sentences`: the extractive summary's length)."""
+        (summary,) = await answer(("summarize", body.sentences), [body.text])
+        return {"summary": summary}
+
+    _errors_as_json(app)
+    app.middleware("http")(metrics.middleware)
+    if serve.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=serve.cors_origins, allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"]
+        )
+    app.add_middleware(BodyLimit, max_bytes=serve.max_body_bytes)
+    return app
+
+
+def _run(pipeline: Pipeline, kind: Hashable, items: list[Any]) -> list[Any]:
+    """One model pass for a batch of requests' items (in a worker thread)."""
+    if kind == "pages":
+        return list(pipeline.process(items))
+    if kind == "classify":
+        return pipeline.classify(items)
+    if kind == "sentiment":
+        return pipeline.sentiment(items)
+    if isinstance(kind, tuple) and kind[0] == "summarize":
+        return pipeline.summarize(items, sentences=kind[1])
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def describe(config: RunConfig, pipeline: Pipeline) -> dict[str, Any]:
+    """What the server runs, without a path or a secret: a model given as a folder shows its name."""
+
+    def name(ref: str | None) -> str | None:
+        return Path(ref).name if ref and (os.sep in ref or Path(ref).exists()) else ref
+
+    tasks = config.tasks
+    out: dict[str, Any] = {"version": __version__, "encoder": name(config.encoder.model), "tasks": {}}
+    if tasks.summarize.enabled:
+        out["tasks"]["summarize"] = {"method": tasks.summarize.method, "model": name(tasks.summarize.model)}
+    if tasks.topics.enabled:
+        out["tasks"]["topics"] = {"method": tasks.topics.method, "labels": list(pipeline.topics_task.labels), "abstain": tasks.topics.other_label}
+    if tasks.sentiment.enabled:
+        out["tasks"]["sentiment"] = {"method": tasks.sentiment.method, "labels": ["negative", "neutral", "positive"]}
+    return out
+
+
+def _error(status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message, **({"field": field} if field else {})}, status_code=status, headers=headers)
+
+
+def _errors_as_json(app: FastAPI) -> None:
+    """Every error as `{"error": ..., "field": ...}`: bad input 422, never a traceback or a 500."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        where = [str(part) for part in first.get("loc", ()) if part != "body"]
+        if not where and "json" not in request.headers.get("content-type", ""):
+            return _error(422, "send the body as JSON, with the header 'Content-Type: application/json'", "body")
+        if first.get("type") == "json_invalid":
+            return _error(422, f"the body is not valid JSON ({first.get('ctx', {}).get('error', 'malformed')})", "body")
+        return _error(422, str(first.get("msg", "invalid input")).removeprefix("Value error, "), ".".join(where) or "body")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404:
+            message = f"no route {request.url.path}; see /docs"
+        return _error(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(BadInput)
+    async def bad_request(request: Request, exc: BadInput) -> JSONResponse:
+        return _error(422, str(exc), exc.field)
+
+    @app.exception_handler(NlpError)
+    async def bad_input(request: Request, exc: NlpError) -> JSONResponse:
+        return _error(422, str(exc), "documents" if request.url.path == "/v1/pages" else None)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("error answering %s", request.url.path)
+        return _error(500, "internal error; the server's log has the details")
+
+
+class BodyLimit:
+    """A body over `max_bytes` is refused with 413 before the app reads it: the declared
+    Content-Length is checked, and a chunked body is read up to the limit (never past it)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        body, more = b"", True
+        messages: list[Message] = []
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                messages.append(message)
+                break
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+        replay: list[Message] = [{"type": "http.request", "body": body, "more_body": False}, *messages]
+
+        async def replayed() -> Message:
+            return replay.pop(0) if replay else await receive()
+
+        await self.app(scope, replayed, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _error(413, f"the request body is over serve.max_body_bytes ({self.max_bytes:,} bytes)")(scope, receive, send)

@@ -1,0 +1,237 @@
+"""`nlp serve` for real: a uvicorn server on a free loopback port, called over HTTP. Records equal
+`nlp run`'s; every error is JSON with the right status; the token; requests batched across
+clients; SIGTERM lets a request in flight finish and exits 0."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+pytest.importorskip("fastapi")
+import uvicorn  # noqa: E402
+
+from nlp import load_config  # noqa: E402
+from nlp.engine.job import run_job  # noqa: E402
+from nlp.serve import create_app  # noqa: E402
+from tests.helpers import FAST, SEED, records_equal  # noqa: E402
+
+TOKEN = "s3cret-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running(config) -> Iterator[str]:
+    """The app on a free loopback port in this process, until the block ends."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(config), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 120
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server():
+    config = load_config(FAST, {"serve.max_documents": 60, "serve.max_texts": 100, "serve.max_body_bytes": 200_000, "serve.max_batch_texts": 64})
+    with running(config) as url:
+        yield url, config
+
+
+@pytest.fixture(scope="module")
+def secured():
+    with running(load_config(FAST, {"serve.token": TOKEN})) as url:
+        yield url
+
+
+def post(url: str, path: str, body, **kwargs) -> httpx.Response:
+    return httpx.post(url + path, json=body, timeout=60, **kwargs)
+
+
+def test_pages_equal_what_nlp_run_writes(server, tmp_path):
+    """The seed page and a 50-document JSONL: the same records as `nlp run` writes."""
+    url, config = server
+    rows = [
+        {
+            "id": f"d{i}",
+            "lead": f"Shares of company {i} rose {i} percent on Friday. Oil prices fell as talks stalled.",
+            "teasers": [f"Gold hit a record {i}...", "The team won the league title..."][: 1 + i % 2],
+            "source": "test",
+        }
+        for i in range(50)
+    ]
+    data = tmp_path / "docs.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for source, documents in ((SEED, [{"id": SEED.stem, "text": SEED.read_text(encoding="utf-8")}]), (data, rows)):
+        out = tmp_path / f"written-{source.stem}.jsonl"
+        run_job(
+            config.model_copy(update={"input": source, "output": config.output.model_copy(update={"path": out, "format": "jsonl"})}), progress=False
+        )
+        written = [json.loads(line) for line in out.read_text().splitlines()]
+        response = post(url, "/v1/pages", {"documents": documents})
+        assert response.status_code == 200, response.text
+        served = response.json()["records"]
+        assert len(served) == len(written)
+        for a, b in zip(served, written):
+            assert records_equal(a, b) is None, records_equal(a, b)
+
+
+def test_classify_sentiment_and_summarize_answer_as_the_commands_do(server):
+    url, config = server
+    from nlp.engine.pipeline import Pipeline
+
+    pipeline = Pipeline(config)
+    texts = ["Oil prices rose after OPEC cut output", "The team won the final", "Profit rose sharply and the company raised its forecast"]
+    topics = post(url, "/v1/classify", {"texts": texts}).json()["results"]
+    assert [t["text"] for t in topics] == texts and [t["label"] for t in topics] == ["energy", "other", "markets"]
+    assert records_equal([{k: v for k, v in t.items() if k != "text"} for t in topics], pipeline.classify(texts)) is None
+    sentiment = post(url, "/v1/sentiment", {"texts": texts[2:]}).json()["results"]
+    assert sentiment[0]["label"] == "positive" and sentiment[0]["score"] > 0
+    body = SEED.read_text(encoding="utf-8").split("Source:")[0]
+    summary = post(url, "/v1/summarize", {"text": body, "sentences": 2}).json()["summary"]
+    assert summary["method"] == "extractive" and len(summary["sentences"]) == 2 and summary["text"].startswith("Russian President Vladimir Putin")
+
+
+def test_health_info_metrics_and_docs(server):
+    url, _ = server
+    assert httpx.get(url + "/healthz").json() == {"status": "ok"}
+    assert httpx.get(url + "/readyz").json() == {"status": "ready"}
+    info = httpx.get(url + "/v1/info").json()
+    assert info["encoder"] == "minilm" and info["tasks"]["topics"]["labels"] == ["markets", "diplomacy", "energy", "other"]
+    assert httpx.get(url + "/docs").status_code == 200 and "/v1/pages" in httpx.get(url + "/openapi.json").json()["paths"]
+    post(url, "/v1/classify", {"texts": ["Stocks fell"]})
+    metrics = httpx.get(url + "/metrics").text
+    assert 'nlp_requests_total{route="/v1/classify",status="200"}' in metrics
+    assert "nlp_request_seconds_bucket" in metrics and "nlp_pass_items_bucket" in metrics
+    assert float(next(line for line in metrics.splitlines() if line.startswith("nlp_texts_encoded_total")).split()[-1]) > 0
+
+
+@pytest.mark.parametrize(
+    "path, body, status, field",
+    [
+        ("/v1/classify", {"texts": []}, 422, "texts"),
+        ("/v1/classify", {"texts": [1]}, 422, "texts.0"),
+        ("/v1/classify", {"wrong": ["a"]}, 422, "texts"),
+        ("/v1/classify", [1, 2], 422, "body"),
+        ("/v1/pages", {"documents": [{"id": 1}]}, 422, "documents.0"),
+        ("/v1/pages", {"documents": [{"id": "a", "lead": "x"}, {"id": "a", "lead": "y"}]}, 422, "documents.1.id"),
+        ("/v1/summarize", {"text": "x", "sentences": 0}, 422, "sentences"),
+        ("/v1/classify", {"texts": ["a"] * 101}, 413, None),
+        ("/v1/pages", {"documents": [{"id": i, "lead": "x"} for i in range(61)]}, 413, None),
+        ("/v1/classify", {"texts": ["a" * 250_000]}, 413, None),
+    ],
+)
+def test_bad_input_is_json_with_a_status_never_a_traceback(server, path, body, status, field):
+    url, _ = server
+    response = post(url, path, body)
+    assert response.status_code == status and "Traceback" not in response.text
+    assert response.json()["error"] and response.json().get("field") == field
+
+
+def test_malformed_json_a_chunked_big_body_and_unknown_routes(server):
+    url, _ = server
+    broken = httpx.post(url + "/v1/classify", content=b'{"texts": ["a"', headers={"content-type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["field"] == "body" and "not valid JSON" in broken.json()["error"]
+
+    def chunks():
+        for _ in range(30):
+            yield b"x" * 10_000
+
+    chunked = httpx.post(url + "/v1/classify", content=chunks(), headers={"content-type": "application/json"})
+    assert chunked.status_code == 413
+    missing = httpx.get(url + "/v2/nothing")
+    assert missing.status_code == 404 and missing.json()["error"].startswith("no route")
+
+
+def test_a_token_guards_every_route_but_the_health_checks(secured):
+    assert httpx.get(secured + "/healthz").status_code == 200 and httpx.get(secured + "/readyz").status_code == 200
+    for method, path in (("GET", "/v1/info"), ("GET", "/metrics"), ("POST", "/v1/classify")):
+        denied = httpx.request(method, secured + path, json={"texts": ["a"]})
+        assert denied.status_code == 401 and denied.headers["www-authenticate"] == "Bearer"
+        wrong = httpx.request(method, secured + path, json={"texts": ["a"]}, headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        allowed = httpx.request(method, secured + path, json={"texts": ["a"]}, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert allowed.status_code == 200
+    info = httpx.get(secured + "/v1/info", headers={"Authorization": f"Bearer {TOKEN}"}).text
+    assert TOKEN not in info
+
+
+def test_nlp_config_never_prints_the_token():
+    from typer.testing import CliRunner
+
+    from nlp.cli import app
+
+    result = CliRunner().invoke(app, ["config", str(FAST), "--set", f"serve.token={TOKEN}"])
+    assert result.exit_code == 0 and TOKEN not in result.output and "token: '**********'" in result.output
+
+
+def test_concurrent_clients_share_passes_and_get_the_sequential_answers(server):
+    """64 clients at once (small here: the speed-up is measured by scripts/serve_load.py)."""
+    url, _ = server
+    texts = [f"Oil prices moved {i} percent as talks went on" for i in range(64)]
+    sequential = [post(url, "/v1/classify", {"texts": [t]}).json()["results"][0] for t in texts]
+    before = httpx.get(url + "/metrics").text
+    with ThreadPoolExecutor(64) as pool:
+        concurrent = list(pool.map(lambda t: post(url, "/v1/classify", {"texts": [t]}).json()["results"][0], texts))
+    assert all(records_equal(a, b) is None for a, b in zip(concurrent, sequential))
+    after = httpx.get(url + "/metrics").text
+
+    def passes(text: str) -> float:
+        return float(next(line for line in text.splitlines() if line.startswith('nlp_pass_items_count{kind="classify"}')).split()[-1])
+
+    assert passes(after) - passes(before) < 64  # some requests shared a pass
+
+
+def test_full_queue_is_503_and_a_slow_answer_504():
+    config = load_config(FAST, {"serve.max_queue": 1, "serve.timeout_s": 0.001})
+    with running(config) as url:
+        with ThreadPoolExecutor(16) as pool:
+            statuses = set(pool.map(lambda i: post(url, "/v1/classify", {"texts": [f"text {i} " * 50]}).status_code, range(16)))
+        assert statuses <= {503, 504} and 504 in statuses
+        busy = [r for r in (post(url, "/v1/classify", {"texts": ["x"]}) for _ in range(3))]
+        assert all(r.status_code in (503, 504) and r.json()["error"] for r in busy)
+        assert httpx.get(url + "/healthz").status_code == 200  # the server is still up
+
+
+def test_sigterm_finishes_the_request_in_flight_and_exits_0(tmp_path):
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "nlp", "serve", str(FAST), "--port", str(port)], stderr=subprocess.PIPE, text=True, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if httpx.get(url + "/readyz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(post, url, "/v1/pages", {"documents": [{"id": i, "lead": "Oil prices rose. " * 40} for i in range(60)]})
+        time.sleep(0.3)  # the request is in flight
+        proc.send_signal(signal.SIGTERM)
+        answered = pending.result(timeout=120)
+    assert answered.status_code == 200 and len(answered.json()["records"]) == 60
+    assert proc.wait(timeout=60) == 0, proc.stderr.read()
