@@ -235,3 +235,28 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0(tmp_path):
         answered = pending.result(timeout=120)
     assert answered.status_code == 200 and len(answered.json()["records"]) == 60
     assert proc.wait(timeout=60) == 0, proc.stderr.read()
+
+
+def test_health_answers_while_a_large_request_runs_and_a_client_that_leaves_is_harmless(server):
+    url, _ = server
+    big = {"documents": [{"id": i, "lead": "Oil prices rose as the talks went on. " * 30} for i in range(60)]}
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(post, url, "/v1/pages", big)
+        time.sleep(0.3)  # in flight
+        assert httpx.get(url + "/healthz").status_code == 200
+        assert not pending.done()  # the health check did not wait for the model pass
+        assert pending.result(timeout=120).status_code == 200
+    body = json.dumps(big).encode()
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as raw:  # sends a request, then hangs up before the answer
+        raw.sendall(b"POST /v1/pages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    assert post(url, "/v1/classify", {"texts": ["Stocks fell"]}).status_code == 200
+
+
+def test_cors_is_off_unless_origins_are_listed(server):
+    url, _ = server
+    assert "access-control-allow-origin" not in httpx.get(url + "/healthz", headers={"Origin": "https://example.org"}).headers
+    with running(load_config(FAST, {"serve.cors_origins": ["https://example.org"]})) as cors_url:
+        allowed = httpx.get(cors_url + "/healthz", headers={"Origin": "https://example.org"})
+        assert allowed.headers["access-control-allow-origin"] == "https://example.org"
+        assert "access-control-allow-origin" not in httpx.get(cors_url + "/healthz", headers={"Origin": "https://evil.example"}).headers
