@@ -83,7 +83,7 @@ def test_overrides_apply():
         (["batch_size=abc"], "batch_size: expected a valid integer"),
         (["tasks.topics.threshold=2"], "tasks.topics.threshold: expected less than or equal to 1"),
         (["device=gpu"], "device: expected one of auto, cpu, cuda, cuda:N, mps, got 'gpu'"),
-        (["output.format=xml"], "output.format: expected 'jsonl', 'json', 'csv' or 'md'"),
+        (["output.format=xml"], "output.format: expected 'jsonl', 'json', 'csv', 'md' or 'html'"),
         (["batch_size.x=1"], "'batch_size' takes a single value"),
         (["tasks.summarize.method=bogus"], "tasks.summarize.method: expected 'extractive' or 'abstractive'"),
     ],

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import typer
 
-from nlp.cli import bench, calibrate, classify, evaluate, run, sentiment, serve, show_config, summarize, train
+from nlp.cli import bench, calibrate, classify, evaluate, report, run, sentiment, serve, show_config, summarize, train
 from nlp.cli.common import app, state
 
 __all__ = ["app", "main"]
@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("evaluate", evaluate.evaluate_cli),
     ("calibrate", calibrate.calibrate_cli),
     ("train", train.train_cli),
+    ("report", report.report_cli),
     ("bench", bench.bench_cli),
     ("serve", serve.serve_cli),
 ]

@@ -22,8 +22,8 @@ from pydantic import (
 from nlp.errors import ConfigError
 from nlp.resources import resource_path
 
-OutputFormat = Literal["jsonl", "json", "csv", "md"]
-OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("jsonl", "json", "csv", "md")
+OutputFormat = Literal["jsonl", "json", "csv", "md", "html"]
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("jsonl", "json", "csv", "md", "html")
 DEFAULT_CONFIG_NAME = "default.yaml"
 
 
@@ -60,7 +60,7 @@ def format_of_suffix(path: Path, where: str, fix: str) -> OutputFormat:
         if suffix == known:
             return known
     named = f"its suffix '{path.suffix}' names no output format" if path.suffix else "it has no suffix to name its format"
-    raise ConfigError(f"{where} {path}: {named}; end it in .jsonl, .json, .csv or .md, or {fix} (jsonl | json | csv | md)")
+    raise ConfigError(f"{where} {path}: {named}; end it in .jsonl, .json, .csv, .md or .html, or {fix} (jsonl | json | csv | md | html)")
 
 
 Backend = Literal["torch", "onnx"]

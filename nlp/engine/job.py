@@ -28,6 +28,8 @@ from nlp.engine.output import (
 from nlp.engine.pipeline import Pipeline
 from nlp.engine.progress import progress_bar
 from nlp.errors import InputError
+from nlp.heads.predict import PACKAGED_HEAD_NAMES, head_path
+from nlp.models.resolve import file_sha256
 from nlp.records import Record
 from nlp.tasks.topics import topic_labels
 
@@ -125,10 +127,10 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
     result = RunResult(
         output=output, format=fmt, resumed=len(done), errors=resumed_errors
     )  # the closing line counts the interrupted part's errors too
-    start = time.perf_counter()
+    start, began = time.perf_counter(), time.time()
     try:
         with (
-            RecordWriter(output, fmt, resume=resume and journal.exists(), about=describe_run(config)) as writer,
+            RecordWriter(output, fmt, resume=resume and journal.exists(), about=describe_run(config), leads_from=config.input) as writer,
             progress_bar("documents", total=total - len(done), show=show, console=console) as bar,
         ):
             write_json_atomically(meta_path(journal), fingerprint)  # what --resume checks it continues
@@ -140,7 +142,41 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
         if not journal.exists():  # finished, or nothing to resume from
             meta_path(journal).unlink(missing_ok=True)
     result.seconds = time.perf_counter() - start
+    write_json_atomically(run_path(output), run_description(config, fingerprint, began, time.time()))
     return result
+
+
+def run_path(output: Path) -> Path:
+    """Beside every output, `<output>.run.json`: what made it (`nlp report` reads it)."""
+    return output.with_name(output.name + ".run.json")
+
+
+def run_description(config: RunConfig, fingerprint: dict[str, Any], started: float, finished: float) -> dict[str, Any]:
+    """The run's package version, resolved config (no secrets), encoder, heads' hashes, input and
+    times: the records hold neither the config nor the leads."""
+    settings = config.model_dump(mode="json")
+    settings["serve"]["token"] = None  # never written, not even masked
+    heads = {}
+    for task in ("topics", "sentiment"):
+        section = getattr(config.tasks, task)
+        if section.enabled and section.method == "head":
+            path = head_path(section.head, task, config.encoder.model)
+            heads[task] = {"head": section.head if section.head in PACKAGED_HEAD_NAMES else path.name, "sha256": file_sha256(path)}
+
+    def stamp(t: float) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+    return {
+        "version": __version__,
+        "started": stamp(started),
+        "finished": stamp(finished),
+        "input": str(config.input.resolve()),
+        "encoder": Path(config.encoder.model).name,
+        "heads": heads,
+        "about": describe_run(config),
+        "config": settings,
+        "fingerprint": fingerprint,
+    }
 
 
 # Keys that never change a record: where and how records are written, the cache, threads.

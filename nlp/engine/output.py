@@ -100,10 +100,13 @@ def read_journal(journal: Path) -> Iterator[Record]:
 class RecordWriter:
     """Context manager: `write(record)` appends to the journal; a clean exit finalises it."""
 
-    def __init__(self, path: str | Path, fmt: str, *, resume: bool = False, about: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, path: str | Path, fmt: str, *, resume: bool = False, about: dict[str, Any] | None = None, leads_from: Path | None = None
+    ) -> None:
         self.path = Path(path)
         self.fmt = fmt
-        self.about = about  # the run (`describe_run`): the Markdown page's title, date and config
+        self.about = about  # the run (`describe_run`): the Markdown and HTML pages' title, date and config
+        self.leads_from = leads_from  # html: the run's input, whose leads the page shows
         self.tmp = partial_path(self.path)
         self.resume = resume
         self.count = 0
@@ -168,14 +171,20 @@ class RecordWriter:
             return
         staging = self.path.with_name(self.path.name + ".writing")
         with staging.open("w", encoding="utf-8", newline="") as out:
-            write_records(read_journal(self.tmp), out, self.fmt, self.about)
+            write_records(read_journal(self.tmp), out, self.fmt, self.about, self.leads_from)
         os.replace(staging, self.path)
         self.tmp.unlink()
 
 
-def write_records(records: Iterator[Record], out: TextIO, fmt: str, about: dict[str, Any] | None = None) -> None:
+def write_records(records: Iterator[Record], out: TextIO, fmt: str, about: dict[str, Any] | None = None, leads_from: Path | None = None) -> None:
     """Records as a JSON array, CSV (one row per teaser) or Markdown (headed by `about`, the
-    run's title, date and config), streaming."""
+    run's title, date and config), streaming; or the HTML page (nlp.report), with the leads of
+    `leads_from`, the run's input."""
+    if fmt == "html":
+        from nlp.report.html import lead_sentences, render_html
+
+        out.write(render_html(records, run=about, leads=lead_sentences(leads_from) if leads_from else None))
+        return
     writer: csv.DictWriter | None = None
     threshold = (about or {}).get("topics", {}).get("threshold")
     if fmt == "json":

@@ -22,7 +22,7 @@ from nlp.documents import (
     folder_page,
     scan_documents,
 )
-from nlp.engine.job import RunResult, check_journal, check_paths, describe_run
+from nlp.engine.job import RunResult, check_journal, check_paths, describe_run, run_description, run_fingerprint, run_path, write_json_atomically
 from nlp.engine.output import RecordWriter, output_lock
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import ConfigError
@@ -93,8 +93,10 @@ def run_ray(config: RunConfig) -> RunResult:
     )
     result = RunResult(output=output, format=fmt)
     start = time.perf_counter()
-    with output_lock(output), RecordWriter(output, fmt, about=describe_run(config)) as writer:
+    began = time.time()
+    with output_lock(output), RecordWriter(output, fmt, about=describe_run(config), leads_from=config.input) as writer:
         for row in records.iter_rows():
             result.add(json.loads(row["record"]), writer)
     result.seconds = time.perf_counter() - start
+    write_json_atomically(run_path(output), run_description(config, run_fingerprint(config), began, time.time()))
     return result

@@ -29,7 +29,32 @@ def write_report(evaluation: Evaluation, folder: str | Path, *, title: str = "")
             ),
         ]
     (folder / "report.md").write_text(markdown(evaluation, title, [p.name for p in images]), encoding="utf-8")
+    (folder / "report.html").write_text(evaluation_html(evaluation, title, [p.with_suffix(".svg") for p in images]), encoding="utf-8")
     return folder
+
+
+def evaluation_html(evaluation: Evaluation, title: str, plots: list[Path]) -> str:
+    """The evaluation as one self-contained page in the run report's style: the metrics tables,
+    the plots inline (SVG: nothing fetched), and the worst predictions, escaped."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+    from markupsafe import Markup
+
+    svgs = [Markup(_inline_svg(p.read_text(encoding="utf-8"))) for p in plots if p.is_file()]
+    env = Environment(
+        loader=PackageLoader("nlp.report", "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True
+    )
+    return env.get_template("evaluation.html.j2").render(
+        title=f"{title or evaluation.task} — {evaluation.task}",
+        task=evaluation.task,
+        m=evaluation.metrics,
+        plots=svgs,
+        worst=evaluation.predictions[:25],
+    )
+
+
+def _inline_svg(svg: str) -> str:
+    """matplotlib's SVG file without its XML prologue and doctype (which only a file needs)."""
+    return svg[svg.index("<svg") :]
 
 
 def markdown(evaluation: Evaluation, title: str, images: list[str]) -> str:
@@ -115,6 +140,7 @@ def _confusion_png(evaluation: Evaluation, path: Path) -> Path:
     ax.set_title(f"{evaluation.task}: confusion matrix (n={len(evaluation.gold)})")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    fig.savefig(path.with_suffix(".svg"))  # report.html embeds it inline
     plt.close(fig)
     return path
 
@@ -134,5 +160,6 @@ def _reliability_png(bins: list[dict[str, Any]], path: Path, title: str = "relia
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    fig.savefig(path.with_suffix(".svg"))  # report.html embeds it inline
     plt.close(fig)
     return path

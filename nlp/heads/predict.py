@@ -334,6 +334,11 @@ def packaged_head_path(task: str, name: str = "default", encoder: str = "mpnet")
     return file
 
 
+def head_path(ref: str, task: str, encoder: str = "mpnet") -> Path:
+    """The file of a packaged head by name (`default`, `finance`) for the run's encoder, or a path."""
+    return packaged_head_path(task, ref, encoder) if ref in PACKAGED_HEAD_NAMES else Path(ref).expanduser()
+
+
 def load_head(ref: str, task: str, encoder: str = "mpnet") -> LinearHead:
     """A packaged head by name (`default`, `finance`) for the run's encoder, or a path."""
-    return LinearHead.load(packaged_head_path(task, ref, encoder) if ref in PACKAGED_HEAD_NAMES else Path(ref).expanduser())
+    return LinearHead.load(head_path(ref, task, encoder))

@@ -1,6 +1,7 @@
 """`nlp evaluate` and `nlp calibrate` end to end on small JSONL files with the tiny model."""
 
 import json
+import re
 
 import pytest
 import yaml
@@ -56,11 +57,23 @@ def test_topics_json_and_report(tmp_path, eval_config):
     assert metrics["n"] == 20 and set(metrics["per_class"]) == {"energy", "markets", "diplomacy", "other"}
     assert metrics["baseline"]["name"] == "majority" and 0 <= metrics["macro_f1"] <= 1
     files = {p.name for p in (tmp_path / "rep").iterdir()}
-    assert files == {"metrics.json", "report.md", "confusion.png", "reliability.png", "predictions.jsonl"}
+    assert files == {
+        "metrics.json",
+        "report.md",
+        "report.html",
+        "confusion.png",
+        "confusion.svg",
+        "reliability.png",
+        "reliability.svg",
+        "predictions.jsonl",
+    }
     predictions = [json.loads(line) for line in (tmp_path / "rep" / "predictions.jsonl").read_text().splitlines()]
     correct = [p["gold"] == p["predicted"] for p in predictions]
     assert correct == sorted(correct)  # every wrong prediction first
     assert "| ours |" in (tmp_path / "rep" / "report.md").read_text()
+    page = (tmp_path / "rep" / "report.html").read_text()
+    assert page.count("<svg") == 2 and "Worst predictions" in page and "<td>ours</td>" in page  # plots inline, nothing fetched
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", page)
 
 
 def test_set_overrides_data_path_and_threshold(tmp_path, eval_config):

@@ -1,0 +1,155 @@
+"""The HTML report: one self-contained page from records (`nlp report`, `nlp run --format html`),
+with untrusted text kept as text; then, where Chromium is installed, the page as a browser shows
+it: rows, chips, bars, a filter, no injected script run, no network request."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nlp.cli import app
+from nlp.report.html import overview, render_html
+from tests.helpers import FAST, SEED
+
+SCRIPT = "<script>document.title='pwned'</script>"
+IMG = '"><img src=x onerror="document.body.dataset.pwned=1">'
+NETWORK = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import|fetch\(""", re.IGNORECASE)
+BROWSER_HOSTS = ("google.com", "gvt1.com", "gstatic.com", "googleapis.com")  # Chromium's own services, not the page's
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    """The fast preset on the seed page, its first teasers made hostile, as JSONL with its run.json."""
+    folder = tmp_path_factory.mktemp("report")
+    out = folder / "records.jsonl"
+    assert run("run", str(FAST), "-i", str(SEED), "-o", str(out), "--quiet").exit_code == 0
+    record = json.loads(out.read_text())
+    record["teasers"][0]["text"] = SCRIPT + record["teasers"][0]["text"]
+    record["teasers"][1]["text"] = IMG + record["teasers"][1]["text"]
+    out.write_text(json.dumps(record) + "\n")
+    return out
+
+
+def test_every_run_writes_its_description_without_secrets(seed_run):
+    described = json.loads(seed_run.with_name(seed_run.name + ".run.json").read_text())
+    assert described["version"] and described["encoder"] == "minilm" and described["started"] <= described["finished"]
+    assert set(described["heads"]) == {"topics", "sentiment"} and all(len(h["sha256"]) == 64 for h in described["heads"].values())
+    assert described["config"]["serve"]["token"] is None and described["about"]["topics"]["threshold"] == 0.4
+
+
+def test_the_page_is_one_offline_file_with_hostile_text_kept_as_text(seed_run):
+    out = seed_run.with_suffix(".html")
+    result = run("report", str(seed_run), "--input", str(SEED), "-o", str(out), "--title", "Seed <b>page</b>")
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert not NETWORK.search(page)  # nothing fetched: no src/href/url()/@import/fetch to a network address
+    assert "<title>Seed &lt;b&gt;page&lt;/b&gt;</title>" in page  # the shell is autoescaped
+    data = page.split('<script id="data" type="application/json">')[1].split("</script>")[0]
+    assert "<script" not in data and "<img" not in data and "\\u003cscript\\u003e" in data  # the records cannot break out of their script
+    assert json.loads(data)["records"][0]["lead"][0].startswith("Russian President Vladimir Putin")  # --input: leads shown
+
+
+def test_without_run_json_or_input_the_page_says_what_it_leaves_out(seed_run, tmp_path):
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text(seed_run.read_text())
+    assert run("report", str(bare)).exit_code == 0
+    page = bare.with_suffix(".html").read_text()
+    assert "no run description" in page and "Leads are not shown" in page
+
+
+def test_report_errors_are_one_line(tmp_path):
+    missing = run("report", str(tmp_path / "none.jsonl"))
+    assert missing.exit_code == 2 and "not found" in missing.output
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n")
+    result = run("report", str(broken))
+    assert result.exit_code == 2 and "not records" in result.output and "Traceback" not in result.output
+
+
+def test_run_format_html_with_errors_and_warnings(tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "bad.txt").write_bytes(b"\x00\x01binary")
+    (folder / "long.txt").write_text("Stocks rose on Friday.\nSource: Wire\n" + "Oil " * 1000 + "...\n")
+    shutil.copy(SEED, folder / SEED.name)
+    out = tmp_path / "run.html"
+    result = run("run", str(FAST), "-i", str(folder), "-o", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert "<b>3</b> documents" in page and "<b>1</b> errors" in page and "<b>1</b> warnings" in page
+    assert out.with_name("run.html.run.json").is_file()
+
+
+def test_overview_counts_topics_and_their_sentiment():
+    teaser = {
+        "index": 0,
+        "text": "t",
+        "topic": {"label": "energy", "scores": {}, "labels": ["energy"], "label_scores": {}},
+        "sentiment": {"label": "negative", "score": -0.5, "scores": {}},
+    }
+    records = [
+        {"id": "a", "teasers": [teaser, {**teaser, "sentiment": {"label": "positive", "score": 0.5, "scores": {}}}]},
+        {"id": "b", "error": "x"},
+    ]
+    view = overview(records)
+    assert (view["documents"], view["teasers"], view["errors"]) == (2, 2, 1)
+    assert view["bars"][0]["label"] == "energy" and {p["sign"]: p["n"] for p in view["bars"][0]["parts"]} == {
+        "negative": 1,
+        "neutral": 0,
+        "positive": 1,
+    }
+    assert "energy" in render_html(records)
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not found:
+        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium with apt-get where it can; README, Report)")
+    return found
+
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--hide-scrollbars",
+]
+
+
+def browse(page: Path, *args: str, fragment: str = "") -> str:
+    done = subprocess.run([chromium(), *FLAGS, *args, page.resolve().as_uri() + fragment], capture_output=True, text=True, timeout=120)
+    return done.stdout
+
+
+def test_the_seed_report_in_a_real_browser(seed_run, tmp_path):
+    page = tmp_path / "seed.html"
+    assert run("report", str(seed_run), "--input", str(SEED), "-o", str(page)).exit_code == 0
+    net_log = tmp_path / "net.json"
+    dom = browse(page, "--dump-dom", f"--log-net-log={net_log}")
+    assert dom.count('<tr class="teaser">') == 8 and dom.count('class="bar"') >= 9  # 8 teasers and the article
+    assert dom.count('class="chip') >= 9 and "markets" in dom and "diplomacy" in dom
+    assert "<title>nlp run</title>" in dom and "data-pwned" not in dom  # the injected script and handler did not run
+    assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom  # shown as text
+    hosts = set(re.findall(r'"url":"https?://([^/":]+)', net_log.read_text()))
+    assert not [h for h in hosts if not h.endswith(BROWSER_HOSTS)], hosts  # the page asked the network for nothing
+    filtered = browse(page, "--dump-dom", fragment="#topic=markets")
+    assert filtered.count('<tr class="teaser">') == 4  # teasers 0, 5, 7, and 6 (energy, markets also applies)
+    assert filtered.count('<tr class="teaser">') < dom.count('<tr class="teaser">')
+    shot = tmp_path / "seed.png"
+    browse(page, f"--screenshot={shot}", "--window-size=1200,1500")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
