@@ -73,7 +73,7 @@ def test_format_alone_changes_the_default_files_suffix_and_the_closing_line_name
     monkeypatch.chdir(tmp_path)
     result = invoke("run", FAST, "-i", str(SEED), "--format", "md", "--quiet")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["records.md"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["records.md", "records.md.run.json"]
     assert "to out/records.md (md)" in result.output and (tmp_path / "out" / "records.md").read_text().startswith("# ")
 
 
