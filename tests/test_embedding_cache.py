@@ -60,3 +60,89 @@ def test_progress_counts_every_text_once_cached_or_not(tmp_path, tiny_bert):
     steps = []
     encoder.encode(TEXTS + ["new text"], on_batch=steps.append)
     assert sum(steps) == len(TEXTS) + 1
+
+
+def test_past_max_bytes_the_least_recently_used_go_first(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "e.sqlite"
+    cache = EmbeddingCache(path, "fp", max_bytes=None)
+    vector = np.ones((1, 1000), dtype=np.float32)  # 4 kB each
+    for i in range(50):
+        cache.put([f"old {i}"], vector)
+    with sqlite3.connect(path) as db:  # the old ones were last used long ago; "old 0" was just read
+        db.execute("UPDATE vectors SET used = 1")
+    assert cache.get(["old 0"])[0] is not None  # read now: recently used again
+    cache.max_bytes = cache.stored_bytes() // 2
+    cache.put(["new"], vector)
+    assert cache.stored_bytes() <= cache.max_bytes
+    kept = cache.get([f"old {i}" for i in range(50)] + ["new"])
+    assert kept[0] is not None and kept[-1] is not None  # the recently used stay
+    assert sum(v is None for v in kept) >= 20  # the least recently used went
+
+
+def test_a_cache_from_before_the_cap_is_upgraded_and_a_foreign_table_rebuilt(tmp_path, capsys):
+    import sqlite3
+
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as db:
+        db.execute("CREATE TABLE vectors (encoder TEXT NOT NULL, text BLOB NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (encoder, text))")
+    EmbeddingCache(old, "fp").put(["x"], np.ones((1, 2), dtype=np.float32))
+    assert EmbeddingCache(old, "fp").get(["x"])[0] is not None and "unreadable" not in capsys.readouterr().err
+    foreign = tmp_path / "foreign.sqlite"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE vectors (id INTEGER, name TEXT)")
+    assert EmbeddingCache(foreign, "fp").get(["x"]) == [None] and "unreadable" in capsys.readouterr().err
+
+
+def fingerprint_value(text: str) -> float:
+    import hashlib
+
+    return float(int(hashlib.sha256(text.encode()).hexdigest()[:6], 16) % 1000)
+
+
+def test_a_writer_killed_mid_transaction_leaves_only_whole_right_vectors(tmp_path):
+    """A writer puts batches of vectors that are a function of their text; SIGKILLed mid-run, the
+    file opens, and every vector it returns is the one its text was stored with."""
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "e.sqlite"
+    writer = (
+        "import sys, numpy as np\n"
+        "from nlp.models.cache import EmbeddingCache\n"
+        "from tests.test_embedding_cache import fingerprint_value\n"
+        "cache = EmbeddingCache(sys.argv[1], 'fp')\n"
+        "for batch in range(10**6):\n"
+        "    texts = [f'text {batch} {i}' for i in range(200)]\n"
+        "    cache.put(texts, np.array([[fingerprint_value(t), len(t)] * 64 for t in texts], dtype=np.float32))\n"
+        "    print(batch, flush=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", writer, str(path)], stdout=subprocess.PIPE, text=True)
+    for _ in range(5):
+        proc.stdout.readline()  # a few batches committed, and one under way
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    texts = [f"text {b} {i}" for b in range(200) for i in range(200)]
+    found = EmbeddingCache(path, "fp").get(texts)
+    assert sum(v is not None for v in found) >= 5 * 200 and sum(v is not None for v in found) % 200 == 0  # whole batches only
+    for text, vector in zip(texts, found):
+        if vector is not None:
+            assert vector.shape == (128,) and vector[0] == fingerprint_value(text) and vector[1] == len(text), text
+
+
+def test_cache_info_and_clear(tmp_path):
+    from typer.testing import CliRunner
+
+    from nlp.cli import app
+
+    path = tmp_path / "e.sqlite"
+    EmbeddingCache(path, "fp").put(["x", "y"], np.ones((2, 4), dtype=np.float32))
+    runner = CliRunner()
+    info = runner.invoke(app, ["cache", "info", "--set", f"cache.path={path}", "--json"])
+    assert info.exit_code == 0, info.output
+    assert __import__("json").loads(info.stdout)["encoders"] == {"fp": {"vectors": 2, "bytes": 32}}
+    cleared = runner.invoke(app, ["cache", "clear", "--set", f"cache.path={path}"])
+    assert cleared.exit_code == 0 and "cleared" in cleared.output and not path.exists()
+    assert "no cache yet" in runner.invoke(app, ["cache", "info", "--set", f"cache.path={path}"]).stdout

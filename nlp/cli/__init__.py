@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import typer
 
-from nlp.cli import bench, calibrate, classify, evaluate, report, run, sentiment, serve, show_config, summarize, train
+from nlp.cli import bench, cache, calibrate, classify, evaluate, report, run, sentiment, serve, show_config, summarize, train
 from nlp.cli.common import app, state
 
 __all__ = ["app", "main"]
@@ -28,6 +28,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
 ]
 for name, command in COMMANDS:
     app.command(name)(command)
+app.add_typer(cache.app, name="cache")
 
 
 @app.callback()

@@ -326,10 +326,11 @@ class TasksConfig(Section):
 class CacheConfig(Section):
     """The on-disk embedding cache (`nlp/models/cache.py`): re-runs encode only new texts."""
 
-    enabled: bool = Field(default=False, description="store and reuse text embeddings on disk (they are derived from your texts)")
+    enabled: bool = Field(default=True, description="store and reuse text embeddings on disk (they are derived from your texts)")
     path: Path | None = Field(
         default=None, description="the SQLite file; null = the user cache folder ($NLP_CACHE_DIR or ~/.cache/nlp)/embeddings.sqlite"
     )
+    max_mb: float = Field(default=1024.0, gt=0, description="past this size the least recently used vectors are dropped")
 
 
 class RayConfig(Section):

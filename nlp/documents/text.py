@@ -39,7 +39,18 @@ def is_crosshead(line: str) -> bool:
 
 
 def split_sentences(paragraph: str) -> list[str]:
-    """Split one paragraph into sentences; a newline is always a boundary."""
+    """Split one paragraph into sentences; a newline is always a boundary. Each distinct
+    paragraph is split once (crawls repeat teasers and boilerplate; pysbd is most of the time
+    outside the encoder); a paragraph over PYSBD_BLOCK characters is not kept (memory stays bounded)."""
+    return list(_split_once(paragraph) if len(paragraph) <= PYSBD_BLOCK else _split(paragraph))
+
+
+@lru_cache(maxsize=65_536)
+def _split_once(paragraph: str) -> tuple[str, ...]:
+    return _split(paragraph)
+
+
+def _split(paragraph: str) -> tuple[str, ...]:
     sentences: list[str] = []
     for line in paragraph.splitlines():
         line = clean_paragraph(line)
@@ -49,7 +60,7 @@ def split_sentences(paragraph: str) -> list[str]:
             for piece in _GLUED.split(chunk):
                 for block in _blocks(piece):
                     sentences.extend(s.strip() for s in _segmenter().segment(block) if s.strip())
-    return sentences
+    return tuple(sentences)
 
 
 PYSBD_BLOCK = 4000  # characters: pysbd's time grows with the square of its input (80 KB took 6 s)

@@ -9,6 +9,7 @@ teasers are split into sentences only for a task that scores them by sentence.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
@@ -48,6 +49,7 @@ class Pipeline:
         self.runtime = Runtime.for_run(config)  # the encoder and every hub model share it
         self._encoder: Encoder | None = None
         self._tasks: TaskSet | None = None
+        self.stage_seconds: dict[str, float] = {}  # split, encode, heads: time spent per stage by `process`
 
     @property
     def encoder(self) -> Encoder:
@@ -135,15 +137,19 @@ class Pipeline:
             yield from self._process_chunk(chunk, on_progress)
 
     def _process_chunk(self, docs: list[Document], on_progress: Progress | None) -> Iterator[Record]:
+        clock = time.perf_counter()
         bounded = [bound_document(doc, self.config.max_lead_chars, self.config.encoder.max_length) for doc in docs]
         docs = [doc for doc, _ in bounded]
         texts = ChunkTexts.of(docs, by_sentence=self.tasks.reads("teaser_sentences"), readable=10 * self.config.encoder.max_length)
         progress = ChunkProgress(len(docs), len(texts.unique), on_progress)
+        clock = self._clock("split", clock)
         vectors = self._encode(texts.unique, progress.on_texts)
+        clock = self._clock("encode", clock)
         views = texts.views(vectors)
         partials = [task(views) for task in self.tasks]
         progress.finish()  # the rest: documents without text, hub-model tasks
         by_id = {view.doc.id: [p[i] for p in partials] for i, view in enumerate(views)}
+        self._clock("heads", clock)
         for doc, warnings in bounded:
             record = base_record(doc)
             if doc.id not in by_id:
@@ -153,6 +159,12 @@ class Pipeline:
             for partial in by_id.get(doc.id, []):
                 merge_partial(record, partial)
             yield ordered(record)
+
+    def _clock(self, stage: str, since: float) -> float:
+        """Add the time since `since` to `stage_seconds[stage]` (nlp bench's shares); now."""
+        now = time.perf_counter()
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + now - since
+        return now
 
     def _encode(self, unique: list[str], on_texts: Callable[[int], None]) -> np.ndarray:
         """The chunk's distinct texts in one encoder pass, or (no task reads embeddings) empty vectors."""

@@ -2,12 +2,14 @@
 
 Keyed by the encoder's fingerprint (its model files, `max_length`, backend and quantization) and
 the text's hash: a changed model or setting is a different key, never a stale hit. Vectors are
-stored as float32 in SQLite (stdlib) in WAL mode, so two processes can share one file. A cache
-file that SQLite cannot read is moved aside and rebuilt, with a warning; it never yields a
-vector of the wrong size.
+stored as float32 in SQLite (stdlib) in WAL mode, so two runs and a server can share one file,
+and a writer killed mid-transaction leaves the file as it was before it. A file that is not
+this cache (damaged, not SQLite, another program's tables) is moved aside and rebuilt, with a
+warning; it never yields a vector of the wrong size. Past `cache.max_mb`, the least recently used
+vectors go first.
 
-The evaluation scripts use it (`cache.enabled=true`): scoring every dev set with MPNet on two
-cores otherwise re-encodes the same texts for every figure.
+On by default (`cache.enabled`), in the user cache folder: the vectors are derived from your
+texts (README says so); `nlp cache info|clear`.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,51 +50,116 @@ def text_key(text: str) -> bytes:
 
 
 class EmbeddingCache:
-    """get/put of float32 vectors by (fingerprint, text)."""
+    """get/put of float32 vectors by (fingerprint, text), least recently used first out past
+    `max_bytes`."""
 
-    def __init__(self, path: Path, fingerprint: str, dim: int | None = None) -> None:
+    def __init__(self, path: Path, fingerprint: str, dim: int | None = None, max_bytes: int | None = None) -> None:
         self.path = Path(path)
         self.fingerprint = fingerprint
         self.dim = dim
+        self.max_bytes = max_bytes
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = self._open()
-        except sqlite3.DatabaseError as exc:
-            print(f"nlp: warning: embedding cache {self.path} is unreadable ({exc}); starting a new one", file=sys.stderr)
+        except sqlite3.DatabaseError as exc:  # not SQLite, damaged, or another program's tables
+            print(f"nlp: warning: embedding cache {self.path} is unreadable ({exc}); moved aside, starting a new one", file=sys.stderr)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             self.path.replace(self.path.with_suffix(".corrupt"))
             self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (encoder TEXT NOT NULL, text BLOB NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (encoder, text))"
+            "CREATE TABLE IF NOT EXISTS vectors (encoder TEXT NOT NULL, text BLOB NOT NULL, vector BLOB NOT NULL, "
+            "used INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (encoder, text))"
         )
+        columns = {row[1] for row in db.execute("PRAGMA table_info(vectors)")}
+        if "used" not in columns and {"encoder", "text", "vector"} <= columns:  # a cache from before the size cap
+            db.execute("ALTER TABLE vectors ADD COLUMN used INTEGER NOT NULL DEFAULT 0")
+        elif not {"encoder", "text", "vector", "used"} <= columns:
+            raise sqlite3.DatabaseError(f"its 'vectors' table has other columns ({', '.join(sorted(columns))})")
+        db.execute("CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used)")
         db.execute("SELECT count(*) FROM vectors WHERE encoder = ?", (self.fingerprint,)).fetchone()
         return db
 
     def get(self, texts: Sequence[str]) -> list[np.ndarray | None]:
         keys = [text_key(t) for t in texts]
         found: dict[bytes, np.ndarray] = {}
+        now = int(time.time())
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
-            rows = self.db.execute(
-                f"SELECT text, vector FROM vectors WHERE encoder = ? AND text IN ({','.join('?' * len(chunk))})", (self.fingerprint, *chunk)
-            ).fetchall()
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT text, vector FROM vectors WHERE encoder = ? AND text IN ({marks})", (self.fingerprint, *chunk)).fetchall()
             for key, blob in rows:
                 vector = np.frombuffer(blob, dtype=np.float32)
                 if self.dim is None or len(vector) == self.dim:
                     found[key] = vector
+            if rows:  # recently used: kept longest under the cap (rewritten at most once an hour)
+                self.db.execute(
+                    f"UPDATE vectors SET used = ? WHERE encoder = ? AND text IN ({marks}) AND used < ?", (now, self.fingerprint, *chunk, now - 3600)
+                )
         return [found.get(k) for k in keys]
 
     def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        rows = [(self.fingerprint, text_key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in zip(texts, vectors)]
+        now = int(time.time())
+        rows = [(self.fingerprint, text_key(t), np.asarray(v, dtype=np.float32).tobytes(), now) for t, v in zip(texts, vectors)]
         with self.db:
             self.db.execute("BEGIN")
-            self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+        if self.max_bytes:
+            self._cap(self.max_bytes)
+
+    def stored_bytes(self) -> int:
+        """Bytes of the file's pages in use (freed pages are reused before the file grows)."""
+        pages, free, size = (self.db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size"))
+        return int((pages - free) * size)
+
+    def _cap(self, max_bytes: int) -> None:
+        """Past `max_bytes`, the least recently used vectors (any encoder's) go, a tenth more than needed."""
+        used = self.stored_bytes()
+        if used <= max_bytes:
+            return
+        rows = self.db.execute("SELECT count(*) FROM vectors").fetchone()[0] or 1
+        drop = min(rows, int((used - max_bytes) / (used / rows) * 1.1) + 1)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM vectors WHERE rowid IN (SELECT rowid FROM vectors ORDER BY used LIMIT ?)", (drop,))
 
     def close(self) -> None:
         self.db.close()
+
+
+def cache_info(path: Path) -> dict[str, Any]:
+    """What `nlp cache info` prints: the file, its size, and vectors per encoder fingerprint
+    (read only: an unreadable file is reported, not moved)."""
+    files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+    info: dict[str, Any] = {"path": str(path), "exists": path.exists(), "bytes_on_disk": sum(f.stat().st_size for f in files if f.exists())}
+    if not path.exists():
+        return info
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            pages, free, size = (db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size"))
+            info["stored_bytes"] = (pages - free) * size
+            rows = db.execute("SELECT encoder, count(*), sum(length(vector)) FROM vectors GROUP BY encoder").fetchall()
+            info["encoders"] = {encoder: {"vectors": n, "bytes": size} for encoder, n, size in rows}
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        info["unreadable"] = str(exc)
+    return info
+
+
+def clear_cache(path: Path) -> int:
+    """Delete the cache file (and its WAL); the bytes freed."""
+    freed = 0
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if file.exists():
+            freed += file.stat().st_size
+            file.unlink()
+    return freed
 
 
 def cached_encode(cache: EmbeddingCache, encode: Encode, texts: Sequence[str], on_cached: Callable[[int], None] | None = None) -> np.ndarray:
