@@ -65,6 +65,9 @@ def test_the_bench_table_is_a_few_readable_comparisons_not_raw_keys(tiny_config,
     logged = []
     figures = bench_module.bench(tiny_config, n=12, data_dir=None, log=logged.append)
     assert called == [] and figures["mode"] == "quick"  # --n up to 200: the slowest baselines are skipped
+    assert figures["cache_rerun_records_equal"] and figures["cache_rerun_speedup"] > 0 and 0.5 < figures["cache_rerun_cached_share"] < 1
+    assert set(figures["stage_shares"]) == {"read", "split", "encode", "heads", "write"} and abs(sum(figures["stage_shares"].values()) - 1) < 0.01
+    assert "int8_speedup_vs_torch_fp32" in figures and "onnx_int8_speedup_vs_ours" not in figures
     assert logged[0].startswith("quick bench of 12 teasers: expected about") and figures["expected_s"] > 0
     console = Console(file=io.StringIO(), width=120)
     console.print(bench_table(figures))

@@ -116,7 +116,10 @@ def agreement(reference: Sequence[Record], other: Sequence[Record]) -> dict[str,
 
 
 QUICK_UP_TO = 200  # teasers: up to this many, `nlp bench` is quick unless told --full
-QUICK_RUNS = 5.0  # a quick bench over one encode of its texts: four batched runs and the peer rounds (measured 4.9, MiniLM --n 100)
+QUICK_RUNS = (
+    6.0  # a quick bench over one encode of its texts: batched runs, peer rounds, the cache re-run, the stage shares (measured 5.7, MiniLM --n 200)
+)
+FIXED_QUICK_S = 15.0  # loading the seven pipelines a bench builds, measured on 2 cores
 NAIVE_FACTOR = 6.0  # the naive loop's time over one batched run, measured (316 s against ~50 s at --n 200, MPNet)
 FIXED_FULL_S = 60.0  # start-up runs (new processes) and the NLI comparison, measured on 2 cores
 
@@ -128,7 +131,7 @@ def expected_seconds(encoder: Encoder, unique: list[str], quick: bool) -> float:
     sample = unique[:64]
     _, seconds = timed(lambda: encoder.encode(sample))
     one_run = len(unique) * seconds / max(len(sample), 1)
-    total = QUICK_RUNS * one_run
+    total = QUICK_RUNS * one_run + FIXED_QUICK_S
     return total if quick else total + NAIVE_FACTOR * one_run + FIXED_FULL_S
 
 
