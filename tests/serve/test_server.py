@@ -228,9 +228,11 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0(tmp_path):
                 break
         except httpx.HTTPError:
             time.sleep(0.2)
+    lead = lambda i: " ".join(f"Oil prices rose {i}.{j} percent on the news." for j in range(30))  # noqa: E731  # distinct texts: a pass of seconds
     with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(post, url, "/v1/pages", {"documents": [{"id": i, "lead": "Oil prices rose. " * 40} for i in range(60)]})
-        time.sleep(0.3)  # the request is in flight
+        pending = pool.submit(post, url, "/v1/pages", {"documents": [{"id": i, "lead": lead(i)} for i in range(60)]})
+        while pages_passes(url) == 0 and not pending.done() and time.time() < deadline:
+            time.sleep(0.01)  # until the request's pass has started: it is in flight
         proc.send_signal(signal.SIGTERM)
         answered = pending.result(timeout=120)
     assert answered.status_code == 200 and len(answered.json()["records"]) == 60
