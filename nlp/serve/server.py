@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 from typing import Any
 
 from fastapi import FastAPI
@@ -41,7 +42,14 @@ def serve(config: RunConfig) -> None:
     if settings.token:
         os.environ[TOKEN_ENV] = settings.token.get_secret_value()
     os.environ[CONFIG_ENV] = json.dumps(data)
-    uvicorn.run("nlp.serve.server:app_from_environment", factory=True, workers=settings.workers, **common)
+    from uvicorn.supervisors import Multiprocess
+
+    config_ = uvicorn.Config("nlp.serve.server:app_from_environment", factory=True, workers=settings.workers, **common)
+    sock = config_.bind_socket()
+    # connections accepted from this socket inherit TCP_NODELAY; without it (uvicorn's own socket
+    # here) every keep-alive answer waited ~40 ms for a delayed ACK (measured: /healthz p50 44 ms)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config_, sockets=[sock]).run()
 
 
 def app_from_environment() -> FastAPI:
