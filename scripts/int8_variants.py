@@ -1,0 +1,116 @@
+"""int8 variants of the fast preset's encoder against its ONNX fp32 export, on the bench corpus's
+1,707 distinct texts (200 AG News teasers and 50 CNN/DailyMail articles; needs ../shared/data):
+speed, and how often each text's topic and sentiment labels stay fp32's (per text, sentences
+included, so the figures differ from `nlp bench`'s per article and teaser).
+
+    python scripts/int8_variants.py dynamic     # what encoder.quantize=int8 runs
+    python scripts/int8_variants.py static      # static QDQ, per-channel, MinMax calibration on 300 other AG News texts
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT))
+
+from nlp import Pipeline, load_config  # noqa: E402
+from nlp.bench.texts import bench_texts  # noqa: E402
+from nlp.models.onnx import FastTokenizer, ensure_export  # noqa: E402
+from nlp.models.resolve import resolve_model  # noqa: E402
+
+
+def session(model: Path):
+    import onnxruntime as ort
+
+    return ort.InferenceSession(str(model), ort.SessionOptions(), providers=["CPUExecutionProvider"])
+
+
+def encode(sess, tokenizer: FastTokenizer, items: list[str]) -> np.ndarray:
+    """Unit vectors in batches of 16, shortest first (as the encoder runs)."""
+    order = sorted(range(len(items)), key=lambda i: len(items[i]))
+    out: list[np.ndarray | None] = [None] * len(items)
+    for start in range(0, len(order), 16):
+        idx = order[start : start + 16]
+        vectors = sess.run(None, tokenizer([items[i] for i in idx]))[0]
+        for j, i in enumerate(idx):
+            out[i] = vectors[j]
+    return np.stack(out).astype(np.float32)
+
+
+def quantize(variant: str, source: Path, target: Path, tokenizer: FastTokenizer, calibration: list[str]) -> None:
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_dynamic, quantize_static
+
+    if variant == "dynamic":
+        quantize_dynamic(source, target, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+        return
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.batches = iter([tokenizer(calibration[i : i + 16]) for i in range(0, len(calibration), 16)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    quantize_static(
+        source,
+        target,
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        activation_type=QuantType.QInt8,
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul"],
+    )
+
+
+def main(variant: str) -> None:
+    path = resolve_model("minilm")
+    fp32 = ensure_export(path, "encoder", "none")
+    tokenizer = FastTokenizer(path, 256, json.loads((fp32 / "export.json").read_text())["inputs"])
+    docs = bench_texts(200, DATA).docs
+    texts = list(dict.fromkeys(t for d in docs for t in [*d.sentences(), d.lead, *d.teasers]))
+    rows = [json.loads(line)["description"] for line in (DATA / "topics" / "ag_news_dev.jsonl").read_text().splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "int8.onnx"
+        quantize(variant, fp32 / "model.onnx", target, tokenizer, rows[-400:-100])  # calibration: not the bench's texts
+        reference, quantized = session(fp32 / "model.onnx"), session(target)
+        encode(reference, tokenizer, texts[:32])
+        encode(quantized, tokenizer, texts[:32])
+        began = time.perf_counter()
+        ref = encode(reference, tokenizer, texts)
+        ref_s, began = time.perf_counter() - began, time.perf_counter()
+        q = encode(quantized, tokenizer, texts)
+        q_s = time.perf_counter() - began
+    pipeline = Pipeline(load_config(ROOT / "configs" / "fast.yaml")).load()
+
+    def labels(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        topics = np.array([r["label"] for r in pipeline.topics_task.classify(texts, vectors)])
+        return topics, pipeline.sentiment_task.probabilities(texts, vectors).argmax(axis=1)
+
+    (ref_topics, ref_sentiment), (q_topics, q_sentiment) = labels(ref), labels(q)
+    cosine = (ref * q).sum(1) / np.linalg.norm(q, axis=1)
+    print(
+        json.dumps(
+            {
+                "variant": variant,
+                "texts": len(texts),
+                "speedup_vs_onnx_fp32": round(ref_s / q_s, 2),
+                "topic_agreement": round(float((ref_topics == q_topics).mean()), 4),
+                "sentiment_agreement": round(float((ref_sentiment == q_sentiment).mean()), 4),
+                "min_cosine": round(float(cosine.min()), 4),
+                "mean_cosine": round(float(cosine.mean()), 5),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "dynamic")
