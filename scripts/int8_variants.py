@@ -75,8 +75,7 @@ def main(variant: str) -> None:
     path = resolve_model("minilm")
     fp32 = ensure_export(path, "encoder", "none")
     tokenizer = FastTokenizer(path, 256, json.loads((fp32 / "export.json").read_text())["inputs"])
-    docs = bench_texts(200, DATA).docs
-    texts = list(dict.fromkeys(t for d in docs for t in [*d.sentences(), d.lead, *d.teasers]))
+    texts = bench_texts(200, DATA).distinct
     rows = [json.loads(line)["description"] for line in (DATA / "topics" / "ag_news_dev.jsonl").read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "int8.onnx"

@@ -17,7 +17,7 @@ import numpy as np
 from nlp.bench.naive import naive_run
 from nlp.bench.peers import encoder_flops, matmul_peak_gflops, nli_peer
 from nlp.bench.processes import peak_rss_mb, scale, startup
-from nlp.bench.texts import bench_texts
+from nlp.bench.texts import bench_texts, distinct_texts
 from nlp.bench.timing import timed
 from nlp.config import RunConfig
 from nlp.documents import Document, iter_documents
@@ -51,8 +51,7 @@ def cache_rerun(config: RunConfig, docs: list[Document], cached_share: float = 0
         seen = docs[: int(len(docs) * cached_share)]
         list(warm_pipeline.process(seen))
         warm, warm_s = timed(lambda: list(warm_pipeline.process(docs)))
-    texts = {t for d in docs for t in [*d.sentences(), d.lead, *d.teasers]}
-    cached = {t for d in seen for t in [*d.sentences(), d.lead, *d.teasers]}
+    texts, cached = set(distinct_texts(docs)), set(distinct_texts(seen))
     return {
         "cache_cold_s": round(cold_s, 3),
         "cache_rerun_s": round(warm_s, 3),
@@ -153,7 +152,7 @@ def bench(
     teasers = texts.teasers
     quick = len(teasers) <= QUICK_UP_TO if quick is None else quick
     started = time.perf_counter()
-    unique = list(dict.fromkeys(t for d in texts.docs for t in [*d.sentences(), d.lead, *d.teasers]))
+    unique = texts.distinct
     encoder = Pipeline(config).encoder  # the default's: timed for the estimate, then against sentence-transformers
     encoder.encode(unique[:8])  # warm-up
     estimate = expected_seconds(encoder, unique, quick)

@@ -20,8 +20,18 @@ class BenchTexts:
     source: str
 
     @property
+    def distinct(self) -> list[str]:
+        """Every text the pipeline encodes (lead sentences, leads, teasers), each once, in order."""
+        return distinct_texts(self.docs)
+
+    @property
     def teasers(self) -> list[str]:
         return [t for d in self.docs for t in d.teasers]
+
+
+def distinct_texts(docs: list[Document]) -> list[str]:
+    """The documents' lead sentences, leads and teasers, each once, in order."""
+    return list(dict.fromkeys(t for d in docs for t in [*d.sentences(), d.lead, *d.teasers]))
 
 
 def bench_texts(n: int = 1000, data_dir: Path | None = None) -> BenchTexts:

@@ -4,6 +4,7 @@ dotted overrides, errors that name the key and the fix)."""
 from nlp.config.loading import (
     apply_overrides,
     config_to_yaml,
+    config_without_secrets,
     load_config,
     parse_overrides,
     read_yaml,
@@ -49,6 +50,7 @@ __all__ = [
     "TopicsTrainConfig",
     "apply_overrides",
     "config_to_yaml",
+    "config_without_secrets",
     "format_of_suffix",
     "load_config",
     "packaged_default",

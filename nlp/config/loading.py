@@ -126,6 +126,14 @@ def validate_config(data: Mapping[str, Any], source: str = "config") -> RunConfi
         raise ConfigError(format_validation_error(exc, source)) from exc
 
 
+def config_without_secrets(config: RunConfig) -> dict[str, Any]:
+    """The config as JSON-ready data with every secret left out (not even masked): what run
+    descriptions and worker processes get; a secret travels on its own, if at all."""
+    data = config.model_dump(mode="json")
+    data["serve"]["token"] = None
+    return data
+
+
 def config_to_yaml(config: RunConfig) -> str:
     data = config.model_dump(mode="json")
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

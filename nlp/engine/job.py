@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from nlp import __version__
-from nlp.config import RunConfig
+from nlp.config import RunConfig, config_without_secrets
 from nlp.documents import iter_documents, scan_documents, unique_ids
 from nlp.engine.output import (
     RecordWriter,
@@ -31,6 +31,7 @@ from nlp.errors import InputError
 from nlp.heads.predict import PACKAGED_HEAD_NAMES, head_path
 from nlp.models.resolve import file_sha256
 from nlp.records import Record
+from nlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 from nlp.tasks.topics import topic_labels
 
 PROGRESS_FROM = 5  # documents; fewer than this run without a progress bar
@@ -154,8 +155,7 @@ def run_path(output: Path) -> Path:
 def run_description(config: RunConfig, fingerprint: dict[str, Any], started: float, finished: float) -> dict[str, Any]:
     """The run's package version, resolved config (no secrets), encoder, heads' hashes, input and
     times: the records hold neither the config nor the leads."""
-    settings = config.model_dump(mode="json")
-    settings["serve"]["token"] = None  # never written, not even masked
+    settings = config_without_secrets(config)
     heads = {}
     for task in ("topics", "sentiment"):
         section = getattr(config.tasks, task)
@@ -206,6 +206,8 @@ def describe_run(config: RunConfig, title: str | None = None) -> dict[str, Any]:
     }
     if tasks.summarize.enabled:
         about["summarize"] = {"method": tasks.summarize.method, "sentences": tasks.summarize.sentences}
+        if tasks.summarize.model:
+            about["summarize"]["model"] = Path(tasks.summarize.model).name
     if tasks.topics.enabled:
         about["topics"] = {
             "method": tasks.topics.method,
@@ -214,7 +216,7 @@ def describe_run(config: RunConfig, title: str | None = None) -> dict[str, Any]:
             "threshold": tasks.topics.threshold,
         }
     if tasks.sentiment.enabled:
-        about["sentiment"] = {"method": tasks.sentiment.method}
+        about["sentiment"] = {"method": tasks.sentiment.method, "labels": list(SENTIMENT_LABELS)}
     return about
 
 

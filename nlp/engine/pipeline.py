@@ -58,6 +58,11 @@ class Pipeline:
         return self._encoder
 
     @property
+    def texts_encoded(self) -> int:
+        """Texts given to the encoder so far (0 before it loads: asking never loads it)."""
+        return self._encoder.texts_encoded if self._encoder is not None else 0
+
+    @property
     def tasks(self) -> TaskSet:
         if self._tasks is None:
             self._tasks = build_tasks(self.config.tasks, lambda texts: self.encoder.encode(texts), self.runtime, self.config.encoder.model)

@@ -36,14 +36,12 @@ def write_report(evaluation: Evaluation, folder: str | Path, *, title: str = "")
 def evaluation_html(evaluation: Evaluation, title: str, plots: list[Path]) -> str:
     """The evaluation as one self-contained page in the run report's style: the metrics tables,
     the plots inline (SVG: nothing fetched), and the worst predictions, escaped."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
     from markupsafe import Markup
 
+    from nlp.report.html import template
+
     svgs = [Markup(_inline_svg(p.read_text(encoding="utf-8"))) for p in plots if p.is_file()]
-    env = Environment(
-        loader=PackageLoader("nlp.report", "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True
-    )
-    return env.get_template("evaluation.html.j2").render(
+    return template("evaluation.html.j2").render(
         title=f"{title or evaluation.task} — {evaluation.task}",
         task=evaluation.task,
         m=evaluation.metrics,

@@ -112,9 +112,7 @@ class EmbeddingCache:
             self._cap(self.max_bytes)
 
     def stored_bytes(self) -> int:
-        """Bytes of the file's pages in use (freed pages are reused before the file grows)."""
-        pages, free, size = (self.db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size"))
-        return int((pages - free) * size)
+        return stored_bytes(self.db)
 
     def _cap(self, max_bytes: int) -> None:
         """Past `max_bytes`, the least recently used vectors (any encoder's) go, a tenth more than needed."""
@@ -131,6 +129,12 @@ class EmbeddingCache:
         self.db.close()
 
 
+def stored_bytes(db: sqlite3.Connection) -> int:
+    """Bytes of the file's pages in use (freed pages are reused before the file grows)."""
+    pages, free, size = (db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size"))
+    return int((pages - free) * size)
+
+
 def cache_info(path: Path) -> dict[str, Any]:
     """What `nlp cache info` prints: the file, its size, and vectors per encoder fingerprint
     (read only: an unreadable file is reported, not moved)."""
@@ -141,8 +145,7 @@ def cache_info(path: Path) -> dict[str, Any]:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
         try:
-            pages, free, size = (db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size"))
-            info["stored_bytes"] = (pages - free) * size
+            info["stored_bytes"] = stored_bytes(db)
             rows = db.execute("SELECT encoder, count(*), sum(length(vector)) FROM vectors GROUP BY encoder").fetchall()
             info["encoders"] = {encoder: {"vectors": n, "bytes": size} for encoder, n, size in rows}
         finally:

@@ -32,9 +32,7 @@ class Runtime:
     @property
     def on_gpu(self) -> bool:
         """Whether the device resolves to a GPU (asked of torch only where one may be)."""
-        if self.device == "cpu" or (self.device == "auto" and not gpu_hint()):
-            return False
-        return self.torch_device.type != "cpu"
+        return resolves_to_gpu(self.device)
 
     @property
     def torch_device(self) -> torch.device:
@@ -75,6 +73,14 @@ def choose_dtype(name: str, device: torch.device) -> torch.dtype:
     return torch.float32
 
 
+def resolves_to_gpu(device: str) -> bool:
+    """Whether `device` is a GPU here: `cpu` never, `auto` only where `gpu_hint` says one may be
+    (then torch is asked), a named device by what torch resolves it to."""
+    if device == "cpu" or (device == "auto" and not gpu_hint()):
+        return False
+    return choose_device(device).type != "cpu"
+
+
 def gpu_hint() -> bool:
     """Whether this machine may have a GPU, without importing torch: an NVIDIA driver, or Apple
     silicon (mps). Only then is torch asked (`device: auto` on a CPU machine stays light)."""
@@ -96,9 +102,7 @@ def choose_batch_size(batch_size: int, device: str) -> int:
     ones on a GPU, which they keep busy."""
     if batch_size:
         return batch_size
-    if device == "cpu" or (device == "auto" and not gpu_hint()):
-        return CPU_BATCH
-    return GPU_BATCH if choose_device(device).type != "cpu" else CPU_BATCH
+    return GPU_BATCH if resolves_to_gpu(device) else CPU_BATCH
 
 
 def choose_backend(backend: str, device: str) -> str:
@@ -106,6 +110,4 @@ def choose_backend(backend: str, device: str) -> str:
     without importing torch)."""
     if backend != "auto":
         return backend
-    if device == "cpu" or (device == "auto" and not gpu_hint()):
-        return "onnx"
-    return "torch" if choose_device(device).type != "cpu" else "onnx"
+    return "torch" if resolves_to_gpu(device) else "onnx"

@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup
 
 from nlp.documents import iter_documents, unique_ids
+from nlp.engine.job import run_path
 from nlp.errors import InputError
 from nlp.records import Record
 
@@ -34,16 +36,22 @@ def render_html(
     items = list(records)
     rows = [_compact(record, leads) for record in items]
     about = dict(run or {})
-    env = Environment(
-        loader=PackageLoader("nlp.report", "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True
-    )
-    return env.get_template("report.html.j2").render(
+    return template("report.html.j2").render(
         title=title or about.get("title") or "nlp run",
         run=about,
         overview=overview(items),
         has_leads=leads is not None,
         data=Markup(_script_json({"records": rows, "labels": _labels(items, about)})),
     )
+
+
+@cache
+def template(name: str) -> Template:
+    """A page template of `nlp/report/templates`, autoescaped (every page this package writes)."""
+    env = Environment(
+        loader=PackageLoader("nlp.report", "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True
+    )
+    return env.get_template(name)
 
 
 def overview(records: list[Record]) -> dict[str, Any]:
@@ -114,11 +122,6 @@ def read_records(path: Path) -> list[Record]:
         return [json.loads(line) for line in text.splitlines() if line.strip()]
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not records as nlp run writes them (JSONL or JSON): {exc.msg} at line {exc.lineno}") from exc
-
-
-def run_path(records: Path) -> Path:
-    """Where a run writes its description: beside its output, `<output>.run.json`."""
-    return records.with_name(records.name + ".run.json")
 
 
 def lead_sentences(input_path: Path, encoding: str = "utf-8") -> dict[str, list[str]]:

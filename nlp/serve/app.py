@@ -15,7 +15,6 @@ import logging
 import os
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -29,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nlp import __version__
 from nlp.config import RunConfig
 from nlp.documents import document_from_json, unique_ids
+from nlp.engine.job import describe_run
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import NlpError
 from nlp.serve.batcher import Batcher, QueueFull
@@ -140,7 +140,7 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
     @app.get("/v1/info", dependencies=secured)
     def info() -> dict[str, Any]:
         """The package version, the encoder and each task's method and labels."""
-        return describe(config, pipeline)
+        return describe(config)
 
     @app.get("/metrics", dependencies=secured, response_class=PlainTextResponse)
     def prometheus() -> Response:
@@ -204,21 +204,15 @@ def _run(pipeline: Pipeline, kind: Hashable, items: list[Any]) -> list[Any]:
     raise ValueError(f"unknown kind {kind!r}")
 
 
-def describe(config: RunConfig, pipeline: Pipeline) -> dict[str, Any]:
-    """What the server runs, without a path or a secret: a model given as a folder shows its name."""
-
-    def name(ref: str | None) -> str | None:
-        return Path(ref).name if ref and (os.sep in ref or Path(ref).exists()) else ref
-
-    tasks = config.tasks
-    out: dict[str, Any] = {"version": __version__, "encoder": name(config.encoder.model), "tasks": {}}
-    if tasks.summarize.enabled:
-        out["tasks"]["summarize"] = {"method": tasks.summarize.method, "model": name(tasks.summarize.model)}
-    if tasks.topics.enabled:
-        out["tasks"]["topics"] = {"method": tasks.topics.method, "labels": list(pipeline.topics_task.labels), "abstain": tasks.topics.other_label}
-    if tasks.sentiment.enabled:
-        out["tasks"]["sentiment"] = {"method": tasks.sentiment.method, "labels": ["negative", "neutral", "positive"]}
-    return out
+def describe(config: RunConfig) -> dict[str, Any]:
+    """What the server runs (the run description records carry, less its title and date): the
+    version, the encoder and each task's method and labels, without a path or a secret."""
+    about = describe_run(config)
+    return {
+        "version": about["version"],
+        "encoder": about["encoder"],
+        "tasks": {k: about[k] for k in ("summarize", "topics", "sentiment") if k in about},
+    }
 
 
 def _error(status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -33,8 +33,7 @@ class _EncodedTexts(Collector):
         self.pipeline = pipeline
 
     def collect(self) -> Iterator[Metric]:
-        encoder = self.pipeline._encoder  # not loaded: nothing encoded yet (never load it to answer)
-        yield CounterMetricFamily("nlp_texts_encoded", "Texts given to the shared encoder", value=encoder.texts_encoded if encoder else 0)
+        yield CounterMetricFamily("nlp_texts_encoded", "Texts given to the shared encoder", value=self.pipeline.texts_encoded)
 
 
 class Metrics:

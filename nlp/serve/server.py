@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from nlp.config import RunConfig, validate_config
+from nlp.config import RunConfig, config_without_secrets, validate_config
 from nlp.serve.app import create_app
 
 CONFIG_ENV = "NLP_SERVE_CONFIG"  # the validated config, as JSON, for worker processes
@@ -37,8 +37,7 @@ def serve(config: RunConfig) -> None:
     if settings.workers == 1:
         uvicorn.run(create_app(config), **common)
         return
-    data = config.model_dump(mode="json")
-    data["serve"]["token"] = None  # dumped masked; the token travels on its own
+    data = config_without_secrets(config)  # the token travels on its own
     if settings.token:
         os.environ[TOKEN_ENV] = settings.token.get_secret_value()
     os.environ[CONFIG_ENV] = json.dumps(data)
