@@ -6,12 +6,19 @@ No test touches the network: HF_HUB_OFFLINE is set before transformers is import
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("NLP_CACHE_DIR", tempfile.mkdtemp(prefix="nlp-test-cache-"))  # ONNX exports: never the user's cache
+if "NLP_CACHE_DIR" not in os.environ:
+    # ONNX exports and embeddings: never the user's cache. About 1 GB per run, so it goes when the
+    # run ends: left behind, these filled CI's disk (mypy then died with an INTERNAL ERROR).
+    _test_cache = tempfile.mkdtemp(prefix="nlp-test-cache-")
+    os.environ["NLP_CACHE_DIR"] = _test_cache
+    atexit.register(shutil.rmtree, _test_cache, ignore_errors=True)
 
 from pathlib import Path  # noqa: E402
 
