@@ -26,6 +26,7 @@ from nlp.engine.output import RecordWriter
 from nlp.engine.pipeline import Pipeline
 from nlp.models.encoder import Encoder
 from nlp.models.resolve import resolve_model
+from nlp.models.runtime import choose_backend, resolves_to_gpu
 from nlp.records import Record, records_equal
 
 NLI_TEXTS = 200
@@ -38,26 +39,39 @@ def without_cache(config: RunConfig) -> RunConfig:
     return cfg
 
 
+def repeats_for(config: RunConfig) -> int:
+    """Timed passes per measurement: one on a CPU (a pass is long and steady); the best of three on
+    a GPU, where a pass over the bench corpus takes a fraction of a second and its first one pays
+    for loading kernels and choosing them for new shapes (measured on an H200: 0.80 s for a first
+    bf16 pass against 0.19 s for the next ones)."""
+    return 3 if resolves_to_gpu(config.device) else 1
+
+
 def cache_rerun(config: RunConfig, docs: list[Document], cached_share: float = 0.9) -> dict[str, Any]:
     """`nlp run`'s path over the bench corpus with an empty embedding cache, against a re-run with
     `cached_share` of the documents already seen (their texts in the cache): a crawl that grew.
-    Records must be identical."""
-    with tempfile.TemporaryDirectory() as tmp:
-        cold_cfg, warm_cfg = config.model_copy(deep=True), config.model_copy(deep=True)
-        cold_cfg.cache.enabled = warm_cfg.cache.enabled = True
-        cold_cfg.cache.path, warm_cfg.cache.path = Path(tmp) / "cold.sqlite", Path(tmp) / "warm.sqlite"
-        cold_pipeline, warm_pipeline = Pipeline(cold_cfg).load(), Pipeline(warm_cfg).load()
-        cold, cold_s = timed(lambda: list(cold_pipeline.process(docs)))
-        seen = docs[: int(len(docs) * cached_share)]
-        list(warm_pipeline.process(seen))
-        warm, warm_s = timed(lambda: list(warm_pipeline.process(docs)))
+    Records must be identical. On a GPU, the best of three rounds, each with new cache files."""
+    colds, warms, equal = [], [], True
+    for _ in range(repeats_for(config)):
+        with tempfile.TemporaryDirectory() as tmp:
+            cold_cfg, warm_cfg = config.model_copy(deep=True), config.model_copy(deep=True)
+            cold_cfg.cache.enabled = warm_cfg.cache.enabled = True
+            cold_cfg.cache.path, warm_cfg.cache.path = Path(tmp) / "cold.sqlite", Path(tmp) / "warm.sqlite"
+            cold_pipeline, warm_pipeline = Pipeline(cold_cfg).load(), Pipeline(warm_cfg).load()
+            cold, cold_s = timed(partial(lambda p: list(p.process(docs)), cold_pipeline))
+            seen = docs[: int(len(docs) * cached_share)]
+            list(warm_pipeline.process(seen))
+            warm, warm_s = timed(partial(lambda p: list(p.process(docs)), warm_pipeline))
+        colds.append(cold_s)
+        warms.append(warm_s)
+        equal = equal and len(cold) == len(warm) and all(records_equal(a, b) is None for a, b in zip(cold, warm))
     texts, cached = set(distinct_texts(docs)), set(distinct_texts(seen))
     return {
-        "cache_cold_s": round(cold_s, 3),
-        "cache_rerun_s": round(warm_s, 3),
-        "cache_rerun_speedup": round(cold_s / warm_s, 2),
+        "cache_cold_s": round(min(colds), 3),
+        "cache_rerun_s": round(min(warms), 3),
+        "cache_rerun_speedup": round(min(colds) / min(warms), 2),
         "cache_rerun_cached_share": round(len(cached & texts) / max(len(texts), 1), 3),
-        "cache_rerun_records_equal": all(records_equal(a, b) is None for a, b in zip(cold, warm)) and len(cold) == len(warm),
+        "cache_rerun_records_equal": equal,
     }
 
 
@@ -83,6 +97,14 @@ def stage_shares(config: RunConfig, docs: list[Document]) -> dict[str, Any]:
         "stage_shares": {k: round(v / total, 4) for k, v in seconds.items()},
         "outside_encoder_and_heads_share": round(1 - (seconds.get("encode", 0) + seconds.get("heads", 0)) / total, 4),
     }
+
+
+def backend_name(config: RunConfig) -> str:
+    """What the run's encoder resolves to, e.g. `onnx/none` on a CPU or `torch bfloat16 on cuda`."""
+    backend = choose_backend(config.encoder.backend, config.device)
+    if backend == "onnx":
+        return f"onnx/{config.encoder.quantize}"
+    return f"torch {config.dtype} on {config.device}"
 
 
 def _variant(config: RunConfig, **encoder: Any) -> RunConfig:
@@ -166,9 +188,10 @@ def bench(
         "mode": "quick" if quick else "full",
         "expected_s": round(estimate, 1),
         "threads": config.threads or os.cpu_count(),
-        "default_backend": f"{config.encoder.backend}/{config.encoder.quantize}",
+        "default_backend": backend_name(config),
     }
     device = config.device if config.device != "auto" else "cpu"
+    result.update({"device": device, "dtype": config.dtype})
     torch_cfg = _variant(config, backend="torch", quantize="none", dtype="float32", device=device)
     int8_cfg = _variant(config, backend="onnx", quantize="int8", device="cpu")
     onnx_cfg = _variant(config, backend="onnx", quantize="none", device="cpu")
@@ -177,8 +200,10 @@ def bench(
     for name, cfg in (("ours_torch_fp32", torch_cfg), ("ours_onnx_fp32", onnx_cfg), ("ours_onnx_int8", int8_cfg), ("ours_default", config)):
         log(f"running {name}")
         pipeline = Pipeline(cfg).load()
-        list(pipeline.process(texts.docs[:2]))  # warm-up (first-call allocations)
-        runs[name], seconds[name] = timed(partial(lambda p: list(p.process(texts.docs)), pipeline))
+        repeats = repeats_for(cfg)
+        list(pipeline.process(texts.docs if repeats > 1 else texts.docs[:2]))  # warm-up: first-call allocations (a GPU: every shape)
+        passes = [timed(partial(lambda p: list(p.process(texts.docs)), pipeline)) for _ in range(repeats)]
+        runs[name], seconds[name] = passes[0][0], min(s for _, s in passes)
     if not quick:
         log("running naive (batch size 1, one pass per task)")
         torch_pipeline = Pipeline(torch_cfg).load()
@@ -191,10 +216,12 @@ def bench(
         result["speedup_vs_naive"] = round(seconds["naive"] / seconds["ours_default"], 2)
         result["torch_fp32_speedup_vs_naive"] = round(seconds["naive"] / seconds["ours_torch_fp32"], 2)
     result["int8_speedup_vs_torch_fp32"] = round(seconds["ours_torch_fp32"] / seconds["ours_onnx_int8"], 2)
+    result["default_speedup_vs_torch_fp32"] = round(seconds["ours_torch_fp32"] / seconds["ours_default"], 2)
     result["onnx_fp32_speedup_vs_ours"] = round(seconds["ours_torch_fp32"] / seconds["ours_onnx_fp32"], 2)
     int8 = agreement(runs["ours_torch_fp32"], runs["ours_onnx_int8"])
     result.update(int8)
     result.update({f"onnx_fp32_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["ours_onnx_fp32"]).items()})
+    result.update({f"default_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["ours_default"]).items()})  # e.g. bf16 on a GPU
     if not quick:
         result.update({f"naive_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["naive"]).items() if k.endswith("agreement")})
 
@@ -219,9 +246,10 @@ def bench(
     result["sentence_transformers_texts_per_s"] = round(len(unique) / min(st_times), 1) if st_times else None
     if st_times:
         result["speedup_vs_sentence_transformers"] = round(min(st_times) / t_ours, 2)
-    peak = matmul_peak_gflops(config.threads)
+    peak = matmul_peak_gflops(config.threads, device, config.dtype)
     achieved = encoder_flops(config, unique) / t_ours / 1e9
     result.update({"encoder_gflops": round(achieved, 1), "matmul_peak_gflops": round(peak, 1), "share_of_peak": round(achieved / peak, 3)})
+    result["matmul_peak_dtype"] = "float32" if device == "cpu" else config.dtype
 
     if not quick:
         log("NLI: ours against the transformers zero-shot pipeline")

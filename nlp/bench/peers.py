@@ -30,15 +30,27 @@ def encoder_flops(config: RunConfig, texts: list[str]) -> float:
     return float(layers * (2 * lengths * (4 * d * d + 2 * d * ff) + 4 * lengths**2 * d).sum())
 
 
-def matmul_peak_gflops(threads: int = 0, size: int = 2048, repeats: int = 5) -> float:
-    """The practical fp32 peak: a large matmul's GFLOP/s on this machine, now."""
+def matmul_peak_gflops(threads: int = 0, device: str = "cpu", dtype: str = "float32", repeats: int = 5) -> float:
+    """The practical peak of the encoder's device and dtype, now: a large matmul's GFLOP/s (fp32
+    on a CPU; on a GPU in the run's dtype, e.g. bf16, timed after the device has finished)."""
     import torch
+
+    from nlp.models.runtime import choose_device, choose_dtype
 
     if threads:
         torch.set_num_threads(threads)
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    a @ b
-    best = min(timed(lambda: a @ b)[1] for _ in range(repeats))
+    where = choose_device(device)
+    size = 2048 if where.type == "cpu" else 8192
+    kind = choose_dtype(dtype, where) if where.type != "cpu" else torch.float32
+    a, b = torch.randn(size, size, device=where, dtype=kind), torch.randn(size, size, device=where, dtype=kind)
+
+    def product() -> None:
+        a @ b
+        if where.type == "cuda":
+            torch.cuda.synchronize(where)
+
+    product()
+    best = min(timed(product)[1] for _ in range(repeats))
     return 2 * size**3 / best / 1e9
 
 

@@ -121,6 +121,7 @@ def bench_table(figures: dict) -> Table:
 
     default = f"the default ({f.get('default_backend')})"
     row(default, "a naive loop (torch, one text at a time)", "speedup_vs_naive", "naive_topic_agreement", "naive_sentiment_agreement")
+    row(default, f"torch fp32 on {f.get('device', 'cpu')}", "default_speedup_vs_torch_fp32", "default_topic_agreement", "default_sentiment_agreement")
     row("ONNX int8", "torch fp32", "int8_speedup_vs_torch_fp32", "topic_agreement", "sentiment_agreement")
     row("ONNX fp32", "torch fp32", "onnx_fp32_speedup_vs_ours", "onnx_fp32_topic_agreement", "onnx_fp32_sentiment_agreement")
     row("our encoder pass", "sentence-transformers", "speedup_vs_sentence_transformers")
@@ -133,7 +134,9 @@ def bench_table(figures: dict) -> Table:
         )
     notes = [f"{f.get('ours_default_texts_per_s')} texts/s end to end with the default"]
     if f.get("share_of_peak") is not None:
-        notes.append(f"encoder at {100 * f['share_of_peak']:.0f}% of this CPU's matmul peak")
+        share = 100 * f["share_of_peak"]
+        where = f"of the {f.get('device', 'cpu')}'s {f.get('matmul_peak_dtype', 'float32')} matmul peak"
+        notes.append(f"encoder at {share:.0f}% {where}" if share >= 10 else f"encoder at {share:.1f}% {where}")
     if f.get("cache_rerun_speedup") is not None:
         notes.append(
             "the cached re-run's records " + ("equal the cold run's" if f.get("cache_rerun_records_equal") else "DIFFER from the cold run's")
