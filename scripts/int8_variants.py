@@ -5,6 +5,11 @@ included, so the figures differ from `nlp bench`'s per article and teaser).
 
     python scripts/int8_variants.py dynamic     # what encoder.quantize=int8 runs
     python scripts/int8_variants.py static      # static QDQ, per-channel, MinMax calibration on 300 other AG News texts
+    python scripts/int8_variants.py ov-fp32     # OpenVINO (pip install openvino nncf), fp32 inference
+    python scripts/int8_variants.py ov-bf16     # OpenVINO's default on a CPU with AVX-512 bf16: bf16 inference
+    python scripts/int8_variants.py ov-int8     # NNCF post-training int8 (transformer preset), the rest fp32
+    python scripts/int8_variants.py ov-int8-bf16  # the same, the rest bf16
+    python scripts/int8_variants.py ov-int8-weights  # NNCF int8 weights only (activations fp32)
 """
 
 from __future__ import annotations
@@ -31,6 +36,31 @@ def session(model: Path):
     import onnxruntime as ort
 
     return ort.InferenceSession(str(model), ort.SessionOptions(), providers=["CPUExecutionProvider"])
+
+
+class OpenVino:
+    """An OpenVINO model compiled for the CPU, called like an ONNX Runtime session."""
+
+    def __init__(self, model, precision: str) -> None:
+        import openvino as ov
+
+        self.compiled = ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": precision})
+
+    def run(self, _outputs, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        return [self.compiled(feed)[0]]
+
+
+def openvino_variant(variant: str, source: Path, tokenizer: FastTokenizer, calibration: list[str]) -> OpenVino:
+    import nncf
+    import openvino as ov
+
+    model = ov.Core().read_model(source)
+    if variant in ("ov-int8", "ov-int8-bf16"):
+        batches = [tokenizer(calibration[i : i + 16]) for i in range(0, len(calibration), 16)]
+        model = nncf.quantize(model, nncf.Dataset(batches), model_type=nncf.ModelType.TRANSFORMER, subset_size=len(batches))
+    elif variant == "ov-int8-weights":
+        model = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM)
+    return OpenVino(model, "bf16" if variant in ("ov-bf16", "ov-int8-bf16") else "f32")
 
 
 def encode(sess, tokenizer: FastTokenizer, items: list[str]) -> np.ndarray:
@@ -79,8 +109,13 @@ def main(variant: str) -> None:
     rows = [json.loads(line)["description"] for line in (DATA / "topics" / "ag_news_dev.jsonl").read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "int8.onnx"
-        quantize(variant, fp32 / "model.onnx", target, tokenizer, rows[-400:-100])  # calibration: not the bench's texts
-        reference, quantized = session(fp32 / "model.onnx"), session(target)
+        calibration = rows[-400:-100]  # not the bench's texts
+        reference = session(fp32 / "model.onnx")
+        if variant.startswith("ov-"):
+            quantized = openvino_variant(variant, fp32 / "model.onnx", tokenizer, calibration)
+        else:
+            quantize(variant, fp32 / "model.onnx", target, tokenizer, calibration)
+            quantized = session(target)
         encode(reference, tokenizer, texts[:32])
         encode(quantized, tokenizer, texts[:32])
         began = time.perf_counter()

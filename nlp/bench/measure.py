@@ -39,6 +39,12 @@ def without_cache(config: RunConfig) -> RunConfig:
     return cfg
 
 
+def openvino_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("openvino") is not None
+
+
 def repeats_for(config: RunConfig) -> int:
     """Timed passes per measurement: one on a CPU (a pass is long and steady); the best of three on
     a GPU, where a pass over the bench corpus takes a fraction of a second and its first one pays
@@ -104,6 +110,8 @@ def backend_name(config: RunConfig) -> str:
     backend = choose_backend(config.encoder.backend, config.device)
     if backend == "onnx":
         return f"onnx/{config.encoder.quantize}"
+    if backend == "openvino":
+        return f"openvino {config.dtype}"
     return f"torch {config.dtype} on {config.device}"
 
 
@@ -195,9 +203,12 @@ def bench(
     torch_cfg = _variant(config, backend="torch", quantize="none", dtype="float32", device=device)
     int8_cfg = _variant(config, backend="onnx", quantize="int8", device="cpu")
     onnx_cfg = _variant(config, backend="onnx", quantize="none", device="cpu")
+    variants = [("ours_torch_fp32", torch_cfg), ("ours_onnx_fp32", onnx_cfg), ("ours_onnx_int8", int8_cfg), ("ours_default", config)]
+    if openvino_installed():  # the optional backend, in OpenVINO's own precision for this CPU (dtype auto)
+        variants.append(("ours_openvino", _variant(config, backend="openvino", quantize="none", dtype="auto", device="cpu")))
     runs: dict[str, list[Record]] = {}
     seconds: dict[str, float] = {}
-    for name, cfg in (("ours_torch_fp32", torch_cfg), ("ours_onnx_fp32", onnx_cfg), ("ours_onnx_int8", int8_cfg), ("ours_default", config)):
+    for name, cfg in variants:
         log(f"running {name}")
         pipeline = Pipeline(cfg).load()
         repeats = repeats_for(cfg)
@@ -222,6 +233,12 @@ def bench(
     result.update(int8)
     result.update({f"onnx_fp32_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["ours_onnx_fp32"]).items()})
     result.update({f"default_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["ours_default"]).items()})  # e.g. bf16 on a GPU
+    if "ours_openvino" in runs:
+        from nlp.models.openvino import openvino_precision
+
+        result["openvino_precision"] = openvino_precision("auto")
+        result["openvino_speedup_vs_torch_fp32"] = round(seconds["ours_torch_fp32"] / seconds["ours_openvino"], 2)
+        result.update({f"openvino_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["ours_openvino"]).items()})
     if not quick:
         result.update({f"naive_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["naive"]).items() if k.endswith("agreement")})
 

@@ -123,6 +123,14 @@ def bench_table(figures: dict) -> Table:
     row(default, "a naive loop (torch, one text at a time)", "speedup_vs_naive", "naive_topic_agreement", "naive_sentiment_agreement")
     row(default, f"torch fp32 on {f.get('device', 'cpu')}", "default_speedup_vs_torch_fp32", "default_topic_agreement", "default_sentiment_agreement")
     row("ONNX int8", "torch fp32", "int8_speedup_vs_torch_fp32", "topic_agreement", "sentiment_agreement")
+    if f.get("openvino_precision"):
+        row(
+            f"OpenVINO ({f['openvino_precision']})",
+            "torch fp32",
+            "openvino_speedup_vs_torch_fp32",
+            "openvino_topic_agreement",
+            "openvino_sentiment_agreement",
+        )
     row("ONNX fp32", "torch fp32", "onnx_fp32_speedup_vs_ours", "onnx_fp32_topic_agreement", "onnx_fp32_sentiment_agreement")
     row("our encoder pass", "sentence-transformers", "speedup_vs_sentence_transformers")
     if f.get("cache_rerun_speedup") is not None:

@@ -64,7 +64,7 @@ def format_of_suffix(path: Path, where: str, fix: str) -> OutputFormat:
 
 
 Backend = Literal["torch", "onnx"]
-EncoderBackend = Literal["auto", "torch", "onnx"]
+EncoderBackend = Literal["auto", "torch", "onnx", "openvino"]
 Quantize = Literal["none", "int8"]
 
 
@@ -72,7 +72,9 @@ class EncoderConfig(Section):
     model: str = Field(default="mpnet", description="'mpnet' (packaged, the default), 'minilm' (packaged, the fast preset), a folder, or a hub id")
     max_length: int = Field(default=256, ge=8, le=8192, description="tokens per text; longer texts are truncated")
     backend: EncoderBackend = Field(
-        default="auto", description="auto (onnx on CPU, torch on a GPU) | torch | onnx (ONNX Runtime on CPU, exported once and cached)"
+        default="auto",
+        description="auto (onnx on CPU, torch on a GPU) | torch | onnx (ONNX Runtime on CPU, exported once and cached)"
+        " | openvino (that export compiled by OpenVINO for the CPU in the run's dtype; pip install 'newsnlp[openvino]')",
     )
     quantize: Quantize = Field(
         default="none", description="backend onnx: none | int8 (dynamic, per-channel MatMul weights; faster, labels can differ)"
@@ -373,7 +375,10 @@ class RunConfig(Section):
     )
     output: OutputConfig = Field(default_factory=OutputConfig)
     device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N | mps")
-    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
+        default="auto",
+        description="auto: bf16 on a GPU that has it (else fp16), fp32 on a CPU; encoder.backend openvino: OpenVINO's choice for the CPU (bf16 with AVX-512 bf16 or AMX)",
+    )
     batch_size: int = Field(default=0, ge=0, le=4096, description="texts per model batch; 0 = auto: 16 on a CPU, 128 on a GPU")
     threads: int = Field(default=0, ge=0, le=1024, description="CPU threads for inference; 0 = the libraries' default (all cores)")
     encoder: EncoderConfig = Field(default_factory=EncoderConfig)

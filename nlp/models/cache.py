@@ -1,6 +1,6 @@
 """An on-disk cache of text embeddings, so a re-run encodes only texts it has not seen.
 
-Keyed by the encoder's fingerprint (its model files, `max_length`, backend and quantization) and
+Keyed by the encoder's fingerprint (its model files, `max_length`, backend, and quantization or precision) and
 the text's hash: a changed model or setting is a different key, never a stale hit. Vectors are
 stored as float32 in SQLite (stdlib) in WAL mode, so two runs and a server can share one file,
 and a writer killed mid-transaction leaves the file as it was before it. A file that is not
@@ -33,10 +33,10 @@ def default_cache_path() -> Path:
     return cache_root() / "embeddings.sqlite"
 
 
-def encoder_fingerprint(model_path: Path, max_length: int, backend: str, quantize: str) -> str:
+def encoder_fingerprint(model_path: Path, max_length: int, backend: str, numerics: str) -> str:
     """Changes when the model's files (names, sizes, contents of the small ones) or the settings
     that change its vectors do."""
-    digest = hashlib.sha256(f"{max_length}|{backend}|{quantize}".encode())
+    digest = hashlib.sha256(f"{max_length}|{backend}|{numerics}".encode())
     for file in sorted(p for p in model_path.rglob("*") if p.is_file()):
         stat = file.stat()
         digest.update(f"{file.relative_to(model_path)}:{stat.st_size}".encode())

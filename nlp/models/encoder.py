@@ -2,9 +2,10 @@
 sentence-transformers runs all-MiniLM-L6-v2 (its model card's recipe), without depending on
 sentence-transformers at run time.
 
-Two backends: `torch` (transformers Auto classes, any device and dtype) and `onnx` (ONNX Runtime
-on CPU over a cached export, optionally int8; imports neither torch nor transformers). `auto`
-(the default) runs onnx on a CPU and torch on a GPU.
+Three backends: `torch` (transformers Auto classes, any device and dtype), `onnx` (ONNX Runtime
+on CPU over a cached export, optionally int8; imports neither torch nor transformers) and
+`openvino` (the same export compiled by OpenVINO for the CPU, in the run's dtype; an optional
+extra). `auto` (the default) runs onnx on a CPU and torch on a GPU.
 """
 
 from __future__ import annotations
@@ -33,15 +34,17 @@ class Encoder:
         self.cache_config = cache
         self.path: Path = resolve_model(config.model, key="encoder.model")
         self.backend = choose_backend(config.backend, runtime.device)
-        if self.backend == "onnx":
+        if self.backend in ("onnx", "openvino"):
             if runtime.device not in ("auto", "cpu"):
-                raise ConfigError(f"encoder.backend: onnx runs on the CPU; with device: {runtime.device} use backend: torch")
+                raise ConfigError(f"encoder.backend: {self.backend} runs on the CPU; with device: {runtime.device} use backend: torch")
+            if self.backend == "openvino" and config.quantize != "none":
+                raise ConfigError("encoder.quantize: int8 applies to backend onnx; backend openvino takes its precision from dtype")
         else:
             self.device = runtime.torch_device
             self.dtype = runtime.torch_dtype
         self._model: Any = None
         self._tokenizer: Any = None
-        self._onnx: Any = None
+        self._exported: Any = None  # an OnnxModel or OpenVinoModel: the cached export, run on the CPU
         self._cache: Any = None
         self.texts_encoded = 0  # every text asked for (cache hits included): the server's metric
 
@@ -50,7 +53,14 @@ class Encoder:
             from nlp.models.onnx import OnnxModel
 
             with loading(self.path, "encoder.model"):
-                self._onnx = OnnxModel(self.path, "encoder", self.config.quantize, self.config.max_length, self.runtime.threads)
+                self._exported = OnnxModel(self.path, "encoder", self.config.quantize, self.config.max_length, self.runtime.threads)
+            return
+        if self.backend == "openvino":
+            from nlp.models.openvino import OpenVinoModel, openvino_precision
+
+            precision = openvino_precision(self.runtime.dtype)
+            with loading(self.path, "encoder.model"):
+                self._exported = OpenVinoModel(self.path, precision, self.config.max_length, self.runtime.threads)
             return
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -70,19 +80,19 @@ class Encoder:
 
     @property
     def loaded(self) -> bool:
-        return self._model is not None or self._onnx is not None
+        return self._model is not None or self._exported is not None
 
     @property
     def dim(self) -> int:
         if not self.loaded:
             self._load()
-        if self._onnx is not None:
-            return int(self._onnx.run(["x"]).shape[1])
+        if self._exported is not None:
+            return int(self._exported.run(["x"]).shape[1])
         return int(self._model.config.hidden_size)
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        if self._onnx is not None:
-            return self._onnx.run(texts).astype(np.float32, copy=False)
+        if self._exported is not None:
+            return self._exported.run(texts).astype(np.float32, copy=False)
         import torch
 
         with torch.inference_mode():
@@ -107,6 +117,18 @@ class Encoder:
         return self._encode_all(texts, on_batch)
 
     @property
+    def numerics(self) -> str:
+        """What besides the model and backend changes the vectors: onnx's quantization, torch's
+        dtype, openvino's precision (the embedding cache keeps each apart)."""
+        if self.backend == "onnx":
+            return self.config.quantize
+        if self.backend == "openvino":
+            from nlp.models.openvino import openvino_precision
+
+            return openvino_precision(self.runtime.dtype)
+        return str(self.dtype).removeprefix("torch.")
+
+    @property
     def cache(self) -> Any:
         """The embedding cache for this encoder's fingerprint, opened on first use."""
         if self._cache is None:
@@ -117,7 +139,7 @@ class Encoder:
             )
 
             assert self.cache_config is not None
-            fingerprint = encoder_fingerprint(self.path, self.config.max_length, self.backend, self.config.quantize)
+            fingerprint = encoder_fingerprint(self.path, self.config.max_length, self.backend, self.numerics)
             self._cache = EmbeddingCache(self.cache_config.path or default_cache_path(), fingerprint, max_bytes=int(self.cache_config.max_mb * 2**20))
         return self._cache
 
