@@ -80,3 +80,21 @@ def test_openvino_takes_no_quantize_and_no_gpu(tiny_bert):
         Encoder(EncoderConfig(model=str(tiny_bert), backend="openvino", quantize="int8"), Runtime("cpu"))
     with pytest.raises(ConfigError, match="runs on the CPU"):
         Encoder(EncoderConfig(model=str(tiny_bert), backend="openvino"), Runtime("mps"))
+
+
+@pytest.mark.parametrize("chosen, expected", [("bf16", "bf16"), ("f32", "f32"), ("f16", "f32")])
+def test_auto_takes_bf16_or_f32_never_f16(monkeypatch, chosen, expected):
+    from nlp.models import openvino as ov_backend
+
+    class Hint:
+        def get_type_name(self) -> str:
+            return chosen
+
+    class Core:
+        def get_property(self, device: str, key: str) -> Hint:
+            assert (device, key) == ("CPU", "INFERENCE_PRECISION_HINT")
+            return Hint()
+
+    monkeypatch.setattr(ov_backend, "openvino_core", Core)
+    assert ov_backend.openvino_precision("auto") == expected
+    assert ov_backend.openvino_precision("float16") == "f16"  # asked for by name, it is honoured

@@ -377,7 +377,7 @@ class RunConfig(Section):
     device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N | mps")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
         default="auto",
-        description="auto: bf16 on a GPU that has it (else fp16), fp32 on a CPU; encoder.backend openvino: OpenVINO's choice for the CPU (bf16 with AVX-512 bf16 or AMX)",
+        description="auto: bf16 on a GPU that has it (else fp16), fp32 on a CPU; encoder.backend openvino: bf16 where the CPU has AVX-512 bf16 or AMX, else fp32",
     )
     batch_size: int = Field(default=0, ge=0, le=4096, description="texts per model batch; 0 = auto: 16 on a CPU, 128 on a GPU")
     threads: int = Field(default=0, ge=0, le=1024, description="CPU threads for inference; 0 = the libraries' default (all cores)")

@@ -29,11 +29,12 @@ def openvino_core() -> Any:
 
 
 def openvino_precision(dtype: str) -> str:
-    """`dtype` as OpenVINO's inference precision: `auto` is OpenVINO's own choice for this CPU
-    (bf16 where it has AVX-512 bf16 or AMX, else f32), resolved here so that the embedding cache
-    never mixes the two."""
+    """`dtype` as OpenVINO's inference precision. `auto`: bf16 where OpenVINO would choose it for
+    this CPU (AVX-512 bf16 or AMX), else f32; never the f16 it chooses on Arm, which was not
+    measured. Resolved here, so that the embedding cache never mixes precisions."""
     if dtype == "auto":
-        return str(openvino_core().get_property("CPU", "INFERENCE_PRECISION_HINT").get_type_name())
+        chosen = openvino_core().get_property("CPU", "INFERENCE_PRECISION_HINT").get_type_name()
+        return "bf16" if chosen == "bf16" else "f32"
     if dtype not in PRECISIONS:
         raise ConfigError(f"dtype: {dtype} is not a precision OpenVINO runs; use auto, float32, bfloat16 or float16")
     return PRECISIONS[dtype]
