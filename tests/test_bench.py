@@ -92,7 +92,7 @@ def test_on_a_gpu_each_run_is_warmed_on_the_whole_corpus_and_timed_best_of_three
     monkeypatch.setattr(Pipeline, "process", lambda self, docs: passes.append(len(docs)) or process(self, docs))
     config = tiny_config.model_copy(update={"device": "cuda"})
     monkeypatch.setattr(bench_module, "Pipeline", lambda cfg: Pipeline(cfg.model_copy(update={"device": "cpu"})))
-    monkeypatch.setattr(bench_module, "matmul_peak_gflops", lambda *a: 1.0)
+    monkeypatch.setattr(bench_module, "matmul_peak_gflops", lambda *a: (1.0, "bfloat16"))
     monkeypatch.setattr(bench_module, "cache_rerun", lambda *a: {})
     monkeypatch.setattr(bench_module, "stage_shares", lambda *a: {})
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # its comparison would ask for a real GPU

@@ -263,10 +263,10 @@ def bench(
     result["sentence_transformers_texts_per_s"] = round(len(unique) / min(st_times), 1) if st_times else None
     if st_times:
         result["speedup_vs_sentence_transformers"] = round(min(st_times) / t_ours, 2)
-    peak = matmul_peak_gflops(config.threads, device, config.dtype)
+    peak, peak_dtype = matmul_peak_gflops(config.threads, device, config.dtype)
     achieved = encoder_flops(config, unique) / t_ours / 1e9
     result.update({"encoder_gflops": round(achieved, 1), "matmul_peak_gflops": round(peak, 1), "share_of_peak": round(achieved / peak, 3)})
-    result["matmul_peak_dtype"] = "float32" if device == "cpu" else config.dtype
+    result["matmul_peak_dtype"] = peak_dtype
 
     if not quick:
         log("NLI: ours against the transformers zero-shot pipeline")

@@ -30,9 +30,10 @@ def encoder_flops(config: RunConfig, texts: list[str]) -> float:
     return float(layers * (2 * lengths * (4 * d * d + 2 * d * ff) + 4 * lengths**2 * d).sum())
 
 
-def matmul_peak_gflops(threads: int = 0, device: str = "cpu", dtype: str = "float32", repeats: int = 5) -> float:
+def matmul_peak_gflops(threads: int = 0, device: str = "cpu", dtype: str = "float32", repeats: int = 5) -> tuple[float, str]:
     """The practical peak of the encoder's device and dtype, now: a large matmul's GFLOP/s (fp32
-    on a CPU; on a GPU in the run's dtype, e.g. bf16, timed after the device has finished)."""
+    on a CPU; on a GPU in the run's dtype resolved, e.g. bf16, timed after the device has
+    finished), and the dtype it ran in."""
     import torch
 
     from nlp.models.runtime import choose_device, choose_dtype
@@ -51,7 +52,7 @@ def matmul_peak_gflops(threads: int = 0, device: str = "cpu", dtype: str = "floa
 
     product()
     best = min(timed(product)[1] for _ in range(repeats))
-    return 2 * size**3 / best / 1e9
+    return 2 * size**3 / best / 1e9, str(kind).removeprefix("torch.")
 
 
 def nli_peer(config: RunConfig, texts: list[str]) -> dict[str, Any]:

@@ -37,8 +37,12 @@ class Encoder:
         if self.backend in ("onnx", "openvino"):
             if runtime.device not in ("auto", "cpu"):
                 raise ConfigError(f"encoder.backend: {self.backend} runs on the CPU; with device: {runtime.device} use backend: torch")
-            if self.backend == "openvino" and config.quantize != "none":
-                raise ConfigError("encoder.quantize: int8 applies to backend onnx; backend openvino takes its precision from dtype")
+            if self.backend == "openvino":
+                if config.quantize != "none":
+                    raise ConfigError("encoder.quantize: int8 applies to backend onnx; backend openvino takes its precision from dtype")
+                from nlp.models.openvino import openvino_precision
+
+                self.precision = openvino_precision(runtime.dtype)  # resolved once: the model and the cache's key use it
         else:
             self.device = runtime.torch_device
             self.dtype = runtime.torch_dtype
@@ -56,11 +60,10 @@ class Encoder:
                 self._exported = OnnxModel(self.path, "encoder", self.config.quantize, self.config.max_length, self.runtime.threads)
             return
         if self.backend == "openvino":
-            from nlp.models.openvino import OpenVinoModel, openvino_precision
+            from nlp.models.openvino import OpenVinoModel
 
-            precision = openvino_precision(self.runtime.dtype)
             with loading(self.path, "encoder.model"):
-                self._exported = OpenVinoModel(self.path, precision, self.config.max_length, self.runtime.threads)
+                self._exported = OpenVinoModel(self.path, self.precision, self.config.max_length, self.runtime.threads)
             return
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -123,9 +126,7 @@ class Encoder:
         if self.backend == "onnx":
             return self.config.quantize
         if self.backend == "openvino":
-            from nlp.models.openvino import openvino_precision
-
-            return openvino_precision(self.runtime.dtype)
+            return self.precision
         return str(self.dtype).removeprefix("torch.")
 
     @property

@@ -51,7 +51,6 @@ class OpenVinoModel:
         properties: dict[str, Any] = {"INFERENCE_PRECISION_HINT": precision, "CACHE_DIR": str(cache_root() / "openvino")}
         if threads:
             properties["INFERENCE_NUM_THREADS"] = threads
-        self.precision = precision
         self.compiled = core.compile_model(str(folder / "model.onnx"), "CPU", properties)
         self.tokenizer = FastTokenizer(model_path, max_length, meta["inputs"])
 
