@@ -48,14 +48,20 @@ class ArticleResult(TypedDict, total=False):
 class TeaserResult(TypedDict, total=False):
     index: int
     text: str
+    url: str  # the story it links to, where the page or feed gives one
+    id: str  # a feed item's id (guid)
+    published: str
     topic: TopicResult
     sentiment: SentimentResult
 
 
 class Record(TypedDict, total=False):
     id: str
+    url: str  # the page's canonical URL, else the URL it was fetched from
     source: str | None
     title: str
+    published: str  # ISO 8601, where the page or feed gives it
+    fetched: str  # when a URL input was fetched (UTC, ISO 8601)
     error: str
     warnings: list[str]
     summary: Summary
@@ -72,17 +78,36 @@ class Partial(TypedDict, total=False):
     teasers: list[TeaserResult]
 
 
-RECORD_ORDER = ("id", "source", "title", "error", "warnings", "summary", "article", "teasers")
+RECORD_ORDER = ("id", "url", "source", "title", "published", "fetched", "error", "warnings", "summary", "article", "teasers")
 
 
 def base_record(doc: Document) -> Record:
-    """The record before any task: the document's id, source, title and teasers."""
+    """The record before any task: the document's id, source, title (url, published and fetched
+    where known) and teasers (with their url, id and published where known)."""
     record: Record = {"id": doc.id, "source": doc.source}
+    if doc.url:
+        record["url"] = doc.url
     if doc.title:
         record["title"] = doc.title
+    if doc.published:
+        record["published"] = doc.published
+    if doc.fetched:
+        record["fetched"] = doc.fetched
     record["article"] = {}
-    record["teasers"] = [{"index": i, "text": text} for i, text in enumerate(doc.teasers)]
+    record["teasers"] = [_teaser(doc, i, text) for i, text in enumerate(doc.teasers)]
     return record
+
+
+def _teaser(doc: Document, index: int, text: str) -> TeaserResult:
+    teaser: TeaserResult = {"index": index, "text": text}
+    info = doc.teaser(index)
+    if info.url:
+        teaser["url"] = info.url
+    if info.id:
+        teaser["id"] = info.id
+    if info.published:
+        teaser["published"] = info.published
+    return teaser
 
 
 def merge_partial(record: Record, partial: Partial) -> None:

@@ -123,7 +123,7 @@ def test_hub_configs_validate_and_fail_offline_in_one_line(tmp_path, name):
 
     path = ROOT / "configs" / f"{name}.yaml"
     config = load_config(path)
-    assert config.input.name == "seeds"
+    assert config.input == ["seeds"]
     methods = {"summarize": "abstractive", "topics": "nli", "sentiment": "classifier"}
     hub = [task for task, method in methods.items() if getattr(config.tasks, task).method == method]
     assert hub and all(getattr(config.tasks, task).model for task in hub)

@@ -99,11 +99,12 @@ def test_bad_jsonl_rows(tmp_path, line, message):
 def test_missing_input_and_empty_folder(tmp_path):
     with pytest.raises(InputError, match="input not found"):
         list(iter_documents(tmp_path / "nope.txt"))
-    with pytest.raises(InputError, match="no .txt pages"):
+    with pytest.raises(InputError, match="folder has no files to read"):
         list(iter_documents(tmp_path))
 
 
 def test_ray_reads_a_folders_pages_as_the_local_reader_does(tmp_path):
+    """Ray's workers get the driver's documents as JSON (what `nlp read` writes): the same documents."""
     from nlp.engine.ray_job import _parse
 
     (tmp_path / "a.txt").write_bytes("\ufeffOil rose.\r\nSource: Wire\r\nShares fell...\r\n".encode())
@@ -111,7 +112,7 @@ def test_ray_reads_a_folders_pages_as_the_local_reader_does(tmp_path):
     (tmp_path / "c.txt").write_text("  \n")
     (tmp_path / "d.txt").write_bytes(b"Caf\xe9 prices rose.")
     local = list(iter_documents(tmp_path))
-    ray = [_parse({"path": str(p), "bytes": p.read_bytes()}, "utf-8") for p in sorted(tmp_path.glob("*.txt"))]
+    ray = [_parse({"text": json.dumps(doc.to_json())}) for doc in local]
     assert ray == local and [d.error is not None for d in local] == [False, True, True, True]
 
 

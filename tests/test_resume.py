@@ -220,7 +220,7 @@ def test_the_closing_count_of_errors_includes_the_interrupted_part(tmp_path, tin
     (folder / "a.txt").write_bytes(b"\x00\x01binary")  # an error record
     for name in ("b", "c"):
         (folder / f"{name}.txt").write_text("Stocks rose on Friday.\nSource: Wire\nOil fell...\n")
-    config = tiny_config.model_copy(update={"input": folder, "output": tiny_config.output.model_copy(update={"path": tmp_path / "out.jsonl"})})
+    config = tiny_config.model_copy(update={"input": [str(folder)], "output": tiny_config.output.model_copy(update={"path": tmp_path / "out.jsonl"})})
     real = pipeline_module.Pipeline.process
 
     def stop_after_one(self, docs, on_progress=None):

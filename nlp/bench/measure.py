@@ -85,11 +85,19 @@ def stage_shares(config: RunConfig, docs: list[Document]) -> dict[str, Any]:
     """Where `nlp run`'s time goes on the bench corpus (cold: no cache): reading the JSONL input,
     splitting, encoding, the task heads, writing the records; each stage's share of the total."""
     with tempfile.TemporaryDirectory() as tmp:
-        source, out = Path(tmp) / "docs.jsonl", Path(tmp) / "records.jsonl"
+        source = Path(tmp) / "docs.jsonl"
         source.write_text("".join(json.dumps({"id": d.id, "lead": d.lead, "teasers": d.teasers}) + "\n" for d in docs), encoding="utf-8")
+        return input_stage_shares(config, [str(source)])
+
+
+def input_stage_shares(config: RunConfig, inputs: list[str]) -> dict[str, Any]:
+    """`stage_shares` of a run over `inputs` as `nlp run` reads them (pages, HTML, feeds: `nlp
+    bench --pages`), in this process, from an empty split cache."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "records.jsonl"
         pipeline = Pipeline(without_cache(config)).load()
         forget_splits()  # cold: the bench's earlier runs split these texts already
-        read, read_s = timed(lambda: list(iter_documents(source)))
+        read, read_s = timed(lambda: list(iter_documents(inputs)))
         records = list(pipeline.process(read))
         began = time.perf_counter()
         with RecordWriter(out, "jsonl") as writer:
@@ -102,6 +110,7 @@ def stage_shares(config: RunConfig, docs: list[Document]) -> dict[str, Any]:
         "stage_seconds": {k: round(v, 3) for k, v in seconds.items()},
         "stage_shares": {k: round(v / total, 4) for k, v in seconds.items()},
         "outside_encoder_and_heads_share": round(1 - (seconds.get("encode", 0) + seconds.get("heads", 0)) / total, 4),
+        "documents": len(read),
     }
 
 
@@ -172,6 +181,7 @@ def bench(
     with_scale: bool = False,
     quick: bool | None = None,
     data_dir: Path | None = None,
+    pages: Path | None = None,
     log: Callable[[str], None] = lambda s: None,
 ) -> dict[str, Any]:
     """Every measurement above, as one dict of figures (what `nlp bench --json` prints).
@@ -279,7 +289,12 @@ def bench(
         result.update(scale(fastest))
     log("a re-run with 90% of the texts in the embedding cache, against a cold run; time per stage")
     result.update(cache_rerun(config, texts.docs))
-    result.update(stage_shares(config, texts.docs))
+    shares = stage_shares(config, texts.docs)
+    shares.pop("documents", None)
+    result.update(shares)
+    if pages is not None:
+        log(f"time per stage of a run over {pages} (pages as nlp run reads them)")
+        result.update({f"pages_{k}": v for k, v in input_stage_shares(config, [str(pages)]).items()})
     result["bench_process_peak_rss_mb"] = round(peak_rss_mb(), 1)
     result["bench_s"] = round(time.perf_counter() - started, 1)
     return result

@@ -8,13 +8,15 @@ from collections.abc import Callable
 
 import typer
 
-from nlp.cli import bench, cache, calibrate, classify, evaluate, report, run, sentiment, serve, show_config, summarize, train
+from nlp.cli import bench, cache, calibrate, classify, evaluate, read, report, run, sentiment, serve, show_config, summarize, train, watch
 from nlp.cli.common import app, state
 
 __all__ = ["app", "main"]
 
 COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("run", run.run_cli),
+    ("read", read.read_cli),
+    ("watch", watch.watch_cli),
     ("config", show_config.config_cli),
     ("summarize", summarize.summarize_cli),
     ("classify", classify.classify_cli),

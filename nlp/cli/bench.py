@@ -28,6 +28,9 @@ def bench_cli(
         help="A folder laid out as ../shared/data (AG News descriptions, CNN/DailyMail articles); without it the texts are generated from the packaged label examples.",
         file_okay=False,
     ),
+    pages: Optional[Path] = typer.Option(
+        None, "--pages", help="Also time each stage of a run over these pages (a folder or file of HTML pages, feeds, ...), reading included."
+    ),
     sets: Optional[list[str]] = SetOpt,
 ) -> None:
     """Measure ours against a hand-written loop, sentence-transformers and the zero-shot pipeline, as ratios."""
@@ -36,7 +39,14 @@ def bench_cli(
     with friendly_errors():
         cfg = config_from_cli(config, sets, {"device": device})
         figures = bench(
-            cfg, config_path=config, n=n, with_scale=with_scale, quick=quick, data_dir=data, log=lambda s: err.print(Text(s, style="dim"))
+            cfg,
+            config_path=config,
+            n=n,
+            with_scale=with_scale,
+            quick=quick,
+            data_dir=data,
+            pages=pages,
+            log=lambda s: err.print(Text(s, style="dim")),
         )
     if as_json:
         typer.echo(json.dumps(figures))

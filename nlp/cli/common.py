@@ -54,6 +54,11 @@ def friendly_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 record', '2 records'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def config_from_cli(path: Optional[Path], sets: list[str] | None, extra: dict[str, Any] | None = None) -> RunConfig:
     """Load a config and apply `--set` pairs, then command options (which win)."""
     overrides = parse_overrides(sets or [])

@@ -26,14 +26,17 @@ def record_view(record: Record, threshold: float | None = None) -> Panel:
     if record.get("error"):
         return Panel(Text(record["error"], style="red"), title=title)
     parts: list[Any] = []
-    if "summary" in record:
+    if record.get("title") and record["title"] != record.get("source"):
+        parts.append(Text(record["title"], style="bold") + Text(f"  {record['published']}" if record.get("published") else ""))
+    if record.get("summary", {}).get("text"):
         parts.append(Text("Summary: ", style="bold") + Text(record["summary"]["text"]))
     article = record.get("article", {})
-    line = Text("Article: ", style="bold")
-    if "topic" in article:
-        line += Text(f"topic {topic_text(article['topic'], threshold)}  ")
-    line += _sentiment(article.get("sentiment"))
-    parts.append(line)
+    if article:
+        line = Text("Article: ", style="bold")
+        if "topic" in article:
+            line += Text(f"topic {topic_text(article['topic'], threshold)}  ")
+        line += _sentiment(article.get("sentiment"))
+        parts.append(line)
     if record.get("teasers"):
         table = Table(show_header=True, header_style="bold", expand=True)
         table.add_column("#", justify="right", no_wrap=True)
@@ -151,6 +154,8 @@ def bench_table(figures: dict) -> Table:
         )
     if f.get("outside_encoder_and_heads_share") is not None:
         notes.append(f"{100 * f['outside_encoder_and_heads_share']:.1f}% of run time outside the encoder and heads")
+    if f.get("pages_stage_shares"):
+        notes.append(f"reading {f['pages_documents']} pages took {100 * f['pages_stage_shares']['read']:.1f}% of their run")
     if f.get("peak_rss_mb") is not None:
         notes.append(f"peak RSS {f['peak_rss_mb']:.0f} MB")
     if f.get("mode") == "quick":

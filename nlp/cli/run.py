@@ -21,7 +21,9 @@ OutputChoice = Enum("OutputChoice", {name: name for name in OUTPUT_FORMATS}, typ
 
 def run_cli(
     config: Path = typer.Argument(..., help="Run config YAML, e.g. configs/default.yaml.", dir_okay=False),
-    input: Optional[Path] = typer.Option(None, "--input", "-i", help="A news page .txt, a folder of pages, or a .jsonl file."),
+    input: Optional[list[str]] = typer.Option(
+        None, "--input", "-i", help="A page (.txt, .html), a feed, a .jsonl file, a folder, an http(s) URL or a file of URLs; repeatable."
+    ),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write records."),
     format: Optional[OutputChoice] = typer.Option(
         None,

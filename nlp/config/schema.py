@@ -11,24 +11,20 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     field_validator,
     model_validator,
 )
 
+from nlp.config.base import Section
+from nlp.config.inputs import FeedConfig, FetchConfig, HtmlConfig
 from nlp.errors import ConfigError
 from nlp.resources import resource_path
 
 OutputFormat = Literal["jsonl", "json", "csv", "md", "html"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("jsonl", "json", "csv", "md", "html")
 DEFAULT_CONFIG_NAME = "default.yaml"
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)  # a NaN or infinite knob makes NaN scores
 
 
 class OutputConfig(Section):
@@ -364,15 +360,26 @@ class ServeConfig(Section):
         default=None, description="every route but the health checks needs 'Authorization: Bearer <token>'; or set NLP_SERVE_TOKEN"
     )
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; empty: CORS off")
+    allow_fetch: bool = Field(
+        default=False, description="POST /v1/pages may name a 'url' to fetch (public addresses only: never loopback, private or link-local)"
+    )
+    fetch_allow_hosts: list[str] = Field(default_factory=list, description="with allow_fetch: hosts exempt from the public-address rule (tests)")
 
 
 class RunConfig(Section):
-    input: Path = Path("seeds")
+    input: list[str] = Field(
+        default_factory=lambda: ["seeds"],
+        min_length=1,
+        description="what to read: a path or URL, or a list of them (pages, HTML, feeds, JSONL, folders, files of URLs)",
+    )
     input_encoding: str = Field(default="utf-8", description="text encoding of the input files, e.g. latin-1")
     on_duplicate: Literal["error", "suffix"] = Field(default="error", description="a repeated document id: an error, or made unique as id#2")
     max_lead_chars: int = Field(
         default=200_000, ge=0, description="lead text read per document (0 = all); longer leads are cut at a paragraph, with a warning"
     )
+    html: HtmlConfig = Field(default_factory=HtmlConfig)
+    feed: FeedConfig = Field(default_factory=FeedConfig)
+    fetch: FetchConfig = Field(default_factory=FetchConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N | mps")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
@@ -387,6 +394,23 @@ class RunConfig(Section):
     ray: RayConfig = Field(default_factory=RayConfig)
     serve: ServeConfig = Field(default_factory=ServeConfig)
     data: DataConfig | None = None
+
+    @field_validator("input", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        """One path or URL, or a list of them; kept as strings (a URL made a Path loses a slash)."""
+        if isinstance(value, (str, Path)):
+            value = [value]
+        if isinstance(value, list):
+            return [str(v) if isinstance(v, Path) else v for v in value]
+        return value
+
+    @field_validator("input")
+    @classmethod
+    def _no_blank_input(cls, value: list[str]) -> list[str]:
+        if any(not v.strip() for v in value):
+            raise ValueError("an empty path; give a file, folder or URL")
+        return value
 
     @field_validator("device")
     @classmethod

@@ -1,25 +1,24 @@
-"""Documents: news pages and JSON rows read into `Document`s (`readers`), the text helpers every
-task shares (`text`), and labelled rows for evaluation and training (`labelled`)."""
+"""Documents: the `Document` every reader produces (`document`); the readers of this project's
+page and JSONL formats (`readers`), of HTML pages (`html`) and feeds (`feeds`); URLs fetched
+politely (`fetch`); a run's inputs resolved and read (`sources`); the text helpers every task
+shares (`text`), and labelled rows for evaluation and training (`labelled`)."""
 
+from nlp.documents.document import Document, Paragraph, TeaserInfo
 from nlp.documents.readers import (
-    PAGE_SUFFIXES,
-    Document,
-    Paragraph,
     document_from_json,
-    folder_page,
-    iter_documents,
     parse_page,
     read_page,
-    scan_documents,
     unique_ids,
 )
+from nlp.documents.sources import READ_SUFFIXES, Inputs, iter_documents, scan_documents
 
 __all__ = [
-    "PAGE_SUFFIXES",
+    "READ_SUFFIXES",
     "Document",
+    "Inputs",
     "Paragraph",
+    "TeaserInfo",
     "document_from_json",
-    "folder_page",
     "iter_documents",
     "parse_page",
     "read_page",

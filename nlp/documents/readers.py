@@ -1,73 +1,19 @@
-"""Documents and their readers: a news-page .txt, a folder of pages, or JSONL (streamed)."""
+"""Readers of this project's own formats: a news-page .txt (lead, `Source:` line, teasers) and
+JSONL documents (streamed; what `nlp read` writes reads back). HTML, feeds and URLs: `sources`."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nlp.documents.text import clean_paragraph, is_crosshead, split_sentences
+from nlp.documents.document import Document, TeaserInfo, paragraphs_of
+from nlp.documents.text import clean_paragraph
 from nlp.errors import InputError
 
 _SOURCE_LINE = re.compile(r"^\s*source\s*:\s*(?P<source>.*\S)?\s*$", re.IGNORECASE)
-PAGE_SUFFIXES = (".txt",)
-
-
-@dataclass
-class Paragraph:
-    text: str
-    crosshead: bool = False
-
-
-@dataclass
-class Document:
-    """One news page: lead paragraphs, an optional source, and teaser snippets."""
-
-    id: str
-    paragraphs: list[Paragraph]
-    teasers: list[str] = field(default_factory=list)
-    source: str | None = None
-    title: str | None = None
-    error: str | None = None  # a page of a folder that could not be read: reported, not dropped
-    warnings: list[str] = field(default_factory=list)  # what reading changed (the record's `warnings`)
-
-    @property
-    def lead(self) -> str:
-        """The lead article's body text (crossheads left out)."""
-        return "\n".join(p.text for p in self.paragraphs if not p.crosshead)
-
-    def sentences(self) -> list[str]:
-        """Lead sentences, in order; crossheads are headings, never sentences."""
-        return [s for p in self.paragraphs if not p.crosshead for s in split_sentences(p.text)]
-
-    def to_page(self) -> str:
-        """The page as text (lead paragraphs, a `Source:` line, one teaser a line): what
-        `parse_page` reads back into the same lead and teasers."""
-        lines = [p.text for p in self.paragraphs]
-        if self.source is not None or self.teasers:
-            lines += [f"Source: {self.source or ''}".rstrip(), *self.teasers]
-        return "\n".join(lines) + "\n"
-
-    @classmethod
-    def from_parts(cls, id: str, lead: str, teasers: list[str] | None = None, source: str | None = None, title: str | None = None) -> Document:
-        """A document from its parts; empty and whitespace-only teasers are dropped (teaser
-        indexes stay 0..n-1, as a page's blank lines are) and counted in `warnings`."""
-        kept = [t for t in teasers or [] if t.strip()]
-        dropped = len(teasers or []) - len(kept)
-        warnings = [f"{dropped} empty teaser{'s' * (dropped > 1)} dropped"] if dropped else []
-        return cls(id=id, paragraphs=_paragraphs(lead.splitlines()), teasers=kept, source=source, title=title, warnings=warnings)
-
-
-def _paragraphs(lines: list[str]) -> list[Paragraph]:
-    paragraphs = []
-    for line in lines:
-        text = clean_paragraph(line)
-        if text:
-            paragraphs.append(Paragraph(text=text, crosshead=is_crosshead(text)))
-    return paragraphs
 
 
 def parse_page(text: str, id: str) -> Document:
@@ -79,11 +25,11 @@ def parse_page(text: str, id: str) -> Document:
     lines = text.split("\n")
     source_at = next((i for i, line in enumerate(lines) if _SOURCE_LINE.match(line)), None)
     if source_at is None:
-        return Document(id=id, paragraphs=_paragraphs(lines))
+        return Document(id=id, paragraphs=paragraphs_of(lines))
     match = _SOURCE_LINE.match(lines[source_at])
     source = match.group("source") if match else None
     teasers = [clean_paragraph(line) for line in lines[source_at + 1 :] if line.strip()]
-    return Document(id=id, paragraphs=_paragraphs(lines[:source_at]), teasers=teasers, source=source)
+    return Document(id=id, paragraphs=paragraphs_of(lines[:source_at]), teasers=teasers, source=source)
 
 
 def wide_encoding(encoding: str) -> bool:
@@ -130,16 +76,11 @@ def page_from_bytes(data: bytes, path: Path, encoding: str = "utf-8") -> Documen
     return parse_page(text, id=path.stem)
 
 
-def folder_page(data: bytes, path: Path, encoding: str = "utf-8") -> Document:
-    """A page of a folder: one that cannot be read becomes a document with an `error`, so one
-    bad file of thousands does not stop a run (every engine reads folders through this)."""
-    try:
-        return page_from_bytes(data, path, encoding)
-    except InputError as exc:
-        return Document(id=path.stem, paragraphs=[], error=str(exc))
-
-
 def document_from_json(row: Any, where: str) -> Document:
+    """A JSONL document: `text` (a whole page) or `lead` plus `teasers` (strings, or objects with
+    `text` and optional `url`, `published`, `id`), and optional `url`, `title`, `source`,
+    `published`, `fetched`, `author`, `warnings`; `error` alone is a document that could not be
+    read (as `nlp read` writes one)."""
     if not isinstance(row, dict):
         raise InputError(f"{where}: expected a JSON object with 'id' and 'text' (or 'lead' and 'teasers')")
     if "id" not in row:
@@ -147,16 +88,54 @@ def document_from_json(row: Any, where: str) -> Document:
     if isinstance(row["id"], bool) or not isinstance(row["id"], (str, int, float)) or not str(row["id"]).strip():
         raise InputError(f"{where}: 'id' must be a non-empty string or a number, got {json.dumps(row['id'])[:40]}")
     doc_id = str(row["id"])
+    known = {key: _optional_text(row, key, where) for key in ("url", "published", "fetched", "author")}
     if isinstance(row.get("text"), str):
         doc = parse_page(row["text"], id=doc_id)
-        doc.title = row.get("title") or doc.title
-        return doc
-    if isinstance(row.get("lead"), str):
-        teasers = row.get("teasers") or []
-        if not isinstance(teasers, list) or not all(isinstance(t, str) for t in teasers):
-            raise InputError(f"{where}: 'teasers' must be a list of strings")
-        return Document.from_parts(doc_id, row["lead"], teasers, source=row.get("source"), title=row.get("title"))
-    raise InputError(f"{where}: needs a string 'text' (a whole page) or 'lead' (plus optional 'teasers')")
+        doc.title = _optional_text(row, "title", where) or doc.title
+        doc.source = _optional_text(row, "source", where) or doc.source
+    elif isinstance(row.get("lead"), str):
+        texts, info = _teasers(row.get("teasers"), where)
+        doc = Document.from_parts(
+            doc_id, row["lead"], texts, source=_optional_text(row, "source", where), title=_optional_text(row, "title", where), info=info
+        )
+    elif isinstance(row.get("error"), str) and row["error"].strip():
+        doc = Document(id=doc_id, paragraphs=[], error=row["error"])
+    else:
+        raise InputError(f"{where}: needs a string 'text' (a whole page) or 'lead' (plus optional 'teasers')")
+    for key, value in known.items():
+        setattr(doc, key, value)
+    warnings = row.get("warnings")
+    if isinstance(warnings, list) and all(isinstance(w, str) for w in warnings):
+        doc.warnings = list(warnings) + doc.warnings
+    return doc
+
+
+def _optional_text(row: dict[str, Any], key: str, where: str) -> str | None:
+    value = row.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{where}: '{key}' must be a string, got {json.dumps(value)[:40]}")
+    return value
+
+
+def _teasers(value: Any, where: str) -> tuple[list[str], list[TeaserInfo]]:
+    """Teasers as strings, or as objects with `text` (and `url`, `published`, `id`)."""
+    if value is None:
+        return [], []
+    if not isinstance(value, list):
+        raise InputError(f"{where}: 'teasers' must be a list of strings or of objects with 'text'")
+    texts, info = [], []
+    for n, teaser in enumerate(value):
+        if isinstance(teaser, str):
+            texts.append(teaser)
+            info.append(TeaserInfo())
+        elif isinstance(teaser, dict) and isinstance(teaser.get("text"), str):
+            texts.append(teaser["text"])
+            info.append(TeaserInfo(**{k: _optional_text(teaser, k, f"{where} teaser {n}") for k in ("url", "published", "id")}))
+        else:
+            raise InputError(f"{where}: teaser {n} must be a string or an object with a string 'text'")
+    return texts, info
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -217,30 +196,6 @@ def iter_jsonl(path: Path, encoding: str = "utf-8") -> Iterator[Document]:
         raise InputError(f"{path}: empty file (expected one JSON document per line)")
 
 
-def iter_documents(path: str | Path, encoding: str = "utf-8") -> Iterator[Document]:
-    """Documents from a page, a folder of pages (sorted by name), or a JSONL file. In a folder,
-    a page that cannot be read becomes a document with an `error` (one bad file of thousands
-    does not stop a run); a single bad input file is an error."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"input not found: {path} (give a .txt page, a folder of pages, or a .jsonl file)")
-    if path.is_dir():
-        pages = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
-        if not pages:
-            raise InputError(f"{path}: folder has no .txt pages")
-        for page in pages:
-            try:
-                data = page.read_bytes()
-            except OSError as exc:  # deleted or made unreadable since the folder was listed
-                yield Document(id=page.stem, paragraphs=[], error=f"{page}: could not be read ({exc.strerror or exc})")
-                continue
-            yield folder_page(data, page, encoding)
-    elif path.suffix.lower() in (".jsonl", ".ndjson"):
-        yield from iter_jsonl(path, encoding)
-    else:
-        yield read_page(path, encoding)
-
-
 def unique_ids(docs: Iterator[Document], on_duplicate: str = "error") -> Iterator[Document]:
     """Documents with distinct ids: a repeated id is an error naming it, or (`suffix`) becomes
     `id#2`, `id#3`, ... in input order, the same on every run (so --resume finds them)."""
@@ -257,23 +212,3 @@ def unique_ids(docs: Iterator[Document], on_duplicate: str = "error") -> Iterato
             doc.id = f"{doc.id}#{n}"
         seen[doc.id] = len(seen) + 1
         yield doc
-
-
-def scan_documents(path: str | Path, encoding: str = "utf-8", on_duplicate: str = "error") -> int:
-    """Read the whole input once before any output exists, so a bad JSONL line or a duplicate id
-    fails the run up front (exit 2, nothing written) rather than after hours; returns the count.
-    Only ids and line validity are kept in memory."""
-    count = 0
-    for _ in unique_ids(_light_documents(Path(path), encoding), on_duplicate):
-        count += 1
-    return count
-
-
-def _light_documents(path: Path, encoding: str) -> Iterator[Document]:
-    if path.is_dir() or path.suffix.lower() not in (".jsonl", ".ndjson"):
-        if path.is_dir():
-            yield from (Document(id=p.stem, paragraphs=[]) for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
-        else:
-            yield next(iter_documents(path, encoding))
-        return
-    yield from iter_jsonl(path, encoding)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ from rich.text import Text
 
 from nlp import __version__
 from nlp.config import RunConfig, config_without_secrets
-from nlp.documents import iter_documents, scan_documents, unique_ids
+from nlp.documents import Inputs, unique_ids
+from nlp.documents.fetch import is_url
 from nlp.engine.output import (
     RecordWriter,
     journal_ids,
@@ -108,22 +108,22 @@ def run_job(config: RunConfig, *, progress: bool | None = None, console: Console
     console = console or Console(stderr=True)
     output = config.output.path
     check_paths(config.input, output)
-    with output_lock(output):  # one writer per output, for the whole run
-        return _run_locked(config, progress, console, resume)
+    with output_lock(output), closing(Inputs.of(config)) as inputs:  # one writer per output, for the whole run
+        return _run_locked(config, inputs, progress, console, resume)
 
 
-def _run_locked(config: RunConfig, progress: bool | None, console: Console, resume: bool) -> RunResult:
+def _run_locked(config: RunConfig, inputs: Inputs, progress: bool | None, console: Console, resume: bool) -> RunResult:
     output, fmt = config.output.path, config.output.resolved_format()
     journal = check_journal(output, resume)
-    total = scan_documents(config.input, config.input_encoding, config.on_duplicate)  # a missing or bad input fails here
-    fingerprint = run_fingerprint(config)
+    total = inputs.scan(config.on_duplicate)  # a missing or bad input fails here (URLs are fetched here, once)
+    fingerprint = run_fingerprint(config, inputs)
     if resume and journal.exists():
         check_resumable(journal, fingerprint)
     done = set(journal_ids(journal)) if resume and journal.exists() else set()
     resumed_errors = sum("error" in record for record in read_journal(journal)) if done else 0
     pipeline = Pipeline(config).load()  # unavailable models fail here, before any output
     print_notes(pipeline, console)
-    docs = (d for d in unique_ids(iter_documents(config.input, config.input_encoding), config.on_duplicate) if d.id not in done)
+    docs = (d for d in unique_ids(inputs.documents(), config.on_duplicate) if d.id not in done)
     show = progress if progress is not None else total - len(done) >= PROGRESS_FROM
     result = RunResult(
         output=output, format=fmt, resumed=len(done), errors=resumed_errors
@@ -131,7 +131,7 @@ def _run_locked(config: RunConfig, progress: bool | None, console: Console, resu
     start, began = time.perf_counter(), time.time()
     try:
         with (
-            RecordWriter(output, fmt, resume=resume and journal.exists(), about=describe_run(config), leads_from=config.input) as writer,
+            RecordWriter(output, fmt, resume=resume and journal.exists(), about=describe_run(config), leads_from=inputs) as writer,
             progress_bar("documents", total=total - len(done), show=show, console=console) as bar,
         ):
             write_json_atomically(meta_path(journal), fingerprint)  # what --resume checks it continues
@@ -170,7 +170,7 @@ def run_description(config: RunConfig, fingerprint: dict[str, Any], started: flo
         "version": __version__,
         "started": stamp(started),
         "finished": stamp(finished),
-        "input": str(config.input.resolve()),
+        "input": resolved_inputs(config.input),
         "encoder": Path(config.encoder.model).name,
         "heads": heads,
         "about": describe_run(config),
@@ -179,8 +179,9 @@ def run_description(config: RunConfig, fingerprint: dict[str, Any], started: flo
     }
 
 
-# Keys that never change a record: where and how records are written, the cache, threads.
-UNFINGERPRINTED = {"output", "cache", "threads", "batch_size", "ray"}
+# Keys that never change a record: where and how records are written, the cache, threads (and
+# the input, fingerprinted by content instead), how URLs are fetched.
+UNFINGERPRINTED = {"output", "cache", "threads", "batch_size", "ray", "input", "fetch", "serve"}
 
 
 def meta_path(journal: Path) -> Path:
@@ -220,27 +221,17 @@ def describe_run(config: RunConfig, title: str | None = None) -> dict[str, Any]:
     return about
 
 
-def run_fingerprint(config: RunConfig) -> dict[str, Any]:
+def run_fingerprint(config: RunConfig, inputs: Inputs) -> dict[str, Any]:
     """What an interrupted run's records depend on: the resolved config (less the keys that do
-    not change records), and the input (path, size, a hash of its first and last MB)."""
+    not change records, and `input`, which the inputs' own marks replace: resolved paths and
+    the hash of each whole file; URLs and the hash of each body as fetched)."""
     settings = {k: v for k, v in config.model_dump(mode="json").items() if k not in UNFINGERPRINTED}
-    return {"config": _flatten(settings), "input": input_fingerprint(config.input)}
+    return {"config": _flatten(settings), "input": inputs.fingerprint()}
 
 
-def input_fingerprint(path: Path) -> dict[str, Any]:
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-    digest = hashlib.sha256()
-    size = 0
-    for file in files:
-        stat = file.stat()
-        size += stat.st_size
-        digest.update(f"{file.name}:{stat.st_size}".encode())
-        with file.open("rb") as f:
-            digest.update(f.read(1 << 20))
-            if stat.st_size > 1 << 20:
-                f.seek(max(1 << 20, stat.st_size - (1 << 20)))
-                digest.update(f.read(1 << 20))
-    return {"path": str(path.resolve()), "files": len(files), "bytes": size, "sha256": digest.hexdigest()}
+def resolved_inputs(refs: list[str]) -> list[str]:
+    """Input paths made absolute (URLs as given): what run.json records."""
+    return [ref if is_url(ref) else str(Path(ref).expanduser().resolve()) for ref in refs]
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -265,9 +256,13 @@ def check_resumable(journal: Path, fingerprint: dict[str, Any]) -> None:
             "resume with the same config, or delete the .partial file to start over"
         )
     if before_input != fingerprint["input"]:
-        what = "path" if before_input.get("path") != fingerprint["input"]["path"] else "contents"
+        names = [mark.get("path") or mark.get("url") for mark in before_input] if isinstance(before_input, list) else []
+        now = [mark.get("path") or mark.get("url") for mark in fingerprint["input"]]
+        what = "contents" if names == now else "paths or URLs"
+        differing = [n for n, a, b in zip(now, before_input, fingerprint["input"]) if a != b]
+        named = differing[0] if differing else ", ".join(str(n) for n in now)
         raise InputError(
-            f"--resume: the input's {what} differ from the interrupted run's ({before_input.get('path')}); "
+            f"--resume: the input's {what} differ from the interrupted run's ({named}); "
             "resume with the same input, or delete the .partial file to start over"
         )
 
@@ -286,9 +281,10 @@ def check_journal(output: Path, resume: bool) -> Path:
     return journal
 
 
-def check_paths(input_path: Path, output: Path) -> None:
-    if input_path.exists() and output.exists() and input_path.resolve() == output.resolve():
-        raise InputError(f"output {output} is the input file; choose another --output")
+def check_paths(inputs: list[str], output: Path) -> None:
+    for ref in inputs:
+        if not is_url(ref) and Path(ref).exists() and output.exists() and Path(ref).resolve() == output.resolve():
+            raise InputError(f"output {output} is the input file; choose another --output")
     if output.exists() and output.is_dir():
         raise InputError(f"output {output} is a folder; give a file path such as {output / 'records.jsonl'}")
     if output.is_symlink() or (output.exists() and not output.is_file()):

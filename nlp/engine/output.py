@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
+from nlp.documents import Inputs
 from nlp.errors import InputError
 from nlp.records import Record, topic_text
 
@@ -101,7 +102,7 @@ class RecordWriter:
     """Context manager: `write(record)` appends to the journal; a clean exit finalises it."""
 
     def __init__(
-        self, path: str | Path, fmt: str, *, resume: bool = False, about: dict[str, Any] | None = None, leads_from: Path | None = None
+        self, path: str | Path, fmt: str, *, resume: bool = False, about: dict[str, Any] | None = None, leads_from: Inputs | None = None
     ) -> None:
         self.path = Path(path)
         self.fmt = fmt
@@ -176,7 +177,7 @@ class RecordWriter:
         self.tmp.unlink()
 
 
-def write_records(records: Iterator[Record], out: TextIO, fmt: str, about: dict[str, Any] | None = None, leads_from: Path | None = None) -> None:
+def write_records(records: Iterator[Record], out: TextIO, fmt: str, about: dict[str, Any] | None = None, leads_from: Inputs | None = None) -> None:
     """Records as a JSON array, CSV (one row per teaser) or Markdown (headed by `about`, the
     run's title, date and config), streaming; or the HTML page (nlp.report), with the leads of
     `leads_from`, the run's input."""

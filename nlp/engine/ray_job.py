@@ -11,17 +11,10 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 from nlp.config import RunConfig
-from nlp.documents import (
-    PAGE_SUFFIXES,
-    Document,
-    document_from_json,
-    folder_page,
-    scan_documents,
-)
+from nlp.documents import Document, Inputs, document_from_json
 from nlp.engine.job import RunResult, check_journal, check_paths, describe_run, run_description, run_fingerprint, run_path, write_json_atomically
 from nlp.engine.output import RecordWriter, output_lock
 from nlp.engine.pipeline import Pipeline
@@ -36,7 +29,7 @@ class PipelineActor:
         self.pipeline = Pipeline(self.config).load()
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
-        docs = [_parse(row, self.config.input_encoding) for row in _rows(batch)]
+        docs = [_parse(row) for row in _rows(batch)]
         records = list(self.pipeline.process(docs))
         return {"record": [json.dumps(r, ensure_ascii=False) for r in records]}
 
@@ -46,10 +39,8 @@ def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
     return [dict(zip(keys, values)) for values in zip(*(batch[k] for k in keys))]
 
 
-def _parse(row: dict[str, Any], encoding: str) -> Document:
-    if "text" in row:  # a JSONL line
-        return document_from_json(json.loads(row["text"]), "input line")
-    return folder_page(bytes(row["bytes"]), Path(str(row["path"])), encoding)
+def _parse(row: dict[str, Any]) -> Document:
+    return document_from_json(json.loads(row["text"]), "input line")  # a JSONL line, or a document read on the driver
 
 
 def run_ray(config: RunConfig) -> RunResult:
@@ -63,7 +54,8 @@ def run_ray(config: RunConfig) -> RunResult:
     if config.on_duplicate == "suffix":
         raise ConfigError("--engine ray: on_duplicate suffix needs input order on one machine; make ids unique or run locally")
     check_journal(output, resume=False)
-    scan_documents(config.input, config.input_encoding, config.on_duplicate)  # bad input fails before Ray starts
+    inputs = Inputs.of(config)
+    inputs.scan(config.on_duplicate)  # bad input fails before Ray starts
     if not ray.is_initialized():
         ray.init(address=config.ray.address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     gpu = config.device.startswith("cuda")
@@ -74,12 +66,7 @@ def run_ray(config: RunConfig) -> RunResult:
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # records in input order, as a local run
     context.enable_progress_bars = False
-    path = config.input
-    if path.is_dir() or path.suffix.lower() not in (".jsonl", ".ndjson"):
-        files = sorted(str(p) for p in path.iterdir() if p.suffix.lower() in PAGE_SUFFIXES) if path.is_dir() else [str(path)]
-        dataset = ray.data.read_binary_files(files, include_paths=True)
-    else:
-        dataset = ray.data.read_text(str(path)).filter(lambda row: bool(row["text"].strip()))
+    dataset = _dataset(ray, inputs)
     actor_config = config.model_copy(deep=True)
     if not gpu and not actor_config.threads:
         actor_config.threads = 1  # one core per actor: no oversubscription
@@ -94,9 +81,19 @@ def run_ray(config: RunConfig) -> RunResult:
     result = RunResult(output=output, format=fmt)
     start = time.perf_counter()
     began = time.time()
-    with output_lock(output), RecordWriter(output, fmt, about=describe_run(config), leads_from=config.input) as writer:
+    with output_lock(output), RecordWriter(output, fmt, about=describe_run(config), leads_from=inputs) as writer:
         for row in records.iter_rows():
             result.add(json.loads(row["record"]), writer)
     result.seconds = time.perf_counter() - start
-    write_json_atomically(run_path(output), run_description(config, run_fingerprint(config), began, time.time()))
+    write_json_atomically(run_path(output), run_description(config, run_fingerprint(config, inputs), began, time.time()))
+    inputs.close()
     return result
+
+
+def _dataset(ray: Any, inputs: Inputs) -> Any:
+    """Ray reads JSONL files itself (workers parse the lines); pages, HTML, feeds and URLs are
+    read on the driver (one fetcher, politeness per host) and sent as documents."""
+    items = inputs.items()
+    if all(not i.url and i.path.suffix.lower() in (".jsonl", ".ndjson") for i in items):
+        return ray.data.read_text([i.ref for i in items]).filter(lambda row: bool(row["text"].strip()))
+    return ray.data.from_items([{"text": json.dumps(doc.to_json(), ensure_ascii=False)} for doc in inputs.documents()])

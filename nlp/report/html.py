@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from contextlib import closing
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup
 
-from nlp.documents import iter_documents, unique_ids
+from nlp.documents import Inputs, unique_ids
+from nlp.documents.fetch import is_url
 from nlp.engine.job import run_path
 from nlp.errors import InputError
 from nlp.records import Record
@@ -85,11 +87,13 @@ def overview(records: list[Record]) -> dict[str, Any]:
 def _compact(record: Record, leads: Mapping[str, list[str]] | None) -> dict[str, Any]:
     """What the page's script reads of a record (and its lead's sentences, when known)."""
     fields: dict[str, Any] = dict(record)
-    out: dict[str, Any] = {k: fields[k] for k in ("id", "source", "title", "error", "warnings") if k in fields}
+    out: dict[str, Any] = {k: fields[k] for k in ("id", "source", "title", "published", "error", "warnings") if k in fields}
+    if is_url(str(fields.get("url", ""))):  # http(s) only: the page links it
+        out["url"] = fields["url"]
     if "summary" in record:
         out["summary"] = {"text": record["summary"].get("text", ""), "chosen": [s["index"] for s in record["summary"].get("sentences", [])]}
     out["article"] = record.get("article", {})
-    out["teasers"] = record.get("teasers", [])
+    out["teasers"] = [{k: v for k, v in t.items() if k != "url" or is_url(str(v))} for t in record.get("teasers", [])]
     if leads is not None and record.get("id") in leads:
         out["lead"] = leads[record["id"]]
     return out
@@ -124,10 +128,20 @@ def read_records(path: Path) -> list[Record]:
         raise InputError(f"{path}: not records as nlp run writes them (JSONL or JSON): {exc.msg} at line {exc.lineno}") from exc
 
 
-def lead_sentences(input_path: Path, encoding: str = "utf-8") -> dict[str, list[str]]:
+def lead_sentences(inputs: Inputs) -> dict[str, list[str]]:
     """Each input document's lead sentences by id (ids made unique as `nlp run --on-duplicate
     suffix` does, which equals `error`'s ids where there are no duplicates)."""
-    return {doc.id: doc.sentences() for doc in unique_ids(iter_documents(input_path, encoding), "suffix") if not doc.error}
+    return {doc.id: doc.sentences() for doc in unique_ids(inputs.documents(), "suffix") if not doc.error}
+
+
+def _run_inputs(run: dict[str, Any] | None) -> list[str] | None:
+    """The run's inputs when every one is a local path still on disk (a URL would be fetched
+    again: the page then leaves the leads out)."""
+    given = (run or {}).get("input")
+    refs = [given] if isinstance(given, str) else given if isinstance(given, list) else []
+    if refs and all(isinstance(r, str) and not is_url(r) and Path(r).exists() for r in refs):
+        return refs
+    return None
 
 
 def write_report(records_path: Path, out: Path, *, input_path: Path | None = None, title: str | None = None) -> Path:
@@ -137,8 +151,11 @@ def write_report(records_path: Path, out: Path, *, input_path: Path | None = Non
     records = read_records(records_path)
     described = run_path(records_path)
     run = json.loads(described.read_text(encoding="utf-8")) if described.is_file() else None
-    source = input_path or (Path(run["input"]) if run and run.get("input") and Path(run["input"]).exists() else None)
-    leads = lead_sentences(source) if source else None
+    source = [str(input_path)] if input_path else _run_inputs(run)
+    leads = None
+    if source:
+        with closing(Inputs(source)) as inputs:
+            leads = lead_sentences(inputs)
     page = render_html(records, run=(run or {}).get("about", run), leads=leads, title=title)
     staging = out.with_name(out.name + ".writing")
     out.parent.mkdir(parents=True, exist_ok=True)

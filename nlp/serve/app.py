@@ -10,6 +10,7 @@ a slow answer 504.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import os
@@ -27,10 +28,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nlp import __version__
 from nlp.config import RunConfig
-from nlp.documents import document_from_json, unique_ids
+from nlp.documents import Document, Inputs, document_from_json, unique_ids
+from nlp.documents.feeds import documents_from_feed
+from nlp.documents.fetch import Fetcher, FetchError, public_only
+from nlp.documents.html import document_from_html
 from nlp.engine.job import describe_run
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import NlpError
+from nlp.models.resolve import cache_root
 from nlp.serve.batcher import Batcher, QueueFull
 from nlp.serve.metrics import Metrics
 
@@ -46,21 +51,37 @@ class BadInput(Exception):
         self.field = field
 
 
+class TeaserIn(BaseModel):
+    text: str
+    url: str | None = None
+    published: str | None = None
+    id: str | None = None
+
+
 class PageIn(BaseModel):
     """A page as `nlp run` reads a JSONL row: `text` (a whole page: lead, `Source:` line, teasers)
-    or `lead` with optional `teasers`, `source` and `title`."""
+    or `lead` with optional `teasers`, `source`, `title`, `url` and `published`; or `html` (an
+    HTML page, with its `url` if known), `feed` (an RSS, Atom or JSON feed), or `url` alone (fetched
+    only with `serve.allow_fetch`)."""
 
     id: str | int
     text: str | None = None
     lead: str | None = None
-    teasers: list[str] | None = None
+    teasers: list[str | TeaserIn] | None = None
     source: str | None = None
     title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    html: str | None = None
+    feed: str | None = None
 
     @model_validator(mode="after")
-    def _text_or_lead(self) -> PageIn:
-        if self.text is None and self.lead is None:
-            raise ValueError("needs 'text' (a whole page) or 'lead' (plus optional 'teasers')")
+    def _one_content(self) -> PageIn:
+        given = [k for k in ("text", "lead", "html", "feed") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one of 'text', 'lead', 'html' or 'feed', not {' and '.join(given)}")
+        if not given and self.url is None:
+            raise ValueError("needs 'text' (a whole page), 'lead' (plus optional 'teasers'), 'html', 'feed', or a 'url' to fetch")
         return self
 
 
@@ -91,6 +112,7 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
         on_batch=metrics.batch,
     )
     token = serve.token.get_secret_value() if serve.token else os.environ.get("NLP_SERVE_TOKEN") or None
+    fetcher = Fetcher(config.fetch, cache_dir=cache_root() / "http", guard=public_only(serve.fetch_allow_hosts)) if serve.allow_fetch else None
     state = {"ready": False}
 
     @asynccontextmanager
@@ -152,8 +174,11 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
     async def pages(body: PagesIn) -> dict[str, Any]:
         """One record per document, equal to what `nlp run` writes for it."""
         bounded(len(body.documents), serve.max_documents, "documents", "max_documents")
-        rows = [page.model_dump(exclude_none=True) for page in body.documents]
-        docs = [document_from_json(row, f"documents[{i}]") for i, row in enumerate(rows)]
+        if not serve.allow_fetch:
+            for i, page in enumerate(body.documents):
+                if page.url is not None and not any(getattr(page, k) is not None for k in ("text", "lead", "html", "feed")):
+                    raise BadInput("this server does not fetch URLs (serve.allow_fetch is false); send the page's 'html'", f"documents.{i}.url")
+        docs = await asyncio.to_thread(page_documents, body.documents, config, fetcher)  # parsing and fetching: off the event loop
         if config.on_duplicate == "suffix":  # as `nlp run` does with this config: id#2, id#3, ...
             docs = list(unique_ids(iter(docs), "suffix"))
         seen: dict[str, int] = {}
@@ -189,6 +214,34 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimit, max_bytes=serve.max_body_bytes)
     return app
+
+
+def page_documents(pages: list[PageIn], config: RunConfig, fetcher: Fetcher | None) -> list[Document]:
+    """The documents of a request's pages: JSON rows as `nlp run` reads them, HTML and feeds
+    through the same readers, URLs through `fetcher` (public addresses only)."""
+    docs: list[Document] = []
+    for i, page in enumerate(pages):
+        where = f"documents.{i}"
+        doc_id = str(page.id)
+        try:
+            if page.html is not None:
+                docs.append(document_from_html(page.html.encode("utf-8", "surrogatepass"), doc_id, url=page.url, options=config.html))
+            elif page.feed is not None:
+                docs.extend(documents_from_feed(page.feed.encode("utf-8", "surrogatepass"), doc_id, url=page.url, options=config.feed))
+            elif page.text is None and page.lead is None:
+                assert fetcher is not None and page.url is not None  # refused before, without allow_fetch
+                inputs = Inputs([page.url], fetch=config.fetch, html=config.html, feed=config.feed, fetcher=fetcher)
+                found = list(inputs.documents())
+                for doc in found:
+                    doc.id = doc_id if len(found) == 1 else doc.id
+                docs.extend(found)
+            else:
+                row = page.model_dump(exclude_none=True)
+                row["teasers"] = [t if isinstance(t, str) else t.model_dump(exclude_none=True) for t in page.teasers or []]
+                docs.append(document_from_json(row, where))
+        except NlpError as exc:
+            raise BadInput(str(exc), f"{where}.url" if isinstance(exc, FetchError) else where) from None
+    return docs
 
 
 def _run(pipeline: Pipeline, kind: Hashable, items: list[Any]) -> list[Any]:

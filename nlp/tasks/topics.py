@@ -225,5 +225,8 @@ def split_per_document(views: list[DocView], topics: list[TopicResult]) -> list[
     for view in views:
         mine = topics[start : start + 1 + len(view.doc.teasers)]
         start += len(mine)
-        records.append({"article": {"topic": mine[0]}, "teasers": [{"topic": t} for t in mine[1:]]})
+        partial: Partial = {"teasers": [{"topic": t} for t in mine[1:]]}
+        if view.doc.lead.strip():  # a page without a lead (a feed, a front page) has no article to label
+            partial["article"] = {"topic": mine[0]}
+        records.append(partial)
     return records

@@ -153,3 +153,26 @@ def test_the_seed_report_in_a_real_browser(seed_run, tmp_path):
     shot = tmp_path / "seed.png"
     browse(page, f"--screenshot={shot}", "--window-size=1200,1500")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_titles_and_teasers_link_to_their_urls_over_http_only():
+    """Step 1: a document's title links to its url (http/https only, rel noopener noreferrer), with
+    its published date; each teaser links to its own url; a javascript: url is dropped."""
+    record = {
+        "id": "a",
+        "url": "https://news.example.com/a",
+        "title": "Oil rises",
+        "published": "2026-12-04",
+        "source": "Harbour Ledger",
+        "article": {},
+        "teasers": [
+            {"index": 0, "text": "Gas storage falls", "url": "https://news.example.com/gas"},
+            {"index": 1, "text": "Click me", "url": "javascript:alert(1)"},
+        ],
+    }
+    page = render_html([record, {**record, "id": "b", "url": "javascript:alert(2)"}])
+    data = json.loads(re.search(r'<script id="data" type="application/json">(.*?)</script>', page, re.DOTALL).group(1).replace("<\\/", "</"))
+    docs = data["records"]
+    assert docs[0]["url"] == "https://news.example.com/a" and docs[0]["published"] == "2026-12-04"
+    assert "url" not in docs[1] and docs[0]["teasers"][0]["url"] == "https://news.example.com/gas" and "url" not in docs[0]["teasers"][1]
+    assert 'rel: "noopener noreferrer"' in page and "^https?:" in page

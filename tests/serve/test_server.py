@@ -88,7 +88,8 @@ def test_pages_equal_what_nlp_run_writes(server, tmp_path):
     for source, documents in ((SEED, [{"id": SEED.stem, "text": SEED.read_text(encoding="utf-8")}]), (data, rows)):
         out = tmp_path / f"written-{source.stem}.jsonl"
         run_job(
-            config.model_copy(update={"input": source, "output": config.output.model_copy(update={"path": out, "format": "jsonl"})}), progress=False
+            config.model_copy(update={"input": [str(source)], "output": config.output.model_copy(update={"path": out, "format": "jsonl"})}),
+            progress=False,
         )
         written = [json.loads(line) for line in out.read_text().splitlines()]
         response = post(url, "/v1/pages", {"documents": documents})
@@ -275,3 +276,46 @@ def test_cors_is_off_unless_origins_are_listed(server):
         allowed = httpx.get(cors_url + "/healthz", headers={"Origin": "https://example.org"})
         assert allowed.headers["access-control-allow-origin"] == "https://example.org"
         assert "access-control-allow-origin" not in httpx.get(cors_url + "/healthz", headers={"Origin": "https://evil.example"}).headers
+
+
+def test_pages_take_html_and_feeds_as_nlp_run_reads_them(server, tmp_path):
+    """Step 1: {"id", "html", "url"?} and {"id", "feed"} documents give nlp run's records of the same files."""
+    from tests.helpers import ROOT
+
+    url, config = server
+    examples = ROOT / "examples"
+    out = tmp_path / "written.jsonl"
+    inputs = [str(examples / "article.html"), str(examples / "feed.xml")]
+    run_job(config.model_copy(update={"input": inputs, "output": config.output.model_copy(update={"path": out, "format": "jsonl"})}), progress=False)
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    documents = [
+        {"id": "article", "html": (examples / "article.html").read_text(encoding="utf-8")},
+        {"id": "feed", "feed": (examples / "feed.xml").read_text(encoding="utf-8")},
+    ]
+    response = post(url, "/v1/pages", {"documents": documents})
+    assert response.status_code == 200, response.text
+    for a, b in zip(response.json()["records"], written):
+        assert records_equal(a, b) is None, records_equal(a, b)
+
+
+def test_the_server_fetches_no_url_unless_allowed_and_never_a_private_address(server):
+    url, config = server
+    refused = post(url, "/v1/pages", {"documents": [{"id": "x", "url": "http://127.0.0.1:9/page"}]})
+    assert refused.status_code == 422 and refused.json()["field"] == "documents.0.url" and "allow_fetch" in refused.json()["error"]
+    from nlp.serve.app import PageIn, page_documents
+    from tests.http_server import Route, Site, serving
+
+    fetching = load_config(FAST, {"serve.allow_fetch": True})
+    with serving(Site()) as site:
+        site.routes["/page"] = Route(b"<html><head><title>T</title></head><body><p>A page with some words in it.</p></body></html>")
+        with pytest.raises(Exception, match="loopback, private or link-local"):
+            page_documents([PageIn(id="x", url=site.url("/page"))], fetching, _fetcher(fetching, []))
+        assert site.requests == []  # refused before connecting
+        [doc] = page_documents([PageIn(id="x", url=site.url("/page"))], fetching, _fetcher(fetching, ["127.0.0.1"]))
+    assert doc.id == "x" and doc.title == "T"
+
+
+def _fetcher(config, allow_hosts):
+    from nlp.documents.fetch import Fetcher, public_only
+
+    return Fetcher(config.fetch.model_copy(update={"per_host_rps": 50}), cache_dir=None, guard=public_only(allow_hosts))
