@@ -62,6 +62,7 @@ class Record(TypedDict, total=False):
     title: str
     published: str  # ISO 8601, where the page or feed gives it
     fetched: str  # when a URL input was fetched (UTC, ISO 8601)
+    lang: str  # the language the document reads as (ISO 639-1; `und`: too little text to tell)
     error: str
     warnings: list[str]
     summary: Summary
@@ -78,7 +79,7 @@ class Partial(TypedDict, total=False):
     teasers: list[TeaserResult]
 
 
-RECORD_ORDER = ("id", "url", "source", "title", "published", "fetched", "error", "warnings", "summary", "article", "teasers")
+RECORD_ORDER = ("id", "url", "source", "title", "published", "fetched", "lang", "error", "warnings", "summary", "article", "teasers")
 
 
 def base_record(doc: Document) -> Record:
@@ -165,6 +166,11 @@ def topic_text(topic: TopicResult, threshold: float | None = None) -> str:
     if len(topic.get("labels", [])) > 1:  # the other labels that apply
         text += " +" + " +".join(topic["labels"][1:])
     return text
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 record', '2 records': every count a person reads."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def records_equal(a: Any, b: Any, tol: float = 1e-4, path: str = "record") -> str | None:

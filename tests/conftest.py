@@ -13,6 +13,11 @@ import tempfile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ["NLP_NO_FETCH"] = "1"  # tests never fetch a model: `.ci/run` fetches MPNet before them (`nlp models fetch`)
+if "NLP_MODELS_DIR" not in os.environ:  # the user's model store (read only here), before the cache moves to a temp dir
+    from nlp.resources.disk import models_root
+
+    os.environ["NLP_MODELS_DIR"] = str(models_root())
 if "NLP_CACHE_DIR" not in os.environ:
     # ONNX exports and embeddings: never the user's cache. About 1 GB per run, so it goes when the
     # run ends: left behind, these filled CI's disk (mypy then died with an INTERNAL ERROR).

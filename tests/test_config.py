@@ -215,7 +215,9 @@ def test_a_label_given_by_name_alone_is_its_own_prototype():
         seen.extend(texts)
         return np.eye(len(texts), 4, dtype=np.float32)
 
-    topics = EmbeddingTopics(TopicsConfig(method="embedding", labels={"markets": LabelSpec(), "war": LabelSpec(description="war")}), encode)
+    topics = EmbeddingTopics(
+        TopicsConfig(method="embedding", labels={"markets": LabelSpec(), "war": LabelSpec(description="war")}, labels_mode="replace"), encode
+    )
     assert seen[:2] == ["markets", "war"]  # the abstain label 'other' keeps none (then 'war' is probed: tests/tasks/test_custom_labels.py)
     record = topics.classify(["x"], np.eye(1, 4, dtype=np.float32))[0]
     assert all(np.isfinite(v) for v in record["scores"].values()) and record["label"] == "markets"
@@ -229,3 +231,16 @@ def test_set_adds_a_label_to_the_four_whatever_the_file_names(tmp_path):
     for source in (path, None):
         labels = load_config(source, ["tasks.topics.labels.technology.description=gadgets"]).tasks.topics.labels
         assert list(labels) == ["markets", "diplomacy", "energy", "other", "technology"] and labels["markets"].examples
+
+
+def test_a_bad_set_value_is_blamed_on_set_not_the_file(tmp_path):
+    """Step 2 (news-input round): a bad --set value read 'configs/fast.yaml: tasks.topics.threshold: ...'."""
+    from tests.helpers import FAST
+
+    with pytest.raises(ConfigError) as info:
+        load_config(FAST, ["tasks.topics.threshold=2"])
+    assert str(info.value).startswith("--set: tasks.topics.threshold: expected less than or equal to 1") and "fast.yaml" not in str(info.value)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("tasks:\n  topics:\n    threshold: 5\n")
+    with pytest.raises(ConfigError, match=f"^{broken}: tasks.topics.threshold"):
+        load_config(broken, ["batch_size=4"])  # the file's own mistake stays the file's

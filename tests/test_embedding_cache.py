@@ -138,11 +138,35 @@ def test_cache_info_and_clear(tmp_path):
     from nlp.cli import app
 
     path = tmp_path / "e.sqlite"
-    EmbeddingCache(path, "fp").put(["x", "y"], np.ones((2, 4), dtype=np.float32))
+    EmbeddingCache(path, "fp", name="tiny").put(["x", "y"], np.ones((2, 4), dtype=np.float32))
     runner = CliRunner()
     info = runner.invoke(app, ["cache", "info", "--set", f"cache.path={path}", "--json"])
     assert info.exit_code == 0, info.output
-    assert __import__("json").loads(info.stdout)["encoders"] == {"fp": {"vectors": 2, "bytes": 32}}
+    assert __import__("json").loads(info.stdout)["encoders"] == {"tiny": {"vectors": 2, "bytes": 32, "fingerprint": "fp"}}
     cleared = runner.invoke(app, ["cache", "clear", "--set", f"cache.path={path}"])
     assert cleared.exit_code == 0 and "cleared" in cleared.output and not path.exists()
     assert "no cache yet" in runner.invoke(app, ["cache", "info", "--set", f"cache.path={path}"]).stdout
+
+
+def test_cache_info_names_encoders_and_clear_says_what_it_leaves(tmp_path, tiny_bert, monkeypatch):
+    """Step 2 (news-input round): `nlp cache info` listed encoders as hex fingerprints; `cache
+    clear` did not say that models and exports stay."""
+    from typer.testing import CliRunner
+
+    from nlp.cli import app
+
+    monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("NLP_MODELS_DIR", str(tmp_path / "models"))
+    (tmp_path / "models" / "some-model").mkdir(parents=True)
+    (tmp_path / "models" / "some-model" / "weights").write_bytes(b"x" * 2048)
+    encoder = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), Runtime("cpu"), CacheConfig(path=tmp_path / "embeddings.sqlite"))
+    encoder.encode(["oil prices rose"])
+    runner = CliRunner()
+    info = runner.invoke(app, ["cache", "info"]).stdout
+    assert f"{tiny_bert} (onnx none, max_length 64): 1 vectors" in info
+    kept = runner.invoke(app, ["cache", "clear"])
+    assert kept.exit_code == 0 and "left models:" in kept.output and "--all clears them too" in kept.output
+    assert (tmp_path / "models" / "some-model" / "weights").exists() and (tmp_path / "onnx").is_dir()
+    gone = runner.invoke(app, ["cache", "clear", "--all"])
+    assert gone.exit_code == 0 and "cleared models:" in gone.output and "cleared ONNX exports:" in gone.output
+    assert not (tmp_path / "models").exists() and not (tmp_path / "onnx").exists()

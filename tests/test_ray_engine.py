@@ -50,3 +50,31 @@ def test_ray_engine_equals_the_local_run(tmp_path, tiny_bert, local_ray):
         assert a["summary"] == b["summary"]
         assert [t["topic"]["label"] for t in a["teasers"]] == [t["topic"]["label"] for t in b["teasers"]]
         assert abs(a["article"]["sentiment"]["score"] - b["article"]["sentiment"]["score"]) < 1e-4
+
+
+def test_quiet_means_quiet_with_ray(tmp_path, tiny_bert):
+    """Step 2 (news-input round): `--engine ray -q` still printed Ray's INFO lines and warnings.
+    A new process, so Ray's own processes write to a real stderr."""
+    import subprocess
+    import sys
+
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": f"d{i}", "lead": "Oil prices rose.", "teasers": ["Shares fell..."]}) + "\n" for i in range(20)))
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "encoder": {"model": str(tiny_bert), "max_length": 32},
+                "tasks": {"topics": {"method": "embedding"}, "sentiment": {"method": "embedding"}},
+            }
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "nlp", "run", str(config), "-i", str(docs), "-o", str(tmp_path / "o.jsonl"), "--engine", "ray", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and [line for line in done.stderr.splitlines() if line.strip()] == [done.stderr.strip()]
+    assert done.stderr.startswith("wrote 20 records")

@@ -125,7 +125,7 @@ def test_ctrl_c_stops_cleanly_with_the_resume_command(setup, tmp_path, signals, 
     assert proc.returncode == code, stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "interrupted:" in lines[0] and "--resume" in lines[0] and "Traceback" not in stderr
-    written = int(lines[0].split("interrupted: ")[1].split()[0])
+    written = int(lines[0].split("interrupted: ")[1].split()[0].replace(",", ""))
     assert written == len(read(journal))
 
 

@@ -206,3 +206,25 @@ def test_fit_only_rows_are_in_every_fold_and_never_scored():
     folds = list(data.folds(HeadTrainConfig(folds=3)))
     assert len(folds) == 3 and sorted(np.concatenate([test for _, test in folds]).tolist()) == list(range(8, 20))
     assert all(set(range(8)) <= set(train.tolist()) and not set(train) & set(test) for train, test in folds)
+
+
+def test_what_a_fit_cannot_use_is_one_line_and_exit_2(tmp_path, tiny_bert):
+    """Step 2 (news-input round): every row fit_only, or one --set data.path over two --configs,
+    ended in a scikit-learn traceback (exit 1); so did one row, three rows, one class, an empty file."""
+    a = write_config(tmp_path, tiny_bert, "a", ROWS, fit_only=True)
+    b = write_config(tmp_path, tiny_bert, "b", ROWS)
+    one_class = write_config(tmp_path, tiny_bert, "one", [("oil prices fell", "energy")] * 8)
+    three = write_config(tmp_path, tiny_bert, "three", ROWS[:3])
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    cases = [
+        (["-c", a], "every row is fit_only"),
+        (["-c", a, "-c", b, "--set", f"data.path={tmp_path / 'b.jsonl'}"], "is the data of more than one --config"),
+        (["-c", one_class], "one label (energy)"),
+        (["-c", three], "3 rows to score out of fold"),
+        (["-c", b, "--set", f"data.path={empty}"], "has no rows"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(app, ["train", "topics", *args, "--out", str(tmp_path / "h.npz")])
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert result.exit_code == 2 and len(lines) == 1 and message in lines[0], (args, result.output)

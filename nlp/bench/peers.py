@@ -96,7 +96,7 @@ def nli_peer(config: RunConfig, texts: list[str]) -> dict[str, Any]:
 
 
 def _random_nli(config: RunConfig) -> Path:
-    from nlp.models.resolve import cache_root
+    from nlp.resources.disk import cache_root
 
     folder = cache_root() / "bench" / "minilm-random-nli"
     if (folder / "config.json").is_file():

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import typer
 
-from nlp.cli import bench, cache, calibrate, classify, evaluate, read, report, run, sentiment, serve, show_config, summarize, train, watch
+from nlp.cli import bench, cache, calibrate, classify, evaluate, models, read, report, run, sentiment, serve, show_config, summarize, train, watch
 from nlp.cli.common import app, state
 
 __all__ = ["app", "main"]
@@ -31,6 +31,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
 for name, command in COMMANDS:
     app.command(name)(command)
 app.add_typer(cache.app, name="cache")
+app.add_typer(models.app, name="models")
 
 
 @app.callback()

@@ -36,15 +36,31 @@ def info_cli(config: Optional[Path] = ConfigOpt, sets: Optional[list[str]] = Set
     if "unreadable" in info:
         typer.echo(f"  unreadable ({info['unreadable']}): the next run moves it aside and starts a new one")
     for encoder, entry in info.get("encoders", {}).items():
-        typer.echo(f"  encoder {encoder}: {entry['vectors']:,} vectors, {entry['bytes'] / 2**20:.1f} MB")
+        typer.echo(f"  {encoder}: {entry['vectors']:,} vectors, {entry['bytes'] / 2**20:.1f} MB")
 
 
 @app.command("clear")
-def clear_cache_cli(config: Optional[Path] = ConfigOpt, sets: Optional[list[str]] = SetOpt) -> None:
-    """Delete the cache file; the next runs encode every text again."""
-    from nlp.models.cache import clear_cache
+def clear_cache_cli(
+    config: Optional[Path] = ConfigOpt,
+    sets: Optional[list[str]] = SetOpt,
+    everything: bool = typer.Option(False, "--all", help="Also delete the models, ONNX exports, OpenVINO caches and fetched pages."),
+) -> None:
+    """Delete the embedding cache (the next runs encode every text again); with --all, every
+    other store too (the default encoder is fetched again on next use)."""
+    import shutil
+
+    from nlp.models.cache import clear_cache, folder_bytes, other_stores
 
     with friendly_errors():
         path = _path(config, sets)
         freed = clear_cache(path)
-    err.print(f"cleared {path} ({freed / 2**20:.1f} MB)" if freed else f"{path}: no cache to clear", highlight=False)
+        err.print(f"cleared {path} ({freed / 2**20:.1f} MB)" if freed else f"{path}: no embedding cache to clear", highlight=False)
+        for what, folder in other_stores().items():
+            size = folder_bytes(folder)
+            if not size:
+                continue
+            if everything:
+                shutil.rmtree(folder, ignore_errors=True)
+                err.print(f"cleared {what}: {folder} ({size / 2**20:.1f} MB)", highlight=False)
+            else:
+                err.print(f"left {what}: {folder} ({size / 2**20:.1f} MB); --all clears them too", highlight=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Optional
@@ -17,7 +18,7 @@ from rich.text import Text
 from nlp.config import RunConfig, load_config, parse_overrides
 from nlp.engine.job import print_notes
 from nlp.engine.pipeline import Pipeline
-from nlp.errors import NlpError
+from nlp.errors import ConfigError, NlpError
 from nlp.records import SentimentResult, TopicResult, abstained_under, topic_score
 
 app = typer.Typer(
@@ -30,7 +31,7 @@ app = typer.Typer(
 # No markup: messages quote user text (paths, ids, teasers) and brackets (`newsnlp[ray]`), which
 # rich markup ate; styles are given as Text instead.
 out = Console(markup=False)
-err = Console(stderr=True, markup=False)
+err = Console(stderr=True, markup=False, soft_wrap=True)  # one-line messages stay one line when piped
 state = {"debug": False}
 
 SET_HELP = "Override a config key, e.g. --set tasks.topics.threshold=0.3 (repeatable; values are YAML scalars)."
@@ -54,9 +55,52 @@ def friendly_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def plural(count: int, noun: str) -> str:
-    """'1 record', '2 records'."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+DataOpt = typer.Option(
+    None, "--data", help="The data folder '{data}' in data paths stands for (default: $NLP_DATA_DIR, else ../shared/data).", file_okay=False
+)
+
+
+def eval_configs(paths: list[Path], sets: list[str] | None, data: Optional[Path], *, command: str, several: bool = False) -> list[RunConfig]:
+    """The eval configs a command reads, each with `--set` applied and `data.root` set from
+    `--data`: every named file must exist; a repeated `--config` is refused where the command reads
+    one (`nlp train` takes one per source)."""
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise ConfigError(f"config file not found: {', '.join(missing)} (pass YAML files, e.g. configs/eval-news-teasers.yaml)")
+    if not several and len(paths) > 1:
+        raise ConfigError(
+            f"--config given {len(paths)} times ({', '.join(str(p) for p in paths)}); nlp {command} reads one config (nlp train takes one per source)"
+        )
+    configs = [config_from_cli(path, sets) for path in paths]
+    for config in configs:
+        if data is not None and config.data is not None:
+            config.data = config.data.model_copy(update={"root": data})
+    return configs
+
+
+TextsArg = typer.Argument(None, help="Texts, one an argument; '-' reads them from stdin, one a line.", show_default=False)
+FileOpt = typer.Option(None, "--file", help="Read the texts from this file, one a line (UTF-8).", dir_okay=False)
+
+
+def texts_from(args: list[str] | None, file: Optional[Path]) -> list[str]:
+    """The texts a quick command scores: its arguments, stdin's lines for '-', or a file's lines
+    (blank lines skipped). Bytes the terminal passed that are not UTF-8 read as U+FFFD."""
+    texts: list[str] = []
+    if file is not None:
+        try:
+            texts += file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigError(f"--file {file}: cannot be read ({exc.strerror or exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"--file {file}: not UTF-8 text (invalid byte at offset {exc.start})") from None
+    for arg in args or []:
+        texts += sys.stdin.read().splitlines() if arg == "-" else [arg]
+    texts = [t.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for t in texts]
+    if file is not None or "-" in (args or []):
+        texts = [t for t in texts if t.strip()]
+    if not texts:
+        raise ConfigError("no texts: give them as arguments, '-' to read stdin (one a line), or --file FILE")
+    return texts
 
 
 def config_from_cli(path: Optional[Path], sets: list[str] | None, extra: dict[str, Any] | None = None) -> RunConfig:

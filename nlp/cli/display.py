@@ -94,12 +94,21 @@ def calibration_table(result) -> Table:
     table = Table(title=f"calibrate topics · n={result.n}", title_justify="left")
     for name in ("", "temperature", "threshold", "macro-F1", "accuracy", "ECE"):
         table.add_column(name, justify="right" if name else "left")
-    for name, row in (("before", result.before), ("after", result.after)):
+    for name, row in (("before", result.before), ("after (in-sample)", result.after)):
         table.add_row(
             name, f"{row['temperature']:g}", f"{row['threshold']:g}", f"{row['macro_f1']:.3f}", f"{row['accuracy']:.3f}", f"{row['ece']:.3f}"
         )
-    if result.warning:
-        table.caption = Text(result.warning, style="yellow")
+    for name, row in (
+        ("held-out folds, before", (result.held_out or {}).get("before")),
+        ("held-out folds, after", (result.held_out or {}).get("after")),
+    ):
+        if row:
+            table.add_row(name, "", "", f"{row['macro_f1']:.3f}", f"{row['accuracy']:.3f}", f"{row['ece']:.3f}")
+    caption = [result.warning] if result.warning else []
+    if result.worse_held_out:
+        caption.append("the calibrated knobs raise ECE on folds they were not chosen on: keep the current ones")
+    if caption:
+        table.caption = Text("\n".join(caption), style="yellow")
     return table
 
 

@@ -8,15 +8,16 @@ from typing import Optional
 
 import typer
 
-from nlp.cli.common import SetOpt, config_from_cli, err, friendly_errors, out
+from nlp.cli.common import DataOpt, SetOpt, err, eval_configs, friendly_errors, out
 from nlp.cli.display import metrics_table
 from nlp.engine.progress import progress_bar
 
 
 def evaluate_cli(
     task: str = typer.Argument(..., help="summarize | topics | sentiment"),
-    config: Path = typer.Option(..., "--config", "-c", help="Eval config: a run config plus a data: section.", dir_okay=False),
+    config: list[Path] = typer.Option(..., "--config", "-c", help="Eval config: a run config plus a data: section.", dir_okay=False),
     sets: Optional[list[str]] = SetOpt,
+    data: Optional[Path] = DataOpt,
     report: Optional[Path] = typer.Option(None, "--report", help="Write metrics.json, report.md, plots and predictions.jsonl here."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else there."),
 ) -> None:
@@ -27,11 +28,11 @@ def evaluate_cli(
     from nlp.evaluate.report import write_report
 
     with friendly_errors():
-        cfg = config_from_cli(config, sets)
+        [cfg] = eval_configs(config, sets, data, command="evaluate")
         with progress_bar(f"evaluate {task}", show=True) as bar:
             evaluation = evaluate(task, cfg, on_start=bar.start, on_batch=bar.advance)
         if report:
-            write_report(evaluation, report, title=config.stem)
+            write_report(evaluation, report, title=config[0].stem)
     if as_json:
         typer.echo(json.dumps(evaluation.metrics))
     else:

@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from nlp.cli.common import ConfigOpt, SetOpt, config_from_cli, err, friendly_errors, plural
+from nlp.cli.common import ConfigOpt, SetOpt, config_from_cli, err, friendly_errors
+from nlp.records import plural
 
 
 def read_cli(

@@ -15,6 +15,7 @@ from nlp.cli.display import record_view
 from nlp.config import OUTPUT_FORMATS
 from nlp.engine.job import RunInterrupted, run_job, stop_on_signals
 from nlp.errors import ConfigError
+from nlp.records import plural
 
 OutputChoice = Enum("OutputChoice", {name: name for name in OUTPUT_FORMATS}, type=str)  # type: ignore[misc]  # Typer needs an Enum; the names come from the schema
 
@@ -51,7 +52,7 @@ def run_cli(
             if resume:
                 raise ConfigError("--resume continues a run of --engine local; a Ray run starts over (delete its .partial file)")
 
-            result = run_ray(cfg)
+            result = run_ray(cfg, quiet=quiet)
         elif engine == "local":
             try:
                 with stop_on_signals():
@@ -63,7 +64,9 @@ def run_cli(
                     )
                     raise typer.Exit(stop.exit_code) from None
                 again = " ".join(shlex.quote(a) for a in ["nlp", *sys.argv[1:]] + ([] if "--resume" in sys.argv else ["--resume"]))
-                err.print(f"interrupted: {stop.written} documents are in {stop.journal}; continue with: {again}", highlight=False, soft_wrap=True)
+                err.print(
+                    f"interrupted: {plural(stop.written, 'document')} in {stop.journal}; continue with: {again}", highlight=False, soft_wrap=True
+                )
                 raise typer.Exit(stop.exit_code) from None
         else:
             raise ConfigError(f"--engine {engine}: expected local or ray")
@@ -72,9 +75,12 @@ def run_cli(
             out.print(record_view(record, cfg.tasks.topics.threshold))
         if result.documents > len(result.preview):
             out.print(f"… and {result.documents - len(result.preview)} more documents")
-    notes = [f"{result.resumed} from the interrupted run"] if result.resumed else []
-    notes += [f"{result.errors} with errors"] if result.errors else []
+    notes = [f"{result.resumed:,} from the interrupted run"] if result.resumed else []
+    notes += [f"{plural(result.errors, 'error')}"] if result.errors else []
     extra = f" ({', '.join(notes)})" if notes else ""
+    if result.not_english():
+        err.print(f"note: {result.not_english()}", highlight=False)
     err.print(
-        f"wrote {result.documents + result.resumed} records{extra} to {result.output} ({result.format}) in {result.seconds:.1f}s", highlight=False
+        f"wrote {plural(result.documents + result.resumed, 'record')}{extra} to {result.output} ({result.format}) in {result.seconds:.1f}s",
+        highlight=False,
     )

@@ -7,16 +7,18 @@ from typing import Optional
 
 import typer
 
-from nlp.cli.common import ConfigOpt, SetOpt, config_from_cli, friendly_errors, loaded_pipeline, print_sentiment
+from nlp.cli.common import ConfigOpt, FileOpt, SetOpt, TextsArg, config_from_cli, friendly_errors, loaded_pipeline, print_sentiment, texts_from
 
 
 def sentiment_cli(
-    texts: list[str] = typer.Argument(..., help="Texts to score."),
+    texts: Optional[list[str]] = TextsArg,
+    file: Optional[Path] = FileOpt,
     config: Optional[Path] = ConfigOpt,
     sets: Optional[list[str]] = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="One JSON object per text."),
 ) -> None:
-    """Sentiment of each TEXT: label and a score in [-1, 1]."""
+    """Sentiment of each TEXT (or of stdin's lines with '-', or a file's with --file): label and a score in [-1, 1]."""
     with friendly_errors():
-        rows = loaded_pipeline(config_from_cli(config, sets)).sentiment(texts)
-    print_sentiment(texts, rows, as_json)
+        items = texts_from(texts, file)
+        rows = loaded_pipeline(config_from_cli(config, sets)).sentiment(items)
+    print_sentiment(items, rows, as_json)

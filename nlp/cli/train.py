@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import typer
 
-from nlp.cli.common import SetOpt, config_from_cli, err, friendly_errors
+from nlp.cli.common import DataOpt, SetOpt, err, eval_configs, friendly_errors
 from nlp.engine.progress import progress_bar
 
 
@@ -18,12 +18,13 @@ def train_cli(
     ),
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the head (.npz; its card goes beside it as .json)."),
     sets: Optional[list[str]] = SetOpt,
+    data: Optional[Path] = DataOpt,
 ) -> None:
     """Fit a head over the shared embeddings on labelled data; print its cross-validation figures."""
     from nlp.heads.train import train_head
 
     with friendly_errors():
-        configs = [config_from_cli(path, sets) for path in config]
+        configs = eval_configs(config, sets, data, command="train", several=True)
         with progress_bar(f"embed for {task}") as bar:
             command = " ".join(["nlp train", task, *(f"--config {p}" for p in config), *(f"--set {s}" for s in sets or []), f"--out {out}"])
             head = train_head(task, configs, out, on_start=bar.start, on_batch=bar.advance, command=command)

@@ -112,11 +112,16 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
 def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | Sequence[str] | None = None) -> RunConfig:
     """Load a run config (the packaged default when `path` is None) and apply dotted overrides."""
     data = read_yaml(path) if path is not None else dict(packaged_default())
-    if overrides:
-        if not isinstance(overrides, Mapping):
-            overrides = parse_overrides(list(overrides))
-        data = apply_overrides(data, overrides)
-    return validate_config(data, source=str(path) if path else "default config")
+    source = str(path) if path else "default config"
+    if not overrides:
+        return validate_config(data, source=source)
+    if not isinstance(overrides, Mapping):
+        overrides = parse_overrides(list(overrides))
+    validate_config(data, source=source)  # the file's own mistakes are the file's
+    try:
+        return RunConfig.model_validate(apply_overrides(data, overrides))
+    except ValidationError as exc:  # the file was valid: an override broke it
+        raise ConfigError(format_validation_error(exc, "--set")) from exc
 
 
 def validate_config(data: Mapping[str, Any], source: str = "config") -> RunConfig:

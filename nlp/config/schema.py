@@ -202,6 +202,10 @@ class TopicsConfig(Section):
     )
     train: TopicsTrainConfig = Field(default_factory=TopicsTrainConfig)
     labels: dict[str, LabelSpec] = Field(default_factory=lambda: _packaged_labels("topics"))
+    labels_mode: Literal["add", "replace"] = Field(
+        default="add",
+        description="add: a labels: section adds its labels to the four (markets, diplomacy, energy, other; one named again is replaced); replace: it is the whole set",
+    )
     other_label: str = "other"
     threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="below this best-label score the text is 'other'")
     temperature: float = Field(default=0.05, ge=1e-3, le=100.0, description="softmax temperature over label similarities")
@@ -218,6 +222,14 @@ class TopicsConfig(Section):
         if not labels:
             raise ValueError("needs at least one label")
         return labels
+
+    @model_validator(mode="before")
+    @classmethod
+    def _labels_add_to_the_four(cls, data: Any) -> Any:
+        """labels_mode add (the default): a file's labels: section adds to the packaged four."""
+        if isinstance(data, dict) and data.get("labels_mode", "add") == "add" and isinstance(data.get("labels"), dict):
+            return {**data, "labels": {**packaged_default()["tasks"]["topics"]["labels"], **data["labels"]}}
+        return data
 
     @field_validator("hypothesis_template")
     @classmethod
@@ -269,7 +281,11 @@ class DataConfig(Section):
     """Labelled data for `nlp evaluate` / `nlp calibrate` (absent in plain run configs)."""
 
     path: Path | list[Path] = Field(
-        description="a JSONL file, or a list of files read as one source; relative paths resolve against the current directory"
+        description="a JSONL file, or a list of files read as one source; '{data}' at the start of a path stands for data.root; relative paths resolve against the current directory"
+    )
+    root: Path | None = Field(
+        default=None,
+        description="the folder '{data}' stands for: --data DIR, else $NLP_DATA_DIR, else ../shared/data (the development data beside a checkout)",
     )
     name: str | None = Field(
         default=None, description="the source's name in head cards and per-source figures; null = the file's stem (a list: their common prefix)"
@@ -300,7 +316,18 @@ class DataConfig(Section):
 
     @property
     def files(self) -> list[Path]:
-        return list(self.path) if isinstance(self.path, list) else [self.path]
+        """The data files, '{data}' resolved to `data_root`."""
+        return [self.resolve(p) for p in (self.path if isinstance(self.path, list) else [self.path])]
+
+    @property
+    def data_root(self) -> Path:
+        return self.root or Path(os.environ.get("NLP_DATA_DIR") or "../shared/data")
+
+    def resolve(self, path: Path) -> Path:
+        text = str(path)
+        if text == "{data}" or text.startswith("{data}/"):
+            return self.data_root / text[len("{data}/") :]
+        return path
 
     @property
     def source(self) -> str:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from nlp.config import DataConfig
 from nlp.errors import ConfigError, InputError
 
 SENTENCE_ENDS = (".", "!", "?", "…", '"', "'")
+
+
+def _has_a_line(file: Path) -> bool:
+    with file.open("rb") as handle:
+        return any(line.strip() for line in handle)
 
 
 def load_rows(data: DataConfig, required: Sequence[str]) -> list[dict[str, Any]]:
@@ -20,13 +26,19 @@ def load_rows(data: DataConfig, required: Sequence[str]) -> list[dict[str, Any]]
 
     for file in data.files:
         if not file.is_file():
-            raise InputError(f"data.path: {file} not found (set it with --set data.path=FILE)")
+            where = (
+                f"; '{{data}}' is {data.data_root}: point it at the data folder with --data DIR or NLP_DATA_DIR" if "{data}" in str(data.path) else ""
+            )
+            raise InputError(f"data.path: {file} not found (set it with --set data.path=FILE{where})")
+        if not _has_a_line(file):
+            raise InputError(f"data.path: {file} has no rows (an empty file)")
     set_verbosity_error()
     datasets.disable_progress_bars()
     try:
         table = datasets.load_dataset("json", data_files=[str(f) for f in data.files], split="train")
     except Exception as exc:  # datasets wraps JSON errors in several types; the message is what matters
-        raise InputError(f"data.path: cannot read {data.describe()} as JSONL ({str(exc).splitlines()[0][:200]})") from exc
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise InputError(f"data.path: cannot read {data.describe()} as JSONL ({reason})") from exc
     if data.limit:
         table = table.select(range(min(data.limit, len(table))))
     if len(table) == 0:

@@ -79,7 +79,7 @@ class Inputs:
     @property
     def fetcher(self) -> Fetcher:
         if self._fetcher is None:
-            from nlp.models.resolve import cache_root
+            from nlp.resources.disk import cache_root
 
             self._fetcher = Fetcher(self.fetch, cache_dir=cache_root() / "http")
         return self._fetcher

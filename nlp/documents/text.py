@@ -85,9 +85,42 @@ def clean_paragraph(text: str) -> str:
 
 
 def is_crosshead(line: str) -> bool:
-    """A line in capitals (a heading such as `THE CHOICE IS WAR OR PEACE, SAYS PUTIN`)."""
+    """A heading, never a sentence: a line in capitals (`THE CHOICE IS WAR OR PEACE, SAYS PUTIN`)
+    or a title-case line that does not end as a sentence does (`Oil Market Counts the Cost`)."""
     letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 4 and all(c.isupper() for c in letters) and len(line.split()) >= 2
+    if len(letters) >= 4 and all(c.isupper() for c in letters) and len(line.split()) >= 2:
+        return True
+    return _is_title_case_heading(line)
+
+
+# Words a title leaves in lower case ("Counts the Cost of the Deal").
+_MINOR_WORDS = frozenset(
+    "a an and as at but by for from in into nor of off on onto or over per the to up upon via vs with without is are was be its it".split()
+)
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'’”)\]]*$")
+
+
+def _is_title_case_heading(line: str) -> bool:
+    words = re.findall(r"[^\W\d_][\w'’-]*", line)
+    if not 2 <= len(words) <= 20 or _SENTENCE_END.search(line.strip()):
+        return False
+    major = [w for w in words if w.lower() not in _MINOR_WORDS]
+    return len(major) >= 2 and all(w[0].isupper() for w in major)
+
+
+# A dateline opening a paragraph: "LONDON, Nov 2 (Reuters) —", "NEW YORK (AP) --", "BEIJING —",
+# "(Reuters) -". It belongs to no sentence: a summary's first sentence starts after it.
+_DATELINE = re.compile(
+    r"^(?:"
+    r"[A-Z][A-Z.'’]+(?:[ -][A-Z][A-Z.'’]+){0,3}"  # the place, in capitals
+    r"(?:(?:,\s*[A-Z][a-z]{2,9}\.?\s+\d{1,2}(?:,\s*\d{4})?)?\s*\([A-Z][A-Za-z .&/-]{0,30}\)\s*(?:—|–|--?)|,\s*[A-Z][a-z]{2,9}\.?\s+\d{1,2}(?:,\s*\d{4})?\s*(?:—|–|--?)|\s*(?:—|–))"
+    r"|\([A-Z][A-Za-z .&/-]{0,30}\)\s*(?:—|–|--?)"  # or the agency alone
+    r")\s+(?=[\"'“‘(]*[A-Z0-9])"
+)
+
+
+def strip_dateline(line: str) -> str:
+    return _DATELINE.sub("", line, count=1)
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -110,7 +143,7 @@ def forget_splits() -> None:
 def _split(paragraph: str) -> tuple[str, ...]:
     sentences: list[str] = []
     for line in paragraph.splitlines():
-        line = clean_paragraph(line)
+        line = strip_dateline(clean_paragraph(line))
         if not line:
             continue
         for chunk in _PTB_END.split(line):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from nlp import __version__
 from nlp.config import RunConfig, config_without_secrets
 from nlp.documents import Inputs, unique_ids
 from nlp.documents.fetch import is_url
+from nlp.documents.language import ENGLISH, UNDETERMINED
 from nlp.engine.output import (
     RecordWriter,
     journal_ids,
@@ -29,8 +31,8 @@ from nlp.engine.pipeline import Pipeline
 from nlp.engine.progress import progress_bar
 from nlp.errors import InputError
 from nlp.heads.predict import PACKAGED_HEAD_NAMES, head_path
-from nlp.models.resolve import file_sha256
 from nlp.records import Record
+from nlp.resources.disk import file_sha256
 from nlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 from nlp.tasks.topics import topic_labels
 
@@ -47,12 +49,23 @@ class RunResult:
     errors: int = 0
     seconds: float = 0.0
     preview: list[Record] = field(default_factory=list)
+    languages: Counter[str] = field(default_factory=Counter)  # documents per language read (`lang`)
+
+    def not_english(self) -> str | None:
+        """One line for the log when some documents were not English (None when all were)."""
+        others = {code: n for code, n in self.languages.items() if code not in (ENGLISH, UNDETERMINED)}
+        if not others:
+            return None
+        listed = ", ".join(f"{code} {n}" for code, n in sorted(others.items(), key=lambda kv: -kv[1]))
+        return f"{sum(others.values())} of {sum(self.languages.values())} documents are not English ({listed}): nlp reads English, so their labels may be wrong"
 
     def add(self, record: Record, writer: RecordWriter) -> None:
         """Write one record and count it (and keep the first few for the terminal table)."""
         writer.write(record)
         self.documents += 1
         self.errors += "error" in record
+        if "lang" in record:
+            self.languages[record["lang"]] += 1
         if len(self.preview) < PREVIEW:
             self.preview.append(record)
 

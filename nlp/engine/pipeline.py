@@ -13,12 +13,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
-from typing import TypeVar
+from typing import TypeVar, overload
 
 import numpy as np
 
 from nlp.config import RunConfig
 from nlp.documents import Document, Paragraph
+from nlp.documents.language import ENGLISH, UNDETERMINED, document_language, not_english_warning
 from nlp.documents.text import snippet_sentences
 from nlp.errors import ConfigError
 from nlp.models.encoder import Encoder
@@ -89,26 +90,36 @@ class Pipeline:
         """The sentiment task, or a one-line error naming the key that disabled it."""
         return _enabled(self.tasks.sentiment, "sentiment")
 
-    def classify(self, texts: str | Sequence[str], on_batch: Callable[[int], None] | None = None) -> list[TopicResult]:
-        """Topic of each text (label and every label's score); a string is one text; an empty
-        or blank text is `other` with every score 0 (there is nothing to classify);
-        `on_batch(n)` reports progress."""
+    @overload
+    def classify(self, texts: str, on_batch: Callable[[int], None] | None = None) -> TopicResult: ...
+    @overload
+    def classify(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[TopicResult]: ...
+    def classify(self, texts: str | Sequence[str], on_batch: Callable[[int], None] | None = None) -> TopicResult | list[TopicResult]:
+        """Topic of each text (label and every label's score): a string is one text and gives one
+        result, a list gives one per text; an empty or blank text is `other` with every score 0
+        (there is nothing to classify); `on_batch(n)` reports progress."""
         task = self.topics_task
-        return _per_text(
+        results = _per_text(
             texts,
             lambda kept: task.classify(kept, self._vectors_for(task, kept, on_batch)),
             lambda: empty_topic(task.labels, task.labels[task.other]),
         )
+        return results[0] if isinstance(texts, str) else results
 
-    def sentiment(self, texts: str | Sequence[str], on_batch: Callable[[int], None] | None = None) -> list[SentimentResult]:
-        """Sentiment of each text (label, score in [-1, 1], per-label probabilities); a string is
-        one text; an empty or blank text is neutral with score 0."""
+    @overload
+    def sentiment(self, texts: str, on_batch: Callable[[int], None] | None = None) -> SentimentResult: ...
+    @overload
+    def sentiment(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[SentimentResult]: ...
+    def sentiment(self, texts: str | Sequence[str], on_batch: Callable[[int], None] | None = None) -> SentimentResult | list[SentimentResult]:
+        """Sentiment of each text (label, score in [-1, 1], per-label probabilities): a string is
+        one text and gives one result, a list one per text; a blank text is neutral, score 0."""
         task = self.sentiment_task
-        return _per_text(
+        results = _per_text(
             texts,
             lambda kept: [sentiment_record(p) for p in task.probabilities(kept, self._vectors_for(task, kept, on_batch))],
             lambda: sentiment_record(np.array([0.0, 1.0, 0.0])),
         )
+        return results[0] if isinstance(texts, str) else results
 
     def summarize(self, texts: str | Sequence[str], sentences: int | None = None) -> list[Summary]:
         """The summary of each text (an article's body; a string is one text); `sentences`
@@ -159,6 +170,10 @@ class Pipeline:
             record = base_record(doc)
             if doc.id not in by_id:
                 record["error"] = doc.error or "empty document: no lead text and no teasers"
+            else:
+                record["lang"] = document_language(doc)
+                if record["lang"] not in (ENGLISH, UNDETERMINED):
+                    warnings = [*warnings, not_english_warning(record["lang"])]
             if warnings:
                 record["warnings"] = warnings
             for partial in by_id.get(doc.id, []):

@@ -10,7 +10,13 @@ the same. `ray.address` in the config points at a cluster (`auto`, or `ray://hos
 from __future__ import annotations
 
 import json
+import logging
+import os
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from nlp.config import RunConfig
@@ -29,7 +35,7 @@ class PipelineActor:
         self.pipeline = Pipeline(self.config).load()
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
-        docs = [_parse(row) for row in _rows(batch)]
+        docs = [_parse(row) for row in _rows(batch) if str(row["text"]).strip()]  # a JSONL file's blank lines
         records = list(self.pipeline.process(docs))
         return {"record": [json.dumps(r, ensure_ascii=False) for r in records]}
 
@@ -43,12 +49,37 @@ def _parse(row: dict[str, Any]) -> Document:
     return document_from_json(json.loads(row["text"]), "input line")  # a JSONL line, or a document read on the driver
 
 
-def run_ray(config: RunConfig) -> RunResult:
-    """Run `config` with Ray Data; the output equals a local run's."""
+def run_ray(config: RunConfig, quiet: bool = False) -> RunResult:
+    """Run `config` with Ray Data; the output equals a local run's. Ray's INFO lines are not
+    shown; with `quiet` nothing of Ray's is (its processes and C++ core write to the terminal's
+    stderr directly, so that is set aside while Ray runs)."""
     try:
         import ray
     except ImportError as exc:
         raise ConfigError("--engine ray needs Ray: pip install 'newsnlp[ray]'") from exc
+    with stderr_set_aside() if quiet else nullcontext():
+        return _run_ray(ray, config, logging.ERROR if quiet else logging.WARNING)
+
+
+@contextmanager
+def stderr_set_aside() -> Iterator[None]:
+    """File descriptor 2 into a temporary file for the block (what Ray's processes and C++ core
+    print), then back; Python's own errors still reach the caller as exceptions."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _run_ray(ray: Any, config: RunConfig, level: int) -> RunResult:
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(level)
     output, fmt = config.output.path, config.output.resolved_format()
     check_paths(config.input, output)
     if config.on_duplicate == "suffix":
@@ -57,7 +88,7 @@ def run_ray(config: RunConfig) -> RunResult:
     inputs = Inputs.of(config)
     inputs.scan(config.on_duplicate)  # bad input fails before Ray starts
     if not ray.is_initialized():
-        ray.init(address=config.ray.address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        ray.init(address=config.ray.address, include_dashboard=False, log_to_driver=False, logging_level=level)
     gpu = config.device.startswith("cuda")
     # One actor per GPU, or per CPU core but one: actors hold their core for the whole run, and
     # with every core held Ray Data has none left to read the input, and waits for ever.
@@ -66,6 +97,7 @@ def run_ray(config: RunConfig) -> RunResult:
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # records in input order, as a local run
     context.enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(level)  # Ray Data sets up its logger when first used
     dataset = _dataset(ray, inputs)
     actor_config = config.model_copy(deep=True)
     if not gpu and not actor_config.threads:
@@ -95,5 +127,5 @@ def _dataset(ray: Any, inputs: Inputs) -> Any:
     read on the driver (one fetcher, politeness per host) and sent as documents."""
     items = inputs.items()
     if all(not i.url and i.path.suffix.lower() in (".jsonl", ".ndjson") for i in items):
-        return ray.data.read_text([i.ref for i in items]).filter(lambda row: bool(row["text"].strip()))
+        return ray.data.read_text([i.ref for i in items])
     return ray.data.from_items([{"text": json.dumps(doc.to_json(), ensure_ascii=False)} for doc in inputs.documents()])

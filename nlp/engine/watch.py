@@ -29,6 +29,7 @@ from nlp.engine.job import check_paths
 from nlp.engine.output import output_lock
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import InputError, NlpError
+from nlp.records import plural
 
 
 @dataclass
@@ -43,8 +44,7 @@ class Cycle:
         """What a cycle did, in one line."""
         topics = f" ({', '.join(f'{label} {n}' for label, n in self.topics.most_common())})" if self.topics else ""
         failed = f"; {len(self.failed)} failed: " + "; ".join(self.failed) if self.failed else ""
-        new = f"{self.new} new item{'' if self.new == 1 else 's'}"
-        return f"cycle {self.number} at {time.strftime('%H:%M:%S')}: {new}{topics} from {self.sources} source{'s' * (self.sources != 1)}{failed}"
+        return f"cycle {self.number} at {time.strftime('%H:%M:%S')}: {plural(self.new, 'new item')}{topics} from {plural(self.sources, 'source')}{failed}"
 
 
 def parse_every(text: str) -> float:

@@ -36,6 +36,12 @@ class Calibration:
     after: dict[str, float]
     n: int
     warning: str | None = None  # the head saw this data: how its scores were made out of fold
+    held_out: dict[str, dict[str, float]] | None = None  # before/after on folds the knobs were not chosen on
+
+    @property
+    def worse_held_out(self) -> bool:
+        """Calibrated knobs that raise ECE on held-out folds: never written."""
+        return self.held_out is not None and self.held_out["after"]["ece"] > self.held_out["before"]["ece"]
 
     def overrides(self) -> dict[str, float]:
         return {"tasks.topics.threshold": self.after["threshold"], "tasks.topics.temperature": self.after["temperature"]}
@@ -76,13 +82,18 @@ def calibrate_topics(
         probabilities = lambda temperature: fixed  # noqa: E731
         temperatures = np.array([config.tasks.topics.temperature])
 
-    def score(temperature: float, threshold: float) -> dict[str, float]:
-        probs = probabilities(temperature)
+    cache: dict[float, np.ndarray] = {}
+
+    def score(temperature: float, threshold: float, rows: np.ndarray | None = None) -> dict[str, float]:
+        if float(temperature) not in cache:
+            cache[float(temperature)] = probabilities(temperature)
+        probs = cache[float(temperature)] if rows is None else cache[float(temperature)][rows]
+        truth = gold if rows is None else [gold[i] for i in rows]
         chosen = decide(probs, topics.other, threshold)
         predicted = [topics.labels[i] for i in chosen]
-        m = classification_metrics(gold, predicted)
+        m = classification_metrics(truth, predicted)
         confidence = probs[np.arange(len(probs)), chosen]
-        ece = expected_calibration_error(confidence, [g == p for g, p in zip(gold, predicted)])
+        ece = expected_calibration_error(confidence, [g == p for g, p in zip(truth, predicted)])
         return {
             "temperature": float(temperature),
             "threshold": float(threshold),
@@ -91,12 +102,44 @@ def calibrate_topics(
             "ece": round(ece, 4),
         }
 
-    before = score(config.tasks.topics.temperature, config.tasks.topics.threshold)
-    grid = [score(t, th) for t in temperatures for th in THRESHOLDS]
-    # best macro-F1; among near-ties (within 0.001) the lowest ECE
-    top = max(g["macro_f1"] for g in grid)
-    after = min((g for g in grid if g["macro_f1"] >= top - 1e-3), key=lambda g: g["ece"])
-    return Calibration(before, after, len(texts), warning)
+    def best(rows: np.ndarray | None = None) -> dict[str, float]:
+        """The best macro-F1 on `rows`; among near-ties (within 0.001) the lowest ECE."""
+        grid = [score(t, th, rows) for t in temperatures for th in THRESHOLDS]
+        top = max(g["macro_f1"] for g in grid)
+        return min((g for g in grid if g["macro_f1"] >= top - 1e-3), key=lambda g: g["ece"])
+
+    current = (config.tasks.topics.temperature, config.tasks.topics.threshold)
+    before, after = score(*current), best()
+    return Calibration(before, after, len(texts), warning, held_out_figures(gold, best, score, current, config.tasks.topics.train))
+
+
+def held_out_figures(
+    gold: list[str],
+    best: Callable[[np.ndarray], dict[str, float]],
+    score: Callable[..., dict[str, float]],
+    current: tuple[float, float],
+    train: HeadTrainConfig,
+) -> dict[str, dict[str, float]] | None:
+    """The calibration scored where it was not chosen: per fold, knobs picked on the other folds;
+    the held-out folds' figures with the current knobs beside them (None: too few rows)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = np.asarray(gold)
+    folds = min(train.folds, int(np.unique(labels, return_counts=True)[1].min()))
+    if folds < 2:
+        return None
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=train.seed)
+    before: list[dict[str, float]] = []
+    after: list[dict[str, float]] = []
+    for fit, held in splitter.split(np.zeros(len(labels)), labels):
+        picked = best(fit)
+        before.append(score(*current, held))
+        after.append(score(picked["temperature"], picked["threshold"], held))
+
+    def mean(rows: list[dict[str, float]]) -> dict[str, float]:
+        return {key: round(float(np.mean([r[key] for r in rows])), 4) for key in ("macro_f1", "accuracy", "ece")}
+
+    return {"before": mean(before), "after": mean(after)}
 
 
 def out_of_fold_head_part(topics: EmbeddingTopics, vectors: np.ndarray, texts: list[str], gold: list[str], train: HeadTrainConfig) -> HeadPart:

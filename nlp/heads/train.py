@@ -41,7 +41,7 @@ from nlp.heads.predict import (
 from nlp.models.encoder import Encoder
 from nlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 from nlp.tasks.sentiment import EmbeddingSentiment
-from nlp.tasks.topics import EmbeddingTopics
+from nlp.tasks.topics import EmbeddingTopics, topic_labels
 
 TRAINABLE = ("topics", "sentiment")
 
@@ -324,6 +324,29 @@ def read_rows(configs: Sequence[RunConfig], task_labels: Sequence[str], data_lab
     return rows
 
 
+def check_rows(rows: Rows, configs: Sequence[RunConfig], folds: int) -> None:
+    """What a fit cannot use, said in one line before any model runs (scikit-learn's own
+    messages, "Found array with 0 sample(s)", name no cause)."""
+    files = [str(f) for cfg in configs if cfg.data for f in cfg.data.files]
+    twice = sorted({f for f in files if files.count(f) > 1})
+    if twice:
+        raise ConfigError(
+            f"nlp train: {twice[0]} is the data of more than one --config (a --set data.path applies to every --config); "
+            "set each source's path in its own config file"
+        )
+    if all(rows.fit_only):
+        raise ConfigError(
+            "nlp train: every row is fit_only (data.fit_only in every --config), so none can be scored out of fold; add a config without fit_only"
+        )
+    scored = [label for label, only in zip(rows.labels, rows.fit_only) if not only]
+    if len(set(rows.labels)) < 2:
+        raise ConfigError(
+            f"nlp train: the data has one label ({rows.labels[0] if rows.labels else 'none'}); a head needs rows of at least two labels"
+        )
+    if len(scored) < folds:
+        raise ConfigError(f"nlp train: {len(scored)} rows to score out of fold; {folds}-fold cross-validation needs at least {folds} (train.folds)")
+
+
 def encoded(
     rows: Rows, encoder: Encoder, train: HeadTrainConfig, on_start: Callable[[int], None] | None, on_batch: Callable[[int], None] | None
 ) -> Labelled:
@@ -362,9 +385,10 @@ def train_head(
         raise ConfigError(f"task '{task}': heads can be trained for {', '.join(TRAINABLE)}")
     config = configs[0]
     train = getattr(config.tasks, task).train
+    rows = read_rows(configs, list(topic_labels(config.tasks.topics)) if task == "topics" else SENTIMENT_LABELS, train.data_labels)
+    check_rows(rows, configs, train.folds)  # before any model loads
     encoder = Encoder.for_run(config)
     scorer = zero_shot_task(task, config, encoder)
-    rows = read_rows(configs, scorer.labels if isinstance(scorer, EmbeddingTopics) else SENTIMENT_LABELS, train.data_labels)
     data = encoded(rows, encoder, train, on_start, on_batch)
     card = training_card(task, config, rows, data, scorer, command)
     head = data.fit(np.arange(len(data.texts)), train, card)

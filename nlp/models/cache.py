@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp.models.resolve import cache_root
+from nlp.resources.disk import cache_root, models_root
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -53,9 +53,10 @@ class EmbeddingCache:
     """get/put of float32 vectors by (fingerprint, text), least recently used first out past
     `max_bytes`."""
 
-    def __init__(self, path: Path, fingerprint: str, dim: int | None = None, max_bytes: int | None = None) -> None:
+    def __init__(self, path: Path, fingerprint: str, dim: int | None = None, max_bytes: int | None = None, name: str = "") -> None:
         self.path = Path(path)
         self.fingerprint = fingerprint
+        self.name = name  # how `nlp cache info` names the encoder: mpnet, minilm or a folder, with its backend
         self.dim = dim
         self.max_bytes = max_bytes
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +82,9 @@ class EmbeddingCache:
         elif not {"encoder", "text", "vector", "used"} <= columns:
             raise sqlite3.DatabaseError(f"its 'vectors' table has other columns ({', '.join(sorted(columns))})")
         db.execute("CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used)")
+        db.execute("CREATE TABLE IF NOT EXISTS encoders (encoder TEXT PRIMARY KEY, name TEXT NOT NULL)")
+        if self.name:
+            db.execute("INSERT OR REPLACE INTO encoders VALUES (?, ?)", (self.fingerprint, self.name))
         db.execute("SELECT count(*) FROM vectors WHERE encoder = ?", (self.fingerprint,)).fetchone()
         return db
 
@@ -147,12 +151,27 @@ def cache_info(path: Path) -> dict[str, Any]:
         try:
             info["stored_bytes"] = stored_bytes(db)
             rows = db.execute("SELECT encoder, count(*), sum(length(vector)) FROM vectors GROUP BY encoder").fetchall()
-            info["encoders"] = {encoder: {"vectors": n, "bytes": size} for encoder, n, size in rows}
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            names = dict(db.execute("SELECT encoder, name FROM encoders").fetchall()) if "encoders" in tables else {}
+            info["encoders"] = {
+                names.get(encoder) or f"an encoder an older nlp stored (fingerprint {encoder})": {"vectors": n, "bytes": size, "fingerprint": encoder}
+                for encoder, n, size in rows
+            }
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         info["unreadable"] = str(exc)
     return info
+
+
+def other_stores() -> dict[str, Path]:
+    """What else nlp keeps on disk beside the embedding cache, by what it holds."""
+    root = cache_root()
+    return {"models": models_root(), "ONNX exports": root / "onnx", "OpenVINO caches": root / "openvino", "fetched pages": root / "http"}
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
 
 
 def clear_cache(path: Path) -> int:

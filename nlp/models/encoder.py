@@ -141,7 +141,10 @@ class Encoder:
 
             assert self.cache_config is not None
             fingerprint = encoder_fingerprint(self.path, self.config.max_length, self.backend, self.numerics)
-            self._cache = EmbeddingCache(self.cache_config.path or default_cache_path(), fingerprint, max_bytes=int(self.cache_config.max_mb * 2**20))
+            name = f"{self.config.model} ({self.backend} {self.numerics}, max_length {self.config.max_length})"
+            self._cache = EmbeddingCache(
+                self.cache_config.path or default_cache_path(), fingerprint, max_bytes=int(self.cache_config.max_mb * 2**20), name=name
+            )
         return self._cache
 
     def _encode_all(self, texts: Sequence[str], on_batch: Callable[[int], None] | None) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 
 from nlp.errors import ModelError
 from nlp.models.pooling import mean_pool
-from nlp.models.resolve import building_folder, cache_root, file_sha256
+from nlp.resources.disk import building_folder, cache_root, file_sha256
 
 ExportKind = Literal["encoder", "classifier"]  # encoder: mean-pooled unit vectors; classifier: logits
 EXPORT_VERSION = 1

@@ -15,7 +15,7 @@ import numpy as np
 
 from nlp.errors import ConfigError, ModelError
 from nlp.models.onnx import FastTokenizer, ensure_export
-from nlp.models.resolve import cache_root
+from nlp.resources.disk import cache_root
 
 PRECISIONS = {"float32": "f32", "bfloat16": "bf16", "float16": "f16"}
 

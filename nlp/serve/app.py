@@ -35,7 +35,7 @@ from nlp.documents.html import document_from_html
 from nlp.engine.job import describe_run
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import NlpError
-from nlp.models.resolve import cache_root
+from nlp.resources.disk import cache_root
 from nlp.serve.batcher import Batcher, QueueFull
 from nlp.serve.metrics import Metrics
 
@@ -133,7 +133,11 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
             return
         given = request.headers.get("authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            raise HTTPException(401, "missing or wrong token: send 'Authorization: Bearer <token>'", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                {"error": "missing or wrong token: send 'Authorization: Bearer <token>'", "field": "authorization"},
+                headers={"WWW-Authenticate": "Bearer"},
+            )
 
     async def answer(kind: Hashable, items: list[Any]) -> list[Any]:
         try:
@@ -145,7 +149,7 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
 
     def bounded(n: int, limit: int, what: str, key: str) -> None:
         if n > limit:
-            raise HTTPException(413, f"{n} {what} in one request; at most {limit} (serve.{key})")
+            raise HTTPException(413, {"error": f"{n} {what} in one request; at most {limit} (serve.{key})", "field": what})
 
     secured = [Depends(authorized)]
 
@@ -287,10 +291,10 @@ def _errors_as_json(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        message = exc.detail if isinstance(exc.detail, str) else "error"
+        detail = exc.detail if isinstance(exc.detail, dict) else {"error": exc.detail if isinstance(exc.detail, str) else "error"}
         if exc.status_code == 404:
-            message = f"no route {request.url.path}; see /docs"
-        return _error(exc.status_code, message, headers=getattr(exc, "headers", None))
+            detail = {"error": f"no route {request.url.path}; see /docs", "field": "path"}
+        return _error(exc.status_code, detail["error"], detail.get("field"), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(BadInput)
     async def bad_request(request: Request, exc: BadInput) -> JSONResponse:
@@ -341,4 +345,4 @@ class BodyLimit:
         await self.app(scope, replayed, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _error(413, f"the request body is over serve.max_body_bytes ({self.max_bytes:,} bytes)")(scope, receive, send)
+        await _error(413, f"the request body is over serve.max_body_bytes ({self.max_bytes:,} bytes)", "body")(scope, receive, send)

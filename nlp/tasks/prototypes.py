@@ -33,6 +33,24 @@ class PrototypeScorer:
                 owners.append(i)
         self.vectors = encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
         self.owners = np.array(owners, dtype=int)
+        self.texts = texts
+
+    def set_aside(self, label: str, toward: Sequence[str], margin: float) -> list[str]:
+        """`label`'s examples that read as one of the labels `toward` (their nearest prototype is
+        `margin` nearer than `label`'s own description) stop counting for `label`: the catch-all
+        `other` lists `technology` among its examples, which pulled a user's `technology` texts
+        back to `other`. The examples set aside, in order."""
+        own = self.labels.index(label)
+        rows = np.flatnonzero(self.owners == own)
+        rivals = np.isin(self.owners, [self.labels.index(t) for t in toward])
+        if len(rows) < 2 or not rivals.any():
+            return []
+        description = self.vectors[rows[0]]  # a label's first prototype is its description, where it has one
+        drop = [r for r in rows[1:] if float((self.vectors[rivals] @ self.vectors[r]).max()) >= float(description @ self.vectors[r]) + margin]
+        keep = np.setdiff1d(np.arange(len(self.owners)), drop)
+        self.vectors, self.owners = self.vectors[keep], self.owners[keep]
+        gone, self.texts = [self.texts[r] for r in drop], [self.texts[i] for i in keep]
+        return gone
 
     def similarities(self, vectors: np.ndarray) -> np.ndarray:
         """(n, n_labels) max cosine per label; -inf for a label without prototypes."""

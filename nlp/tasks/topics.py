@@ -32,6 +32,11 @@ class HeadPart(NamedTuple):
     known: np.ndarray | None = None  # (n_labels,) labels the head was trained on; None: exactly the task's labels
 
 
+# How much nearer (in cosine) a new label's prototypes must be than the catch-all's description
+# for one of the catch-all's examples to be set aside (README: your own topic labels).
+SET_ASIDE_MARGIN = 0.15
+
+
 class EmbeddingTopics:
     """Topics from the shared embeddings: label prototypes, blended with a head where trusted."""
 
@@ -41,6 +46,7 @@ class EmbeddingTopics:
     def __init__(self, config: TopicsConfig, encode, head: LinearHead | None = None, *, encoder: str = "mpnet") -> None:
         self.config = config
         self.scorer = PrototypeScorer(topic_labels(config), encode, config.prototype_smoothing, without=[config.other_label])
+        set_aside = self._set_aside_for_new_labels()
         self.labels = self.scorer.labels
         self.other = self.labels.index(config.other_label)
         if head is None and config.method == "head":
@@ -49,7 +55,22 @@ class EmbeddingTopics:
         head_labels = list(dict.fromkeys(head.task_labels)) if head is not None else []
         exact = head is None or set(head_labels) == set(self.labels)
         self.known = None if exact else np.isin(self.labels, head_labels)
-        self.notes = label_notes(config, head_labels) + self._overshadowed(encode)
+        self.notes = label_notes(config, head_labels) + set_aside + self._overshadowed(encode)
+
+    def _set_aside_for_new_labels(self) -> list[str]:
+        """A user's labels take over the catch-all's examples that read as them (see
+        `PrototypeScorer.set_aside`); a note names those examples."""
+        other = self.config.other_label
+        new = [n for n in self.scorer.labels if n != other and n not in PACKAGED_TOPICS]
+        spec = self.config.labels.get(other)
+        if not new or spec is None or not spec.description.strip():
+            return []
+        gone = self.scorer.set_aside(other, new, SET_ASIDE_MARGIN)
+        if not gone:
+            return []
+        return [
+            f"topics: {len(gone)} of {other!r}'s examples read as {', '.join(map(repr, new))} and no longer count for {other!r}: {'; '.join(gone)}"
+        ]
 
     def _overshadowed(self, encode) -> list[str]:
         """A label of the user's whose own name is classified as another label: texts about it
@@ -147,6 +168,10 @@ def with_new_labels(head_part: HeadPart, prototype_probs: np.ndarray) -> np.ndar
 def label_notes(config: TopicsConfig, head_labels: Sequence[str]) -> list[str]:
     """One line each for what a user's labels do that they might not expect (said at start-up)."""
     notes = []
+    left_out = [name for name in PACKAGED_TOPICS if name not in config.labels]
+    if left_out:
+        abstain = f"; {config.other_label!r} is then the abstain label only, with no prototypes" if config.other_label in left_out else ""
+        notes.append(f"topics: the labels leave out {', '.join(map(repr, left_out))} (labels_mode: {config.labels_mode}){abstain}")
     if head_labels:
         new = [name for name in config.labels if name not in head_labels and name != config.other_label]
         if new:

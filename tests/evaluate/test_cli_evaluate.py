@@ -111,15 +111,14 @@ def test_sentiment_and_summaries(tmp_path, eval_config):
     assert (tmp_path / "srep" / "predictions.jsonl").read_text().count("\n") == 2
 
 
-def test_calibrate_prints_sets_and_writes_config(tmp_path, eval_config):
+def test_calibrate_prints_sets(tmp_path, eval_config):
+    """Writing is tested below on a calibration whose held-out figures are set (the tiny random
+    model's calibration is noise, refused or not by chance)."""
     data = jsonl(tmp_path, "t.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])
     config = eval_config({"path": data, "label_field": "label"})
-    target = tmp_path / "calibrated.yaml"
-    result = runner.invoke(app, ["calibrate", "topics", "-c", config, "--write", str(target)])
+    result = runner.invoke(app, ["calibrate", "topics", "-c", config])
     assert result.exit_code == 0, result.output
     assert "--set tasks.topics.threshold=" in result.stdout and "--set tasks.topics.temperature=" in result.stdout
-    written = yaml.safe_load(target.read_text())
-    assert "threshold" in written["tasks"]["topics"] and written["data"]["label_field"] == "label"
     result = runner.invoke(app, ["calibrate", "topics", "-c", config, "--json"])
     payload = json.loads(result.stdout)
     assert payload["after"]["macro_f1"] >= payload["before"]["macro_f1"]
@@ -219,3 +218,62 @@ def test_a_coarse_sources_lenient_gold_from_also_map(tmp_path, eval_config):
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
     assert metrics["multi_label"]["per_label"]["energy"]["support"] == 10 and metrics["lenient"]["accuracy"] >= metrics["accuracy"]
+
+
+@pytest.mark.parametrize("command", ["evaluate", "calibrate"])
+def test_a_repeated_or_missing_config_is_refused(tmp_path, eval_config, command):
+    """Step 2 (news-input round): `-c a -c b` silently kept b, and a missing first file was not reported."""
+    path = jsonl(tmp_path, "t.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])
+    a = eval_config({"path": path, "label_field": "label"})
+    repeated = runner.invoke(app, [command, "topics", "-c", a, "-c", a])
+    assert repeated.exit_code == 2 and "--config given 2 times" in repeated.output and "reads one config" in repeated.output
+    missing = runner.invoke(app, [command, "topics", "-c", str(tmp_path / "nope.yaml"), "-c", a])
+    assert missing.exit_code == 2 and "config file not found" in missing.output and "nope.yaml" in missing.output
+
+
+def test_data_paths_start_from_data_or_nlp_data_dir(tmp_path, eval_config, monkeypatch):
+    """Step 2 (news-input round): eval configs hard-coded ../shared/data relative to the working directory."""
+    folder = tmp_path / "mydata"
+    folder.mkdir()
+    jsonl(folder, "t.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])
+    config = eval_config({"path": "{data}/t.jsonl", "label_field": "label"})
+    lost = runner.invoke(app, ["evaluate", "topics", "-c", config, "--json"])
+    assert lost.exit_code == 2 and "--data DIR or NLP_DATA_DIR" in lost.output
+    found = runner.invoke(app, ["evaluate", "topics", "-c", config, "--json", "--data", str(folder)])
+    assert found.exit_code == 0, found.output
+    monkeypatch.setenv("NLP_DATA_DIR", str(folder))
+    assert runner.invoke(app, ["evaluate", "topics", "-c", config, "--json"]).exit_code == 0
+
+
+def test_calibrate_writes_the_set_keys_it_used_and_never_a_worse_calibration(tmp_path, eval_config, monkeypatch):
+    """Step 2 (news-input round): --write dropped the --set overrides it calibrated with (MiniLM
+    values into a config that resolves to MPNet), and wrote a calibration that raised ECE."""
+    from nlp.evaluate import calibrate as calibration
+
+    data = jsonl(tmp_path, "t.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])
+    config = eval_config({"path": data, "label_field": "label"})
+    knobs = {"temperature": 0.1, "threshold": 0.3, "macro_f1": 0.9, "accuracy": 0.9}
+    better = calibration.Calibration(
+        {**knobs, "ece": 0.2}, {**knobs, "ece": 0.1}, 20, held_out={"before": {**knobs, "ece": 0.2}, "after": {**knobs, "ece": 0.15}}
+    )
+    worse = calibration.Calibration(
+        {**knobs, "ece": 0.2}, {**knobs, "ece": 0.1}, 20, held_out={"before": {**knobs, "ece": 0.2}, "after": {**knobs, "ece": 0.26}}
+    )
+    target = tmp_path / "calibrated.yaml"
+    monkeypatch.setattr(calibration, "calibrate_topics", lambda cfg, **kw: better)
+    written = runner.invoke(app, ["calibrate", "topics", "-c", config, "--set", "tasks.topics.label_scale=0.03", "--write", str(target)])
+    assert written.exit_code == 0, written.output
+    assert yaml.safe_load(target.read_text())["data"]["label_field"] == "label"
+    topics = yaml.safe_load(target.read_text())["tasks"]["topics"]
+    assert topics["label_scale"] == 0.03 and topics["threshold"] == 0.3 and topics["temperature"] == 0.1
+    target.unlink()
+    monkeypatch.setattr(calibration, "calibrate_topics", lambda cfg, **kw: worse)
+    refused = runner.invoke(app, ["calibrate", "topics", "-c", config, "--write", str(target)])
+    assert refused.exit_code == 2 and "not written" in refused.output and "0.200 -> 0.260" in refused.output and not target.exists()
+
+
+def test_calibration_reports_figures_on_held_out_folds(tmp_path, eval_config):
+    data = jsonl(tmp_path, "t.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])
+    config = eval_config({"path": data, "label_field": "label"})
+    payload = json.loads(runner.invoke(app, ["calibrate", "topics", "-c", config, "--json", "--set", "tasks.topics.train.folds=2"]).stdout)
+    assert set(payload["held_out"]) == {"before", "after"} and 0 <= payload["held_out"]["after"]["ece"] <= 1

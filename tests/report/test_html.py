@@ -147,6 +147,10 @@ def test_the_seed_report_in_a_real_browser(seed_run, tmp_path):
     assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom  # shown as text
     hosts = set(re.findall(r'"url":"https?://([^/":]+)', net_log.read_text()))
     assert not [h for h in hosts if not h.endswith(BROWSER_HOSTS)], hosts  # the page asked the network for nothing
+    assert re.search(r'class="chip"[^>]*>(markets|diplomacy|energy) 0\.\d\d<', dom)  # Step 2 (news-input round): scores shown, not only in tooltips
+    negative = sum(t["sentiment"]["label"] == "negative" for t in json.loads(seed_run.read_text())["teasers"])
+    by_sentiment = browse(page, "--dump-dom", fragment="#sentiment=negative")  # the key README names (it was `sign=`)
+    assert by_sentiment.count('<tr class="teaser">') == negative and 0 < negative < 8
     filtered = browse(page, "--dump-dom", fragment="#topic=markets")
     assert filtered.count('<tr class="teaser">') == 4  # teasers 0, 5, 7, and 6 (energy, markets also applies)
     assert filtered.count('<tr class="teaser">') < dom.count('<tr class="teaser">')

@@ -140,9 +140,9 @@ def test_health_info_metrics_and_docs(server):
         ("/v1/pages", {"documents": [{"id": 1}]}, 422, "documents.0"),
         ("/v1/pages", {"documents": [{"id": "a", "lead": "x"}, {"id": "a", "lead": "y"}]}, 422, "documents.1.id"),
         ("/v1/summarize", {"text": "x", "sentences": 0}, 422, "sentences"),
-        ("/v1/classify", {"texts": ["a"] * 101}, 413, None),
-        ("/v1/pages", {"documents": [{"id": i, "lead": "x"} for i in range(61)]}, 413, None),
-        ("/v1/classify", {"texts": ["a" * 250_000]}, 413, None),
+        ("/v1/classify", {"texts": ["a"] * 101}, 413, "texts"),  # Step 2 (news-input round): 413 and 401 lacked `field`
+        ("/v1/pages", {"documents": [{"id": i, "lead": "x"} for i in range(61)]}, 413, "documents"),
+        ("/v1/classify", {"texts": ["a" * 250_000]}, 413, "body"),
     ],
 )
 def test_bad_input_is_json_with_a_status_never_a_traceback(server, path, body, status, field):
@@ -162,7 +162,7 @@ def test_malformed_json_a_chunked_big_body_and_unknown_routes(server):
             yield b"x" * 10_000
 
     chunked = httpx.post(url + "/v1/classify", content=chunks(), headers={"content-type": "application/json"})
-    assert chunked.status_code == 413
+    assert chunked.status_code == 413 and chunked.json()["field"] == "body"
     missing = httpx.get(url + "/v2/nothing")
     assert missing.status_code == 404 and missing.json()["error"].startswith("no route")
 
@@ -171,7 +171,7 @@ def test_a_token_guards_every_route_but_the_health_checks(secured):
     assert httpx.get(secured + "/healthz").status_code == 200 and httpx.get(secured + "/readyz").status_code == 200
     for method, path in (("GET", "/v1/info"), ("GET", "/metrics"), ("POST", "/v1/classify")):
         denied = httpx.request(method, secured + path, json={"texts": ["a"]})
-        assert denied.status_code == 401 and denied.headers["www-authenticate"] == "Bearer"
+        assert denied.status_code == 401 and denied.headers["www-authenticate"] == "Bearer" and denied.json()["field"] == "authorization"
         wrong = httpx.request(method, secured + path, json={"texts": ["a"]}, headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401
         allowed = httpx.request(method, secured + path, json={"texts": ["a"]}, headers={"Authorization": f"Bearer {TOKEN}"})

@@ -45,7 +45,7 @@ def test_label_scores_are_each_labels_entailment_against_contradiction(tiny_nli)
 
 
 def test_hypotheses_use_descriptions_and_the_template(tiny_nli):
-    task = make(tiny_nli, hypothesis_template="It is about {}!", labels={"markets": {"description": "money"}, "war": {}})
+    task = make(tiny_nli, hypothesis_template="It is about {}!", labels={"markets": {"description": "money"}, "war": {}}, labels_mode="replace")
     assert task.hypotheses == ["It is about money!", "It is about war!", "It is about other!"]
 
 

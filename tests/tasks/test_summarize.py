@@ -80,3 +80,23 @@ def test_a_near_tie_is_not_stretched_into_a_large_score_change():
     spread = np.array([[1.0, 0, 0], [0.6, 0.8, 0], [0, 1.0, 0]], dtype=np.float32)  # a real spread still spans [0, 1]
     scaled = centrality(spread)
     assert scaled.max() == pytest.approx(1.0) and scaled.min() == pytest.approx(0.0)
+
+
+def test_a_headline_line_and_a_dateline_are_in_no_summary_sentence(default_pipeline):
+    """Step 2 (news-input round): a title-case headline line was a summary sentence, joined to the
+    next without punctuation ("...Counts the Cost LONDON, Nov 2 —"), and the fast preset with
+    two sentences dropped the actual lead sentence."""
+    from nlp.documents import parse_page
+
+    page = (
+        "Oil Market Counts the Cost of the Deal\n"
+        "LONDON, Nov 2 (Reuters) — Oil prices fell sharply on Monday after producers agreed to raise output by more than traders had expected.\n"
+        "Brent crude dropped 4 percent to 78 dollars a barrel, its lowest in three months.\n"
+        "Analysts said the decision would ease supply concerns through the winter months.\n"
+        "Source: Wire\n"
+    )
+    doc = parse_page(page, id="oil")
+    assert doc.sentences()[0].startswith("Oil prices fell sharply on Monday") and "Counts the Cost" not in " ".join(doc.sentences())
+    [summary] = default_pipeline.summarize([doc.lead_text], sentences=2)
+    assert [s["index"] for s in summary["sentences"]] == [0, 1]
+    assert summary["text"].startswith("Oil prices fell sharply on Monday") and "LONDON" not in summary["text"]

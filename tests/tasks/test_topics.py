@@ -111,7 +111,7 @@ def test_head_one_vs_rest_scores_blend_with_the_prototypes(tmp_path):
 
 
 def test_other_label_is_added_when_not_configured():
-    cfg = TopicsConfig(method="embedding", labels={"markets": LabelSpec(description="stocks")}, threshold=0.0)
+    cfg = TopicsConfig(method="embedding", labels={"markets": LabelSpec(description="stocks")}, labels_mode="replace", threshold=0.0)
     topics = EmbeddingTopics(cfg, one_hot_encoder(["stocks"]))
     assert list(topics.classify(["t"], np.ones((1, 1), dtype=np.float32))[0]["scores"]) == ["markets", "other"]
 
