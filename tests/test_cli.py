@@ -152,7 +152,7 @@ def test_malformed_yaml_and_same_file(tmp_path):
     result = invoke("run", str(bad))
     assert result.exit_code == 2 and "malformed YAML at line" in result.output
     result = invoke("run", FAST, "-i", str(SEED), "-o", str(SEED), "--format", "jsonl")
-    assert result.exit_code == 2 and "is the input file" in result.output
+    assert result.exit_code == 2 and "is an input of" in result.output
 
 
 def test_debug_shows_the_traceback():

@@ -1,6 +1,7 @@
 """The on-disk embedding cache: hits equal fresh vectors, keys follow the encoder, damage rebuilds."""
 
 import numpy as np
+import pytest
 
 from nlp.config import CacheConfig, EncoderConfig
 from nlp.models.cache import EmbeddingCache, cached_encode, encoder_fingerprint
@@ -42,14 +43,26 @@ def test_other_settings_are_other_keys(tmp_path, tiny_bert):
     assert EmbeddingCache(path, a, dim=4).get(["x"]) == [None]  # a vector of the wrong size is never returned
 
 
-def test_a_damaged_cache_file_is_set_aside_and_rebuilt(tmp_path, capsys):
-    path = tmp_path / "e.sqlite"
+def test_a_damaged_cache_in_nlps_folder_is_set_aside_and_one_elsewhere_refused(tmp_path, capsys, monkeypatch):
+    """Step 3 (news-input round): a file that is not a cache this project made is never renamed
+    or altered; nlp's own file in its own folder, damaged, is set aside and begun again."""
+    from nlp.errors import ConfigError
+    from nlp.models.cache import default_cache_path
+
+    monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path / "nlp"))
+    path = default_cache_path()
+    path.parent.mkdir()
     path.write_bytes(b"this is not a database" * 100)
     cache = EmbeddingCache(path, "fp")
-    assert cache.get(["x"]) == [None] and "unreadable" in capsys.readouterr().err
+    assert cache.get(["x"]) == [None] and "damaged" in capsys.readouterr().err
     cache.put(["x"], np.ones((1, 2), dtype=np.float32))
     assert np.array_equal(EmbeddingCache(path, "fp").get(["x"])[0], np.ones(2, dtype=np.float32))
     assert path.with_suffix(".corrupt").exists()
+    elsewhere = tmp_path / "mine.dat"
+    elsewhere.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ConfigError, match="not an nlp embedding cache"):
+        EmbeddingCache(elsewhere, "fp")
+    assert elsewhere.read_bytes() == b"this is not a database" * 100 and not elsewhere.with_suffix(".corrupt").exists()
 
 
 def test_progress_counts_every_text_once_cached_or_not(tmp_path, tiny_bert):
@@ -81,18 +94,62 @@ def test_past_max_bytes_the_least_recently_used_go_first(tmp_path):
     assert sum(v is None for v in kept) >= 20  # the least recently used went
 
 
-def test_a_cache_from_before_the_cap_is_upgraded_and_a_foreign_table_rebuilt(tmp_path, capsys):
+def test_a_cache_from_before_the_cap_is_upgraded_and_another_programs_database_left_alone(tmp_path, capsys):
+    """Step 3 (news-input round): another program's SQLite database got a `vectors` table and WAL
+    mode with no warning; a folder named as cache.path was renamed to `.corrupt`."""
     import sqlite3
+
+    from nlp.errors import ConfigError
 
     old = tmp_path / "old.sqlite"
     with sqlite3.connect(old) as db:
         db.execute("CREATE TABLE vectors (encoder TEXT NOT NULL, text BLOB NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (encoder, text))")
     EmbeddingCache(old, "fp").put(["x"], np.ones((1, 2), dtype=np.float32))
-    assert EmbeddingCache(old, "fp").get(["x"])[0] is not None and "unreadable" not in capsys.readouterr().err
+    assert EmbeddingCache(old, "fp").get(["x"])[0] is not None and "warning" not in capsys.readouterr().err
     foreign = tmp_path / "foreign.sqlite"
     with sqlite3.connect(foreign) as db:
         db.execute("CREATE TABLE vectors (id INTEGER, name TEXT)")
-    assert EmbeddingCache(foreign, "fp").get(["x"]) == [None] and "unreadable" in capsys.readouterr().err
+        db.execute("CREATE TABLE customers (id INTEGER)")
+    before = foreign.read_bytes()
+    for path in (foreign, tmp_path):
+        with pytest.raises(ConfigError, match="another program's SQLite file|is a folder"):
+            EmbeddingCache(path, "fp")
+    assert foreign.read_bytes() == before and not (tmp_path / "foreign.sqlite-wal").exists() and not list(tmp_path.glob("*.corrupt"))
+
+
+def test_a_cache_that_cannot_be_written_is_left_alone_and_the_run_goes_on(tmp_path, capsys, tiny_bert):
+    """Step 3: a cache locked by another process (or read-only, or on a full disk) was a
+    traceback, and blocked even fully cached runs (the LRU update in get())."""
+    import sqlite3
+
+    path = tmp_path / "e.sqlite"
+    EmbeddingCache(path, "fp").put(["cached"], np.ones((1, 2), dtype=np.float32))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process writing, for longer than we wait
+    holder.execute("INSERT INTO encoders VALUES ('x', 'y')")
+    cache = EmbeddingCache(path, "fp", busy_s=0.2)
+    assert cache.get(["cached"])[0] is not None  # a cached run still reads
+    cache.put(["new"], np.ones((1, 2), dtype=np.float32))  # cannot write: one warning, no traceback
+    err = capsys.readouterr().err
+    assert err.count("cannot be used") == 1 and "going on without it" in err
+    assert cache.get(["cached"]) == [None]  # left alone from then on: encoded afresh
+    holder.execute("ROLLBACK")
+    holder.close()
+
+
+def test_stored_vectors_of_the_wrong_size_null_or_nan_are_misses(tmp_path, tiny_bert):
+    import sqlite3
+
+    from nlp.models.cache import text_key
+
+    path = tmp_path / "e.sqlite"
+    encoder = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), Runtime("cpu"), CacheConfig(path=path))
+    fresh = encoder.encode(["a", "b", "c"])
+    with sqlite3.connect(path) as db:  # damage the stored rows: another size, NaN
+        db.execute("UPDATE vectors SET vector = ? WHERE text = ?", (np.ones(3, dtype=np.float32).tobytes(), text_key("a")))
+        db.execute("UPDATE vectors SET vector = ? WHERE text = ?", (np.full(32, np.nan, dtype=np.float32).tobytes(), text_key("b")))
+    again = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), Runtime("cpu"), CacheConfig(path=path)).encode(["a", "b", "c"])
+    assert again.shape == fresh.shape and np.allclose(again, fresh, atol=1e-5)
 
 
 def fingerprint_value(text: str) -> float:

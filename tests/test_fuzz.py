@@ -146,3 +146,59 @@ def test_jsonl_teasers_blank_or_not_keep_indexes_in_order(tmp_path, teasers):
     assert doc.teasers == kept
     dropped = len(teasers) - len(kept)
     assert (dropped == 0 and not doc.warnings) or doc.warnings == [f"{dropped} empty teaser{'s' * (dropped > 1)} dropped"]
+
+
+# Step 3 (news-input round): Step 1's readers get the same treatment: hostile HTML and XML, from
+# random bytes to shapes built to hurt (entity expansion, huge attributes, deep nesting).
+tags = st.sampled_from(["html", "body", "div", "p", "a", "article", "nav", "li", "ul", "h2", "script", "rss", "channel", "item", "feed", "entry"])
+markup = st.recursive(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+    lambda inner: st.tuples(tags, st.lists(inner, max_size=4), st.text(max_size=10)).map(
+        lambda t: f'<{t[0]} href="/{t[2]}" class="{t[2]}">' + "".join(t[1]) + f"</{t[0]}>"
+    ),
+    max_leaves=30,
+)
+
+
+@FUZZ
+@given(
+    st.one_of(markup, st.binary(max_size=800).map(lambda b: b.decode("latin-1"))), st.sampled_from(["page.html", "feed.xml", "feed.json", "x.txt"])
+)
+def test_any_markup_as_html_or_a_feed_gives_documents_or_one_line_error(tmp_path, text, name):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        docs = list(iter_documents(path))
+    except InputError as exc:
+        assert "\n" not in str(exc) and str(path) in str(exc)
+    else:
+        assert docs and all(isinstance(d.lead, str) and all(isinstance(t, str) for t in d.teasers) for d in docs)
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        (
+            "laughs.xml",
+            b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">]><rss version="2.0"><channel><title>&a;</title></channel></rss>',
+            "declares XML entities",
+        ),
+        (
+            "external.xml",
+            b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]><rss><channel><title>&x;</title></channel></rss>',
+            "declares XML entities",
+        ),
+        ("deep.html", b"<html><body>" + b"<div>" * 100_000 + b"text" + b"</div>" * 100_000 + b"</body></html>", None),
+        ("attribute.html", b'<html><body><a href="/' + b"x" * 3_000_000 + b'">A long link to a story of the site</a></body></html>', None),
+        ("deep.xml", b'<?xml version="1.0"?><rss version="2.0"><channel>' + b"<x>" * 50_000 + b"</x>" * 50_000 + b"</channel></rss>", None),
+    ],
+)
+def test_hostile_markup_is_bounded(tmp_path, name, data, message):
+    path = tmp_path / name
+    path.write_bytes(data)
+    if message:
+        with pytest.raises(InputError, match=message):
+            list(iter_documents(path))
+        return
+    docs = list(iter_documents(path))
+    assert docs and "passwd" not in json.dumps([d.to_json() for d in docs])

@@ -169,7 +169,7 @@ def test_input_and_output_the_same_file(tmp_path, config):
     page = tmp_path / "p.jsonl"
     page.write_text(json.dumps({"id": "a", "lead": "x"}) + "\n")
     result = run(config, page, page)
-    assert result.exit_code == 2 and "is the input file" in result.output
+    assert result.exit_code == 2 and "is an input of" in result.output
     assert page.read_text().startswith('{"id": "a"')
 
 
@@ -247,3 +247,136 @@ def test_utf16_input_is_named_and_reads_with_its_encoding(tmp_path):
     result = CliRunner().invoke(app, ["run", str(FAST), "-i", str(data), "-o", str(tmp_path / "d.jsonl"), "--quiet", "--encoding", "utf-16"])
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["id"] for line in (tmp_path / "d.jsonl").read_text().splitlines()] == ["d0", "d1", "d2"]
+
+
+def one_line_exit_2(result, message: str) -> None:
+    lines = [line for line in result.output.splitlines() if line.strip() and not line.startswith("nlp: exporting")]  # a progress line may come first
+    assert result.exit_code == 2 and len(lines) == 1 and message in lines[0] and "Traceback" not in result.output, result.output
+
+
+def test_every_error_is_one_line(tmp_path, config):
+    """Step 3 (news-input round): each of these was a traceback, exit 1."""
+    one_line_exit_2(run(config, tmp_path / "missing.jsonl", tmp_path / "o.jsonl"), "input not found")
+    one_line_exit_2(
+        runner.invoke(app, ["run", config, "-i", str(SEED), "--set", "encoder.max_length=513", "-q"]),
+        "encoder.max_length 513 is over the 64 positions",  # the tiny model holds 64
+    )
+    head = tmp_path / "zero.npz"
+    import numpy as np
+
+    np.savez(head, classes=np.array([], dtype=str), coef=np.zeros((0, 32), dtype=np.float32), intercept=np.zeros(0, dtype=np.float32))
+    one_line_exit_2(
+        run(config, SEED, tmp_path / "o.jsonl", "--set", "tasks.topics.method=head", "--set", f"tasks.topics.head={head}"),
+        "0 classes; a head tells at least two apart",
+    )
+    (tmp_path / "empty.jsonl").write_text("")
+    for command in ("evaluate", "calibrate"):
+        eval_config = tmp_path / f"eval-{command}.yaml"
+        eval_config.write_text(
+            yaml.safe_dump({**yaml.safe_load(open(config)), "data": {"path": str(tmp_path / "empty.jsonl"), "label_field": "label"}})
+        )
+        one_line_exit_2(runner.invoke(app, [command, "topics", "-c", str(eval_config)]), "has no rows")
+    one_line_exit_2(runner.invoke(app, ["cache", "clear", "--set", f"cache.path={tmp_path}"]), "is a folder")
+
+
+def test_a_full_disk_at_the_end_is_one_line_and_the_journal_is_kept(tmp_path, config, monkeypatch):
+    """Step 3: an OSError from the writer's __exit__ (full disk) hid the message; resuming after
+    freeing space recovered every record."""
+    import errno
+
+    import nlp.engine.output as output
+
+    real = output.os.replace
+
+    def full(src, dst):
+        if str(dst).endswith("o.jsonl"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", full)
+    out = tmp_path / "o.jsonl"
+    one_line_exit_2(run(config, SEED, out), "No space left on device")
+    assert (tmp_path / "o.jsonl.partial").exists() and not out.exists()
+    monkeypatch.setattr(output.os, "replace", real)
+    assert run(config, SEED, out, "--resume").exit_code == 0 and len(records(out)) == 1
+
+
+def test_encodings_are_checked_once_and_a_latin1_run_writes_html(tmp_path, config):
+    """Step 3: `--encoding bogus` over a folder exited 0 with every page an error record; a run
+    with --encoding latin-1 could not write HTML (the report read the input as UTF-8)."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes("Caf\xe9 prices rose on Monday.\nSource: Wire\nThe caf\xe9 chain grew...\n".encode("latin-1"))
+    one_line_exit_2(run(config, folder, tmp_path / "o.jsonl", "--encoding", "bogus"), "unknown encoding")
+    page = tmp_path / "o.html"
+    done = run(config, folder, page, "--encoding", "latin-1")
+    assert done.exit_code == 0, done.output
+    assert "Café prices rose" in page.read_text(encoding="utf-8") and not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.writing"))
+    jsonl = tmp_path / "o.jsonl"
+    assert run(config, folder, jsonl, "--encoding", "latin-1").exit_code == 0
+    again = runner.invoke(app, ["report", str(jsonl), "-o", str(tmp_path / "again.html")])  # the run's encoding, from run.json
+    assert again.exit_code == 0 and "Café prices rose" in (tmp_path / "again.html").read_text(encoding="utf-8")
+
+
+def test_report_reads_only_records_and_keeps_line_separators_as_text(tmp_path):
+    """Step 3: non-object records, a topic without a label, a non-UTF-8 file and a bad run.json
+    were tracebacks; a records file that is a JSON object made a "0 documents" page with exit 0;
+    records holding U+2028 or U+2029 were rejected (splitlines)."""
+    cases = {
+        "numbers.jsonl": ("1\n2\n", "a JSON int, not an object"),
+        "nolabel.jsonl": (json.dumps({"id": "a", "teasers": [{"index": 0, "text": "x", "topic": {"scores": {}}}]}) + "\n", "a topic without a label"),
+        "object.json": (json.dumps({"records": []}), "a JSON object, not records"),
+    }
+    for name, (text, message) in cases.items():
+        (tmp_path / name).write_text(text)
+        one_line_exit_2(runner.invoke(app, ["report", str(tmp_path / name), "-o", str(tmp_path / "p.html")]), message)
+    (tmp_path / "latin.jsonl").write_bytes(b'{"id": "caf\xe9"}\n')
+    one_line_exit_2(runner.invoke(app, ["report", str(tmp_path / "latin.jsonl"), "-o", str(tmp_path / "p.html")]), "not UTF-8")
+    good = tmp_path / "good.jsonl"
+    good.write_text(
+        json.dumps({"id": "a", "source": "s", "teasers": [{"index": 0, "text": "line\u2028separator\u2029paragraph"}]}, ensure_ascii=False) + "\n"
+    )
+    (tmp_path / "good.jsonl.run.json").write_text("{not json")
+    done = runner.invoke(app, ["report", str(good), "-o", str(tmp_path / "good.html")])
+    assert done.exit_code == 0 and "run's description out" in done.output and (tmp_path / "good.html").exists()
+
+
+def test_resume_accepts_the_same_input_by_another_path_and_refuses_an_edit_of_the_same_size(tmp_path, config, monkeypatch):
+    """Step 3: resume with the input given as an absolute path was refused; a same-size edit in
+    the middle of a 3 MB input was accepted and mixed old and new records."""
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": f"d{i}", "lead": f"Oil prices rose {i} percent on the news today."}) + "\n" for i in range(40)))
+    out = tmp_path / "o.jsonl"
+    (tmp_path / "o.jsonl.partial").write_text("")
+    from nlp.config import load_config
+    from nlp.documents import Inputs
+    from nlp.engine.job import meta_path, run_fingerprint
+    from nlp.engine.output import partial_path
+
+    cfg = load_config(config, {"input": "docs.jsonl"})
+    monkeypatch.chdir(tmp_path)
+    meta_path(partial_path(out)).write_text(json.dumps(run_fingerprint(cfg, Inputs.of(cfg))))
+    assert run(config, docs.resolve(), out, "--resume").exit_code == 0  # the same file, by its absolute path
+    (tmp_path / "o.jsonl.partial").write_text("")
+    meta_path(partial_path(out)).write_text(json.dumps(run_fingerprint(cfg, Inputs.of(cfg))))
+    text = docs.read_text()
+    docs.write_text(text.replace("rose 20 percent", "fell 20 percent"))  # the same size, in the middle
+    one_line_exit_2(run(config, docs, out, "--resume"), "the input's contents differ")
+
+
+def test_a_fifo_is_refused_and_a_huge_page_is_read_in_part(tmp_path, config):
+    """Step 3: a FIFO as input blocked for ever; a 200 MB single-line page peaked at 3.4 GB RSS."""
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    one_line_exit_2(run(config, fifo, tmp_path / "o.jsonl"), "not a regular file or folder")
+    huge = tmp_path / "huge.txt"
+    huge.write_text("Oil prices rose. " * 100_000 + "\nSource: Wire\nShares fell...\n")
+    out = tmp_path / "h.jsonl"
+    assert run(config, huge, out, "--set", "max_document_bytes=200000").exit_code == 0
+    [record] = records(out)
+    assert any("max_document_bytes" in w for w in record["warnings"])
+    long_line = tmp_path / "long.jsonl"
+    long_line.write_text(json.dumps({"id": "x", "lead": "word " * 100_000}) + "\n")
+    one_line_exit_2(run(config, long_line, tmp_path / "l.jsonl", "--set", "max_document_bytes=100000"), "a line of over 100,000 bytes")

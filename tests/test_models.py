@@ -218,7 +218,7 @@ def test_a_pickled_model_file_is_one_line_and_its_payload_never_runs(tmp_path, t
 
     (folder / "pytorch_model.bin").write_bytes(pickle.dumps({"weights": Payload()}))
     env = {**os.environ, "NLP_CACHE_DIR": str(tmp_path / "cache")}
-    result = nlp_run_on_the_seed(tmp_path, f"encoder.model={folder}", f"encoder.backend={backend}", env=env)
+    result = nlp_run_on_the_seed(tmp_path, f"encoder.model={folder}", f"encoder.backend={backend}", "encoder.max_length=64", env=env)
     lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("nlp: exporting")]
     assert result.returncode == 2 and len(lines) == 1 and "cannot load the model" in lines[0], result.stderr
     assert not marker.exists() and not (tmp_path / "r.jsonl").exists()

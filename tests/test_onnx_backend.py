@@ -68,7 +68,7 @@ def test_onnx_on_a_gpu_device_is_a_config_error(tiny_bert):
     from nlp.errors import ConfigError
 
     with pytest.raises(ConfigError, match="backend: torch"):
-        Encoder(EncoderConfig(model=str(tiny_bert), backend="onnx"), Runtime("cuda"))
+        Encoder(EncoderConfig(model=str(tiny_bert), backend="onnx", max_length=64), Runtime("cuda"))
 
 
 @pytest.mark.parametrize("damage", ["same_size_bytes", "truncated", "garbled_manifest", "missing_model"])

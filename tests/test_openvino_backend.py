@@ -77,9 +77,9 @@ def test_a_missing_openvino_is_one_line_naming_the_extra(tiny_bert, monkeypatch)
 
 def test_openvino_takes_no_quantize_and_no_gpu(tiny_bert):
     with pytest.raises(ConfigError, match="encoder.quantize"):
-        Encoder(EncoderConfig(model=str(tiny_bert), backend="openvino", quantize="int8"), Runtime("cpu"))
+        Encoder(EncoderConfig(model=str(tiny_bert), backend="openvino", quantize="int8", max_length=64), Runtime("cpu"))
     with pytest.raises(ConfigError, match="runs on the CPU"):
-        Encoder(EncoderConfig(model=str(tiny_bert), backend="openvino"), Runtime("mps"))
+        Encoder(EncoderConfig(model=str(tiny_bert), backend="openvino", max_length=64), Runtime("mps"))
 
 
 @pytest.mark.parametrize("chosen, expected", [("bf16", "bf16"), ("f32", "f32"), ("f16", "f32")])

@@ -17,10 +17,11 @@ def report_cli(
     ),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="The page to write (default: <records> with .html)."),
     title: Optional[str] = typer.Option(None, "--title", help="The page's title."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of the input (default: the run's, from <records>.run.json)."),
 ) -> None:
     """Render a run's records as one HTML page: overview, filters, every document."""
     from nlp.report import write_report
 
     with friendly_errors():
-        written = write_report(records, out or records.with_suffix(".html"), input_path=input, title=title)
+        written = write_report(records, out or records.with_suffix(".html"), input_path=input, title=title, encoding=encoding)
     err.print(f"wrote {written}", highlight=False)

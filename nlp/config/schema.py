@@ -383,9 +383,24 @@ class ServeConfig(Section):
     )
     max_queue: int = Field(default=256, ge=1, description="requests waiting for the model at most; more: 503 with Retry-After")
     timeout_s: float = Field(default=60.0, gt=0.0, description="a request not answered in this time gets 504")
+    max_text_chars: int = Field(
+        default=50_000, ge=1, description="characters per text of /v1/classify, /v1/sentiment, /v1/summarize at most (more: 413)"
+    )
+    max_sentences: int = Field(default=1_000, ge=1, description="sentences in a /v1/summarize text at most (more: 413)")
+    shutdown_s: float = Field(
+        default=30.0, ge=0.0, description="on SIGTERM, how long requests under way may take to finish; the rest are answered 503"
+    )
     token: SecretStr | None = Field(
         default=None, description="every route but the health checks needs 'Authorization: Bearer <token>'; or set NLP_SERVE_TOKEN"
     )
+
+    @field_validator("token")
+    @classmethod
+    def _token_not_empty(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and not token.get_secret_value().strip():
+            raise ValueError("an empty token would serve with no auth; give a token, or null for no auth")
+        return token
+
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; empty: CORS off")
     allow_fetch: bool = Field(
         default=False, description="POST /v1/pages may name a 'url' to fetch (public addresses only: never loopback, private or link-local)"
@@ -401,6 +416,11 @@ class RunConfig(Section):
     )
     input_encoding: str = Field(default="utf-8", description="text encoding of the input files, e.g. latin-1")
     on_duplicate: Literal["error", "suffix"] = Field(default="error", description="a repeated document id: an error, or made unique as id#2")
+    max_document_bytes: int = Field(
+        default=32_000_000,
+        ge=1,
+        description="bytes read of one input file or JSONL line at most; a larger file is read in part with a warning, a larger JSONL line is an error record",
+    )
     max_lead_chars: int = Field(
         default=200_000, ge=0, description="lead text read per document (0 = all); longer leads are cut at a paragraph, with a warning"
     )

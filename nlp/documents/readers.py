@@ -152,10 +152,11 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
+def _jsonl_lines(path: Path, encoding: str, max_bytes: int = 32_000_000) -> Iterator[tuple[int, str]]:
     """(line number, stripped text) of a JSONL file. Byte lines for one-byte-newline encodings
-    (an undecodable line names its byte); UTF-16/32 decoded as a text stream (its newline is
-    more than one byte, so byte lines would split characters)."""
+    (an undecodable line names its byte; a line over `max_bytes` is an error, read no further);
+    UTF-16/32 decoded as a text stream (its newline is more than one byte, so byte lines would
+    split characters)."""
     if wide_encoding(encoding):
         try:
             with path.open("r", encoding=encoding, newline="") as text:
@@ -167,7 +168,9 @@ def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
     with path.open("rb") as handle:
         refuse_unasked_utf16(handle.read(2), path, encoding)
         handle.seek(0)
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(iter(lambda: handle.readline(max_bytes + 1), b""), start=1):
+            if len(raw) > max_bytes:
+                raise InputError(f"{path}:{number}: a line of over {max_bytes:,} bytes (max_document_bytes); split the document or raise the limit")
             try:
                 yield number, raw.decode(encoding).strip()
             except UnicodeDecodeError as exc:
@@ -176,10 +179,10 @@ def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
                 ) from exc
 
 
-def iter_jsonl(path: Path, encoding: str = "utf-8") -> Iterator[Document]:
+def iter_jsonl(path: Path, encoding: str = "utf-8", max_bytes: int = 32_000_000) -> Iterator[Document]:
     """Stream documents from JSONL, one per line; a bad line names its line number."""
     seen_any = False
-    for number, line in _jsonl_lines(path, encoding):
+    for number, line in _jsonl_lines(path, encoding, max_bytes):
         if not line:
             continue
         try:

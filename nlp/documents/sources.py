@@ -8,6 +8,7 @@ before a run and the run itself read each response once."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from nlp.documents.markup import Kind, sniff, url_lines
 from nlp.documents.readers import iter_jsonl, page_from_bytes, unique_ids
 from nlp.errors import InputError
 
+MAX_DOCUMENT_BYTES = 32_000_000  # run config's max_document_bytes
 READ_SUFFIXES = (".txt", ".html", ".htm", ".xml", ".rss", ".atom", ".json", ".jsonl", ".ndjson", ".urls")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _SUFFIX_KIND: dict[str, Kind] = {".urls": "urls", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -62,11 +64,17 @@ class Inputs:
         feed: FeedConfig | None = None,
         fetch: FetchConfig | None = None,
         fetcher: Fetcher | None = None,
+        max_bytes: int = MAX_DOCUMENT_BYTES,
     ) -> None:
         self.refs = [str(r) for r in ([refs] if isinstance(refs, (str, Path)) else refs)]
         if not self.refs:
             raise InputError("no input given (a file, folder or URL)")
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"--encoding {encoding}: unknown encoding; e.g. utf-8, latin-1, cp1252") from None
         self.encoding = encoding
+        self.max_bytes = max_bytes
         self.html, self.feed, self.fetch = html or HtmlConfig(), feed or FeedConfig(), fetch or FetchConfig()
         self._fetcher = fetcher
         self._items: list[Item] | None = None
@@ -74,7 +82,15 @@ class Inputs:
     @classmethod
     def of(cls, config: Any, fetcher: Fetcher | None = None) -> Inputs:
         """A run config's inputs (`input`, `input_encoding`, `html`, `feed`, `fetch`)."""
-        return cls(config.input, config.input_encoding, html=config.html, feed=config.feed, fetch=config.fetch, fetcher=fetcher)
+        return cls(
+            config.input,
+            config.input_encoding,
+            html=config.html,
+            feed=config.feed,
+            fetch=config.fetch,
+            fetcher=fetcher,
+            max_bytes=config.max_document_bytes,
+        )
 
     @property
     def fetcher(self) -> Fetcher:
@@ -114,6 +130,8 @@ class Inputs:
         path = Path(ref).expanduser()
         if not path.exists():
             raise InputError(f"input not found: {path} (give a file, a folder, or an http(s) URL)")
+        if not path.is_dir() and not path.is_file():  # a FIFO would block for ever; a device never ends
+            raise InputError(f"input {path} is not a regular file or folder (a FIFO, device or socket); save the input to a file")
         if path.is_dir():
             files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in READ_SUFFIXES)
             if not files:
@@ -151,7 +169,7 @@ class Inputs:
         name = item.ref if item.url else item.path.stem
         try:
             if not item.url and item.path.suffix.lower() in JSONL_SUFFIXES:
-                yield from iter_jsonl(item.path, self.encoding)
+                yield from iter_jsonl(item.path, self.encoding, self.max_bytes)
                 return
             docs = self._read_url(item.ref) if item.url else self._read_file(item.path)
         except InputError as exc:
@@ -163,14 +181,23 @@ class Inputs:
 
     def _read_file(self, path: Path) -> list[Document]:
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:
+                data = handle.read(self.max_bytes + 1)
         except OSError as exc:  # deleted or made unreadable since it was listed
             raise InputError(f"{path}: could not be read ({exc.strerror or exc})") from None
+        cut = len(data) > self.max_bytes
+        if cut:  # bounded: a 200 MB one-line page took 3.4 GB
+            data = data[: self.max_bytes]
+            data = data[: data.rfind(b"\n") + 1] or data
         kind = sniff(data) or _not_a_feed(path)
         if kind == "jsonl":
-            return list(iter_jsonl(path, self.encoding))
+            return list(iter_jsonl(path, self.encoding, self.max_bytes))
         charset = None if self.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else self.encoding
-        return self._parse(kind, data, path.stem, url=None, charset=charset, where=str(path))
+        docs = self._parse(kind, data, path.stem, url=None, charset=charset, where=str(path))
+        if cut:
+            for doc in docs:
+                doc.warnings.append(f"the file is {path.stat().st_size:,} bytes; its first {len(data):,} were read (max_document_bytes)")
+        return docs
 
     def _read_url(self, url: str) -> list[Document]:
         fetched = self.fetcher.get(url)

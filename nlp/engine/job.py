@@ -22,6 +22,7 @@ from nlp.documents.fetch import is_url
 from nlp.documents.language import ENGLISH, UNDETERMINED
 from nlp.engine.output import (
     RecordWriter,
+    check_output,
     journal_ids,
     output_lock,
     partial_path,
@@ -120,7 +121,7 @@ def run_job(config: RunConfig, *, progress: bool | None = None, console: Console
     interrupted run already holds are skipped and the rest appended."""
     console = console or Console(stderr=True)
     output = config.output.path
-    check_paths(config.input, output)
+    check_output(output, config.input)
     with output_lock(output), closing(Inputs.of(config)) as inputs:  # one writer per output, for the whole run
         return _run_locked(config, inputs, progress, console, resume)
 
@@ -292,21 +293,3 @@ def check_journal(output: Path, resume: bool) -> Path:
     if journal.exists() and not resume:
         raise InputError(f"{journal} holds an interrupted run: add --resume to continue it, or delete it to start over")
     return journal
-
-
-def check_paths(inputs: list[str], output: Path) -> None:
-    for ref in inputs:
-        if not is_url(ref) and Path(ref).exists() and output.exists() and Path(ref).resolve() == output.resolve():
-            raise InputError(f"output {output} is the input file; choose another --output")
-    if output.exists() and output.is_dir():
-        raise InputError(f"output {output} is a folder; give a file path such as {output / 'records.jsonl'}")
-    if output.is_symlink() or (output.exists() and not output.is_file()):
-        kind = "a symlink" if output.is_symlink() else "not a regular file (a device, FIFO or socket)"
-        raise InputError(f"output {output} is {kind}, which a run would replace; choose a regular file for --output")
-    folder = output.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create the output folder {folder}: {exc.strerror}; choose another --output") from exc
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"output folder {folder} is not writable; choose another --output")

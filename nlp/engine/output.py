@@ -11,7 +11,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,6 +19,49 @@ from typing import Any, TextIO
 from nlp.documents import Inputs
 from nlp.errors import InputError
 from nlp.records import Record, topic_text
+
+
+def check_output(output: Path, inputs: Sequence[str | Path], *, what: str = "a run", records_too: bool = False) -> None:
+    """The one check of every file a command writes (`nlp run`, `read`, `watch`, `report`):
+    never one of its inputs, never a folder, a symlink, a device, FIFO or socket (only regular
+    files are replaced, atomically), with `records_too` never a records file (the report's -o
+    onto a run's records turned them into HTML), and in a folder that can be written."""
+    for ref in inputs:
+        path = Path(ref)
+        if not str(ref).lower().startswith(("http://", "https://")) and path.exists() and output.exists() and path.resolve() == output.resolve():
+            raise InputError(f"output {output} is an input of {what}; choose another output")
+    if output.is_symlink():
+        raise InputError(f"output {output} is a symlink, which {what} would replace; choose a regular file")
+    if output.exists() and output.is_dir():
+        raise InputError(f"output {output} is a folder; give a file path such as {output / 'records.jsonl'}")
+    if output.exists() and not output.is_file():
+        raise InputError(f"output {output} is not a regular file (a device, FIFO or socket), which {what} would replace; choose a regular file")
+    if records_too and output.is_file() and holds_records(output):
+        raise InputError(f"output {output} holds records that {what} would overwrite; choose another output")
+    folder = output.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder {folder}: {exc.strerror}; choose another output") from exc
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"output folder {folder} is not writable; choose another output")
+
+
+def holds_records(path: Path) -> bool:
+    """A file whose first line (or a JSON array's first element) is a record nlp wrote."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return False
+    text = head.decode("utf-8", "replace").lstrip()
+    first = text[1:].lstrip() if text.startswith("[") else text
+    line = first.split("\n", 1)[0]
+    try:
+        row = json.loads(line.rstrip(","))
+    except ValueError:
+        return '"id"' in line[:200] and ('"teasers"' in first or '"summary"' in first)
+    return isinstance(row, dict) and "id" in row and bool({"teasers", "summary", "article", "error"} & set(row))
 
 
 def partial_path(path: Path) -> Path:
@@ -151,12 +194,21 @@ class RecordWriter:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         assert self._handle is not None and self._sums is not None
-        self._handle.close()
-        self._sums.close()
-        if exc_type is None:
-            self._finalise()
-            sums_path(self.tmp).unlink(missing_ok=True)
-        elif not self.resume and self.count == 0 and (not self.tmp.exists() or not journal_ids(self.tmp)):
+        try:
+            self._handle.close()
+            self._sums.close()
+            if exc_type is None:
+                self._finalise()
+                sums_path(self.tmp).unlink(missing_ok=True)
+        except OSError as error:  # a full disk or quota while closing or converting: the journal is kept for --resume
+            self.path.with_name(self.path.name + ".writing").unlink(missing_ok=True)
+            if exc_type is not None:
+                return  # the run's own error says more
+            raise InputError(
+                f"cannot finish {self.path}: {error.strerror or error}; its {self.count} records are kept in {self.tmp}: "
+                "free the space and run the same command with --resume"
+            ) from error
+        if exc_type is not None and not self.resume and self.count == 0 and (not self.tmp.exists() or not journal_ids(self.tmp)):
             # nothing checked to resume from (a stop can land after a record's checksum, before
             # it is counted: then the journal is read): leave nothing behind
             self.tmp.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ teasers are split into sentences only for a task that scores them by sentence.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
 from typing import TypeVar, overload
@@ -39,6 +39,7 @@ from nlp.tasks.sentiment import sentiment_record
 from nlp.tasks.summarize import ExtractiveSummarizer
 
 DOCS_PER_PASS = 128  # documents whose texts share one encoder pass (bounds memory when streaming)
+STEP_TEXTS = 64  # texts encoded per step of a stepped call (the server's turns between requests)
 Progress = Callable[[float], None]
 Result = TypeVar("Result", TopicResult, SentimentResult)
 T = TypeVar("T")
@@ -70,8 +71,11 @@ class Pipeline:
         return self._tasks
 
     def load(self) -> Pipeline:
-        """Resolve and load every model now (otherwise the first document does it)."""
+        """Resolve and load every model now, and open the embedding cache (a cache.path that is
+        a folder or another program's file is refused here, before any output)."""
         _ = self.tasks
+        if self.tasks.reads("embeddings") and self.config.cache.enabled:
+            _ = self.encoder.cache
         return self
 
     @property
@@ -124,14 +128,26 @@ class Pipeline:
     def summarize(self, texts: str | Sequence[str], sentences: int | None = None) -> list[Summary]:
         """The summary of each text (an article's body; a string is one text); `sentences`
         overrides the extractive summary's length. A blank text has an empty summary."""
+        return drain(self.summarize_steps(texts, sentences))
+
+    def summarize_steps(
+        self, texts: str | Sequence[str], sentences: int | None = None, step_texts: int = STEP_TEXTS
+    ) -> Generator[None, None, list[Summary]]:
+        """`summarize` in steps of at most `step_texts` encoded texts, yielding between them (the
+        server advances other requests meanwhile); its return value is the summaries."""
         task = _enabled(self.tasks.summarize, "summarize")
         if sentences is not None and isinstance(task, ExtractiveSummarizer):
             task = ExtractiveSummarizer(task.config.model_copy(update={"sentences": sentences}))
         items = [texts] if isinstance(texts, str) else list(texts)
         docs = [Document.from_parts(str(i), text) for i, text in enumerate(items)]
         chunk = ChunkTexts.of(docs, by_sentence=False, readable=10 * self.config.encoder.max_length)
-        needs = "embeddings" in task.reads
-        vectors = self.encoder.encode(chunk.unique) if needs and chunk.unique else np.zeros((len(chunk.unique), 0), dtype=np.float32)
+        vectors = np.zeros((len(chunk.unique), 0), dtype=np.float32)
+        if "embeddings" in task.reads and chunk.unique:
+            parts = []
+            for start in range(0, len(chunk.unique), step_texts):
+                parts.append(self.encoder.encode(chunk.unique[start : start + step_texts]))
+                yield
+            vectors = np.vstack(parts)
         views = chunk.views(vectors)
         by_id = {view.doc.id: partial.get("summary") for view, partial in zip(views, task(views))}
         method = self.config.tasks.summarize.method
@@ -261,6 +277,15 @@ class ChunkProgress:
         if self.report and self.documents > self.reported:
             self.report(self.documents - self.reported)
             self.reported = self.documents
+
+
+def drain(steps: Generator[None, None, T]) -> T:
+    """Run a stepped computation to its end; its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
 
 
 def _enabled(task: T | None, name: str) -> T:

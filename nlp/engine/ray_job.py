@@ -21,8 +21,8 @@ from typing import Any
 
 from nlp.config import RunConfig
 from nlp.documents import Document, Inputs, document_from_json
-from nlp.engine.job import RunResult, check_journal, check_paths, describe_run, run_description, run_fingerprint, run_path, write_json_atomically
-from nlp.engine.output import RecordWriter, output_lock
+from nlp.engine.job import RunResult, check_journal, describe_run, run_description, run_fingerprint, run_path, write_json_atomically
+from nlp.engine.output import RecordWriter, check_output, output_lock
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import ConfigError
 
@@ -81,7 +81,7 @@ def _run_ray(ray: Any, config: RunConfig, level: int) -> RunResult:
     for name in ("ray", "ray.data"):
         logging.getLogger(name).setLevel(level)
     output, fmt = config.output.path, config.output.resolved_format()
-    check_paths(config.input, output)
+    check_output(output, config.input)
     if config.on_duplicate == "suffix":
         raise ConfigError("--engine ray: on_duplicate suffix needs input order on one machine; make ids unique or run locally")
     check_journal(output, resume=False)

@@ -13,8 +13,7 @@ from typing import TextIO
 
 from nlp.config import RunConfig
 from nlp.documents import Inputs, unique_ids
-from nlp.engine.job import check_paths
-from nlp.engine.output import output_lock
+from nlp.engine.output import check_output, output_lock
 from nlp.errors import InputError
 
 
@@ -33,7 +32,7 @@ def read_job(config: RunConfig, output: Path | None = None) -> ReadResult:
         if output is None:
             _write(inputs, config.on_duplicate, sys.stdout, result)
             return result
-        check_paths(config.input, output)
+        check_output(output, config.input, what="nlp read")
         with output_lock(output):
             inputs.scan(config.on_duplicate)  # a bad input fails before the file exists
             staging = output.with_name(output.name + ".writing")

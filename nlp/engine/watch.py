@@ -25,8 +25,7 @@ from typing import Any
 from nlp.config import RunConfig
 from nlp.documents import Document, Inputs, TeaserInfo
 from nlp.engine.append_log import AppendLog
-from nlp.engine.job import check_paths
-from nlp.engine.output import output_lock
+from nlp.engine.output import check_output, output_lock
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import InputError, NlpError
 from nlp.records import plural
@@ -93,7 +92,7 @@ class Watch:
     written: int = 0
 
     def run(self, every_s: float, once: bool, sleep: Callable[[float], None] = time.sleep) -> None:
-        check_paths(self.config.input, self.output)
+        check_output(self.output, self.config.input, what="nlp watch")
         with output_lock(self.output), closing(Inputs.of(self.config)) as inputs, AppendLog(self.output) as log:
             for record in log.records():
                 self.seen.update(seen_keys(record))

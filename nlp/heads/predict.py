@@ -274,6 +274,8 @@ class LinearHead:
     def problem(self) -> str | None:
         """What makes this head unusable (shapes that disagree, values that are not finite), or None."""
         n = len(self.classes)
+        if n < 2:
+            return f"{n} class{'' if n == 1 else 'es'}; a head tells at least two apart"
         if self.coef.ndim != 2 or self.coef.shape[0] != n or self.intercept.shape != (n,):
             return f"{n} classes but weights of shape {self.coef.shape} and intercepts of shape {self.intercept.shape}"
         if self.class_labels is not None and len(self.class_labels) != n:

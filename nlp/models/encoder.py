@@ -10,6 +10,8 @@ extra). `auto` (the default) runs onnx on a CPU and torch on a GPU.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,33 @@ from nlp.models.resolve import loading, resolve_model
 from nlp.models.runtime import Runtime, choose_backend
 
 
+def position_limit(folder: Path) -> int | None:
+    """How many tokens a model folder's positions hold (RoBERTa-style models, MPNet among them,
+    spend `pad_token_id + 1` positions before the first token), if its config.json says."""
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    positions = config.get("max_position_embeddings") if isinstance(config, dict) else None
+    if not isinstance(positions, int) or positions <= 0:
+        return None
+    if str(config.get("model_type", "")).lower() in ("roberta", "xlm-roberta", "mpnet", "camembert", "longformer"):
+        positions -= int(config.get("pad_token_id") or 1) + 1
+    return positions
+
+
+def configured_dim(folder: Path) -> int | None:
+    """The width a model folder's config.json gives (hidden_size, dim or d_model), if any."""
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for key in ("hidden_size", "dim", "d_model"):
+        if isinstance(config, dict) and isinstance(config.get(key), int) and config[key] > 0:
+            return int(config[key])
+    return None
+
+
 class Encoder:
     """Encode texts into unit-length vectors; models load on first use."""
 
@@ -33,6 +62,11 @@ class Encoder:
         self.runtime = runtime = runtime or Runtime()
         self.cache_config = cache
         self.path: Path = resolve_model(config.model, key="encoder.model")
+        limit = position_limit(self.path)
+        if limit is not None and config.max_length > limit:
+            raise ConfigError(
+                f"encoder.max_length {config.max_length} is over the {limit} positions of {config.model}; set encoder.max_length to at most {limit}"
+            )
         self.backend = choose_backend(config.backend, runtime.device)
         if self.backend in ("onnx", "openvino"):
             if runtime.device not in ("auto", "cpu"):
@@ -85,8 +119,12 @@ class Encoder:
     def loaded(self) -> bool:
         return self._model is not None or self._exported is not None
 
-    @property
+    @functools.cached_property
     def dim(self) -> int:
+        """The vectors' size: the model's configured width, else measured once."""
+        configured = configured_dim(self.path)
+        if configured:
+            return configured
         if not self.loaded:
             self._load()
         if self._exported is not None:
@@ -143,7 +181,11 @@ class Encoder:
             fingerprint = encoder_fingerprint(self.path, self.config.max_length, self.backend, self.numerics)
             name = f"{self.config.model} ({self.backend} {self.numerics}, max_length {self.config.max_length})"
             self._cache = EmbeddingCache(
-                self.cache_config.path or default_cache_path(), fingerprint, max_bytes=int(self.cache_config.max_mb * 2**20), name=name
+                self.cache_config.path or default_cache_path(),
+                fingerprint,
+                dim=configured_dim(self.path),  # a stored vector of another size is a miss
+                max_bytes=int(self.cache_config.max_mb * 2**20),
+                name=name,
             )
         return self._cache
 

@@ -14,7 +14,7 @@ import asyncio
 import hmac
 import logging
 import os
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,7 +22,6 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,12 +31,14 @@ from nlp.documents import Document, Inputs, document_from_json, unique_ids
 from nlp.documents.feeds import documents_from_feed
 from nlp.documents.fetch import Fetcher, FetchError, public_only
 from nlp.documents.html import document_from_html
+from nlp.documents.text import split_sentences
 from nlp.engine.job import describe_run
-from nlp.engine.pipeline import Pipeline
-from nlp.errors import NlpError
+from nlp.engine.pipeline import STEP_TEXTS, Pipeline
+from nlp.errors import ConfigError, NlpError
 from nlp.resources.disk import cache_root
-from nlp.serve.batcher import Batcher, QueueFull
+from nlp.serve.batcher import Batcher, QueueFull, ShuttingDown, Steps
 from nlp.serve.metrics import Metrics
+from nlp.serve.requests import PageIn, PagesIn, SummarizeIn, TextsIn
 
 log = logging.getLogger("nlp.serve")
 GPU_SHARED_PASS = 256  # serve.max_batch_texts 0 on a GPU; on a CPU, 1: measured, a shared ONNX pass cost more per text (README, Serving)
@@ -51,53 +52,6 @@ class BadInput(Exception):
         self.field = field
 
 
-class TeaserIn(BaseModel):
-    text: str
-    url: str | None = None
-    published: str | None = None
-    id: str | None = None
-
-
-class PageIn(BaseModel):
-    """A page as `nlp run` reads a JSONL row: `text` (a whole page: lead, `Source:` line, teasers)
-    or `lead` with optional `teasers`, `source`, `title`, `url` and `published`; or `html` (an
-    HTML page, with its `url` if known), `feed` (an RSS, Atom or JSON feed), or `url` alone (fetched
-    only with `serve.allow_fetch`)."""
-
-    id: str | int
-    text: str | None = None
-    lead: str | None = None
-    teasers: list[str | TeaserIn] | None = None
-    source: str | None = None
-    title: str | None = None
-    url: str | None = None
-    published: str | None = None
-    html: str | None = None
-    feed: str | None = None
-
-    @model_validator(mode="after")
-    def _one_content(self) -> PageIn:
-        given = [k for k in ("text", "lead", "html", "feed") if getattr(self, k) is not None]
-        if len(given) > 1:
-            raise ValueError(f"give one of 'text', 'lead', 'html' or 'feed', not {' and '.join(given)}")
-        if not given and self.url is None:
-            raise ValueError("needs 'text' (a whole page), 'lead' (plus optional 'teasers'), 'html', 'feed', or a 'url' to fetch")
-        return self
-
-
-class PagesIn(BaseModel):
-    documents: list[PageIn] = Field(min_length=1)
-
-
-class TextsIn(BaseModel):
-    texts: list[str] = Field(min_length=1)
-
-
-class SummarizeIn(BaseModel):
-    text: str
-    sentences: int | None = Field(default=None, ge=1, le=50)
-
-
 def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
     """The server's app for `config` (its `serve:` section sets the limits); `pipeline`: one
     already built, e.g. shared with other code. Mount it or serve it with uvicorn."""
@@ -105,13 +59,14 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
     pipeline = pipeline or Pipeline(config)
     metrics = Metrics(pipeline)
     batcher = Batcher(
-        lambda kind, items: _run(pipeline, kind, items),
+        lambda kind, items: _steps(pipeline, kind, items),
         max_wait_s=serve.max_wait_ms / 1000,
         max_batch=serve.max_batch_texts or (GPU_SHARED_PASS if pipeline.runtime.on_gpu else 1),
         max_queue=serve.max_queue,
+        shutdown_s=serve.shutdown_s,
         on_batch=metrics.batch,
     )
-    token = serve.token.get_secret_value() if serve.token else os.environ.get("NLP_SERVE_TOKEN") or None
+    token = serve_token(config)
     fetcher = Fetcher(config.fetch, cache_dir=cache_root() / "http", guard=public_only(serve.fetch_allow_hosts)) if serve.allow_fetch else None
     state = {"ready": False}
 
@@ -121,12 +76,14 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
         if pipeline.tasks.reads("embeddings"):
             pipeline.encoder.encode(["warm up"])  # the first pass allocates; not a user's request
         batcher.start()
+        _on_sigterm(batcher)
         state["ready"] = True
         yield
         state["ready"] = False
         await batcher.stop()
 
     app = FastAPI(title="nlp", version=__version__, lifespan=lifespan, summary="Summarize news pages, classify teasers by topic, score sentiment.")
+    docs_routes = {app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url}
 
     def authorized(request: Request) -> None:
         if token is None:
@@ -144,6 +101,8 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
             return await batcher.submit(kind, items, serve.timeout_s)
         except QueueFull:
             raise HTTPException(503, "the server is busy; retry shortly", headers={"Retry-After": "1"}) from None
+        except ShuttingDown:
+            raise HTTPException(503, "the server is stopping; retry on another instance", headers={"Retry-After": "1"}) from None
         except TimeoutError:  # asyncio.TimeoutError is TimeoutError from Python 3.11
             raise HTTPException(504, f"no answer within serve.timeout_s ({serve.timeout_s:g} s)") from None
 
@@ -151,8 +110,29 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
         if n > limit:
             raise HTTPException(413, {"error": f"{n} {what} in one request; at most {limit} (serve.{key})", "field": what})
 
+    def long_texts(texts: list[str], field: str) -> None:
+        for i, text in enumerate(texts):
+            if len(text) > serve.max_text_chars:
+                where = field if field == "text" else f"{field}.{i}"
+                raise HTTPException(
+                    413, {"error": f"a text of {len(text):,} characters; at most {serve.max_text_chars:,} (serve.max_text_chars)", "field": where}
+                )
+
     secured = [Depends(authorized)]
 
+    @app.middleware("http")
+    async def docs_need_the_token(request: Request, call_next: Any) -> Response:
+        """/docs, /redoc, /openapi.json and the OAuth redirect page are routes like the others."""
+        if token is not None and request.url.path in docs_routes:
+            try:
+                authorized(request)
+            except HTTPException as refused:
+                detail = refused.detail if isinstance(refused.detail, dict) else {"error": str(refused.detail)}
+                return _error(401, detail["error"], detail.get("field"), headers=dict(refused.headers or {}))
+        response: Response = await call_next(request)
+        return response
+
+    @app.head("/healthz", include_in_schema=False)
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
         """Alive: answers while a model pass runs."""
@@ -196,17 +176,25 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
     async def classify(body: TextsIn) -> dict[str, Any]:
         """What `nlp classify --json` prints: each text's topic, every label's score, the labels that apply."""
         bounded(len(body.texts), serve.max_texts, "texts", "max_texts")
+        long_texts(body.texts, "texts")
         return {"results": [{"text": text, **row} for text, row in zip(body.texts, await answer("classify", body.texts))]}
 
     @app.post("/v1/sentiment", dependencies=secured)
     async def sentiment(body: TextsIn) -> dict[str, Any]:
         """What `nlp sentiment --json` prints: each text's label, score in [-1, 1] and probabilities."""
         bounded(len(body.texts), serve.max_texts, "texts", "max_texts")
+        long_texts(body.texts, "texts")
         return {"results": [{"text": text, **row} for text, row in zip(body.texts, await answer("sentiment", body.texts))]}
 
     @app.post("/v1/summarize", dependencies=secured)
     async def summarize(body: SummarizeIn) -> dict[str, Any]:
         """The summary of one article's text (`sentences`: the extractive summary's length)."""
+        long_texts([body.text], "text")
+        sentences = await asyncio.to_thread(lambda: sum(len(split_sentences(p)) for p in body.text.splitlines()))
+        if sentences > serve.max_sentences:
+            raise HTTPException(
+                413, {"error": f"{sentences} sentences in the text; at most {serve.max_sentences} (serve.max_sentences)", "field": "text"}
+            )
         (summary,) = await answer(("summarize", body.sentences), [body.text])
         return {"summary": summary}
 
@@ -248,17 +236,60 @@ def page_documents(pages: list[PageIn], config: RunConfig, fetcher: Fetcher | No
     return docs
 
 
-def _run(pipeline: Pipeline, kind: Hashable, items: list[Any]) -> list[Any]:
-    """One model pass for a batch of requests' items (in a worker thread)."""
-    if kind == "pages":
-        return list(pipeline.process(items))
-    if kind == "classify":
-        return pipeline.classify(items)
-    if kind == "sentiment":
-        return pipeline.sentiment(items)
+def _on_sigterm(batcher: Batcher) -> None:
+    """Chain SIGTERM (and Ctrl-C) to the batcher before uvicorn's own handler: requests under
+    way get serve.shutdown_s, the rest are answered 503 at once, so uvicorn's graceful wait ends
+    when they do. Only where the app runs in the main thread (a server process, not a test's)."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            previous = signal.getsignal(sig)
+
+            def handler(signum: int, frame: Any, previous: Any = previous) -> None:
+                loop.call_soon_threadsafe(batcher.begin_shutdown)
+                if callable(previous):
+                    previous(signum, frame)
+
+            signal.signal(sig, handler)
+        except ValueError:  # not the main thread
+            return
+
+
+def serve_token(config: RunConfig) -> str | None:
+    """`serve.token`, else $NLP_SERVE_TOKEN; an empty one is refused (it served with no auth)."""
+    if config.serve.token is not None:
+        return config.serve.token.get_secret_value()
+    given = os.environ.get("NLP_SERVE_TOKEN")
+    if given is not None and not given.strip():
+        raise ConfigError("NLP_SERVE_TOKEN is set but empty, which would serve with no auth; set a token, or unset it to serve without auth")
+    return given
+
+
+DOCS_PER_STEP = 8  # documents of a /v1/pages pass run per step (texts: STEP_TEXTS)
+
+
+def _steps(pipeline: Pipeline, kind: Hashable, items: list[Any]) -> Steps:
+    """One model pass for a batch of requests' items, as short steps the batcher runs in turn
+    with other passes' (and waits for at shutdown): a summary's encoding goes a batch of
+    sentences at a time, pages a few documents at a time, texts STEP_TEXTS at a time."""
     if isinstance(kind, tuple) and kind[0] == "summarize":
-        return pipeline.summarize(items, sentences=kind[1])
-    raise ValueError(f"unknown kind {kind!r}")
+        return (yield from pipeline.summarize_steps(items, sentences=kind[1]))
+    runs: dict[Hashable, tuple[int, Callable[[list[Any]], list[Any]]]] = {
+        "pages": (DOCS_PER_STEP, lambda part: list(pipeline.process(part))),
+        "classify": (STEP_TEXTS, lambda part: pipeline.classify(part)),
+        "sentiment": (STEP_TEXTS, lambda part: pipeline.sentiment(part)),
+    }
+    if kind not in runs:
+        raise ValueError(f"unknown kind {kind!r}")
+    size, run = runs[kind]
+    results: list[Any] = []
+    for start in range(0, len(items), size):
+        if start:
+            yield
+        results += run(list(items[start : start + size]))
+    return results
 
 
 def describe(config: RunConfig) -> dict[str, Any]:
@@ -272,6 +303,11 @@ def describe(config: RunConfig) -> dict[str, Any]:
     }
 
 
+def _union_tag(part: Any) -> bool:
+    """A part of a pydantic error's location that names a union's member, not a field."""
+    return isinstance(part, str) and (part in ("str", "int", "float", "bool") or "[" in part or part[:1].isupper())
+
+
 def _error(status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message, **({"field": field} if field else {})}, status_code=status, headers=headers)
 
@@ -282,7 +318,7 @@ def _errors_as_json(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0]
-        where = [str(part) for part in first.get("loc", ()) if part != "body"]
+        where = [str(part) for part in first.get("loc", ()) if part != "body" and not _union_tag(part)]
         if not where and "json" not in request.headers.get("content-type", ""):
             return _error(422, "send the body as JSON, with the header 'Content-Type: application/json'", "body")
         if first.get("type") == "json_invalid":
@@ -291,6 +327,10 @@ def _errors_as_json(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body FastAPI could not parse: too deep, a huge integer, not UTF-8
+            return _error(
+                422, f"the body is not valid JSON that fits a request ({exc.detail if isinstance(exc.detail, str) else 'unreadable'})", "body"
+            )
         detail = exc.detail if isinstance(exc.detail, dict) else {"error": exc.detail if isinstance(exc.detail, str) else "error"}
         if exc.status_code == 404:
             detail = {"error": f"no route {request.url.path}; see /docs", "field": "path"}

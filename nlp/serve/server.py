@@ -32,7 +32,7 @@ def serve(config: RunConfig) -> None:
         "port": settings.port,
         "log_level": "info",
         "access_log": False,
-        "timeout_graceful_shutdown": int(settings.timeout_s) + 1,
+        "timeout_graceful_shutdown": int(settings.shutdown_s) + 10,  # a backstop: the app answers 503 at shutdown_s
     }
     if settings.workers == 1:
         uvicorn.run(create_app(config), **common)

@@ -180,3 +180,31 @@ def test_titles_and_teasers_link_to_their_urls_over_http_only():
     assert docs[0]["url"] == "https://news.example.com/a" and docs[0]["published"] == "2026-12-04"
     assert "url" not in docs[1] and docs[0]["teasers"][0]["url"] == "https://news.example.com/gas" and "url" not in docs[0]["teasers"][1]
     assert 'rel: "noopener noreferrer"' in page and "^https?:" in page
+
+
+def test_report_never_destroys_a_file(seed_run, tmp_path):
+    """Step 3 (news-input round): `nlp report t1.jsonl -o t1.jsonl` turned the records into HTML,
+    -o onto the run's input did the same, -o onto a device replaced it with a regular file, and
+    -o onto a folder was a traceback that left `adir.writing`. One check for run and report."""
+    import os
+
+    records = seed_run.read_text()
+    other = tmp_path / "other.jsonl"
+    other.write_text(records)
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    fifo = tmp_path / "a-fifo"
+    os.mkfifo(fifo)  # a node that is not a regular file, as a device is (the same check)
+    cases = [
+        (seed_run, "is an input of nlp report"),
+        (SEED, "is an input of nlp report"),
+        (other, "holds records"),
+        (folder, "is a folder"),
+        (fifo, "not a regular file"),
+    ]
+    for target, message in cases:
+        result = run("report", str(seed_run), "--input", str(SEED), "-o", str(target))
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert result.exit_code == 2 and len(lines) == 1 and message in lines[0], (target, result.output)
+    assert seed_run.read_text() == records and other.read_text() == records and SEED.read_text().lstrip().startswith("Russian")
+    assert not list(tmp_path.glob("*.writing")) and fifo.exists() and not fifo.is_file()

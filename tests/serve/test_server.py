@@ -217,10 +217,11 @@ def test_full_queue_is_503_and_a_slow_answer_504():
         assert httpx.get(url + "/healthz").status_code == 200  # the server is still up
 
 
-def test_sigterm_finishes_the_request_in_flight_and_exits_0(tmp_path):
+def serve_process(*sets: str) -> tuple[subprocess.Popen, str, float]:
+    """`nlp serve` of the fast preset in a new process, ready: the process, its URL, a deadline."""
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "nlp", "serve", str(FAST), "--port", str(port)], stderr=subprocess.PIPE, text=True, env=env)
+    command = [sys.executable, "-m", "nlp", "serve", str(FAST), "--port", str(port), *(a for pair in sets for a in ("--set", pair))]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -229,6 +230,11 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0(tmp_path):
                 break
         except httpx.HTTPError:
             time.sleep(0.2)
+    return proc, url, deadline
+
+
+def test_sigterm_finishes_the_request_in_flight_and_exits_0(tmp_path):
+    proc, url, deadline = serve_process("serve.shutdown_s=300")  # ample: it finishes
     lead = lambda i: " ".join(f"Oil prices rose {i}.{j} percent on the news." for j in range(30))  # noqa: E731  # distinct texts: a pass of seconds
     with ThreadPoolExecutor(1) as pool:
         pending = pool.submit(post, url, "/v1/pages", {"documents": [{"id": i, "lead": lead(i)} for i in range(60)]})
@@ -264,8 +270,8 @@ def test_health_answers_while_a_large_request_runs_and_a_client_that_leaves_is_h
     assert post(url, "/v1/classify", {"texts": ["Stocks fell"]}).status_code == 200
 
 
-def pages_passes(url: str) -> float:
-    lines = [line for line in httpx.get(url + "/metrics").text.splitlines() if line.startswith('nlp_pass_items_count{kind="pages"}')]
+def pages_passes(url: str, kind: str = "pages") -> float:
+    lines = [line for line in httpx.get(url + "/metrics").text.splitlines() if line.startswith(f'nlp_pass_items_count{{kind="{kind}"}}')]
     return float(lines[0].split()[-1]) if lines else 0.0
 
 
@@ -319,3 +325,118 @@ def _fetcher(config, allow_hosts):
     from nlp.documents.fetch import Fetcher, public_only
 
     return Fetcher(config.fetch.model_copy(update={"per_host_rps": 50}), cache_dir=None, guard=public_only(allow_hosts))
+
+
+def test_a_lone_surrogate_is_that_requests_422_and_fails_no_other_client():
+    """Step 3 (news-input round): {"texts": ["abc\\ud800def"]} gave 500 on every route, and with
+    shared passes 86 of 100 good requests sent beside 5 bad ones got 500."""
+    config = load_config(FAST, {"serve.max_batch_texts": 256, "serve.max_wait_ms": 50})
+    bad = '"abc\\ud800def"'  # valid JSON, no text
+    bodies = {
+        "/v1/classify": f'{{"texts": [{bad}]}}',
+        "/v1/sentiment": f'{{"texts": [{bad}]}}',
+        "/v1/summarize": f'{{"text": {bad}}}',
+        "/v1/pages": f'{{"documents": [{{"id": {bad}, "lead": "x"}}]}}',
+    }
+    with running(config) as url:
+        for path, body in bodies.items():
+            answer = httpx.post(url + path, content=body.encode(), headers={"content-type": "application/json"})
+            assert answer.status_code == 422 and "surrogate" in answer.json()["error"], (path, answer.text)
+        teaser = httpx.post(
+            url + "/v1/pages",
+            content=f'{{"documents": [{{"id": "a", "lead": "x", "teasers": [{bad}]}}]}}'.encode(),
+            headers={"content-type": "application/json"},
+        )
+        assert teaser.status_code == 422 and teaser.json()["field"].startswith("documents.0.teasers")
+
+        def send(i: int) -> int:
+            if i % 20 == 0:
+                return httpx.post(
+                    url + "/v1/classify", content=bodies["/v1/classify"].encode(), headers={"content-type": "application/json"}
+                ).status_code
+            return post(url, "/v1/classify", {"texts": [f"Oil prices rose {i} percent"]}).status_code
+
+        with ThreadPoolExecutor(16) as pool:
+            statuses = list(pool.map(send, range(100)))
+    assert statuses.count(422) == 5 and statuses.count(200) == 95
+
+
+def test_limits_per_text_and_a_long_summary_does_not_hold_the_model():
+    """Step 3: /v1/summarize had no length cap (230 KB took 61 s and a concurrent classify got
+    504). Texts and sentences are capped (413), and a classify sent after a maximum-size
+    summarize is answered before it finishes (by order, not timers)."""
+    config = load_config(FAST, {"serve.max_text_chars": 40_000, "serve.max_sentences": 400, "serve.max_body_bytes": 1_000_000})
+    article = " ".join(f"Oil prices rose {i} percent on Monday as traders weighed supply." for i in range(390))
+    with running(config) as url:
+        too_long = post(url, "/v1/classify", {"texts": ["x" * 40_001]})
+        assert too_long.status_code == 413 and too_long.json()["field"] == "texts.0"
+        too_many = post(url, "/v1/summarize", {"text": article + " More text here." * 20})
+        assert too_many.status_code == 413 and too_many.json()["field"] == "text" and "max_sentences" in too_many.json()["error"]
+        finished: list[str] = []
+        with ThreadPoolExecutor(2) as pool:
+            summary = pool.submit(lambda: (post(url, "/v1/summarize", {"text": article}), finished.append("summarize"))[0])
+            while pages_passes(url, "summarize") == 0 and not summary.done():
+                time.sleep(0.01)  # the summary's pass is under way
+            classify = post(url, "/v1/classify", {"texts": ["The central bank raised interest rates"]})
+            finished.append("classify")
+            assert summary.result(timeout=300).status_code == 200
+    assert classify.status_code == 200 and finished == ["classify", "summarize"]
+
+
+def test_docs_need_the_token_an_empty_token_is_refused_and_head_healthz(secured):
+    """Step 3: with a token, /docs, /redoc, /openapi.json and the OAuth redirect answered 200
+    without it; an empty token served with no auth; HEAD /healthz was 405."""
+    for path in ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"):
+        assert httpx.get(secured + path).status_code == 401, path
+        assert httpx.get(secured + path, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200, path
+    assert httpx.head(secured + "/healthz").status_code == 200
+    from nlp.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="empty token"):
+        load_config(FAST, {"serve.token": ""})
+    old = os.environ.get("NLP_SERVE_TOKEN")
+    os.environ["NLP_SERVE_TOKEN"] = ""
+    try:
+        with pytest.raises(ConfigError, match="NLP_SERVE_TOKEN is set but empty"):
+            create_app(load_config(FAST))
+    finally:
+        os.environ.pop("NLP_SERVE_TOKEN") if old is None else os.environ.__setitem__("NLP_SERVE_TOKEN", old)
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        (b'{"texts": ' + b"[" * 5000 + b"]" * 5000 + b"}", "body"),
+        (b'{"documents": [{"id": ' + b"9" * 5000 + b', "lead": "x"}]}', "body"),
+        (b'{"texts": ["Oil \xff rose"]}', "body"),
+        (b'{"documents": [{"id": true, "lead": "x"}]}', "documents.0.id"),
+    ],
+)
+def test_parse_errors_are_422_with_the_field_and_ids_follow_the_jsonl_rule(server, body, field):
+    """Step 3: deep nesting, a 5000-digit integer and invalid UTF-8 answered 400 without `field`;
+    `"id": true` was accepted as "1" and 1.5 refused, where JSONL does the opposite."""
+    url, _ = server
+    path = "/v1/pages" if b"documents" in body else "/v1/classify"
+    answer = httpx.post(url + path, content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 422 and answer.json()["field"] == field, answer.text
+    if field == "documents.0.id":
+        decimal = post(url, "/v1/pages", {"documents": [{"id": 1.5, "lead": "Oil prices rose on Monday."}]})
+        assert decimal.status_code == 200 and decimal.json()["records"][0]["id"] == "1.5"
+
+
+def test_sigterm_stops_a_busy_server_within_shutdown_s(tmp_path):
+    """Step 3: after "Finished server process" a busy server was still alive 180 s later."""
+    proc, url, deadline = serve_process(
+        "serve.shutdown_s=2", "serve.max_text_chars=400000", "serve.max_sentences=100000", "serve.max_body_bytes=2000000", "serve.timeout_s=600"
+    )
+    huge = " ".join(f"Oil prices rose {i} percent as traders weighed the supply outlook." for i in range(5000))  # minutes of work
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(lambda: httpx.post(url + "/v1/summarize", json={"text": huge}, timeout=600))
+        while pages_passes(url, "summarize") == 0 and time.time() < deadline:
+            time.sleep(0.05)
+        stopped = time.time()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+        took = time.time() - stopped
+        answered = pending.result(timeout=60)
+    assert took < 15 and answered.status_code == 503
