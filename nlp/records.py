@@ -6,10 +6,15 @@ a person (`topic_score`, `topic_text`) is written here once, so every renderer s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import Any, TypedDict, cast
 
-if TYPE_CHECKING:
-    from nlp.documents import Document
+from typing_extensions import NotRequired  # typing's own from Python 3.11
+
+
+class Abstained(TypedDict):
+    best: str  # the best real label
+    score: float  # its score, under the threshold
+    threshold: float  # tasks.topics.threshold
 
 
 class TopicResult(TypedDict):
@@ -17,12 +22,15 @@ class TopicResult(TypedDict):
     scores: dict[str, float]  # every label's share of one distribution (what the threshold reads)
     labels: list[str]  # the decided label, then every other label that applies
     label_scores: dict[str, float]  # each real label's independent score in [0, 1]
+    tier: NotRequired[str]  # with a cascade: the encoder of the tier that decided (static, mpnet)
+    abstained: NotRequired[Abstained]  # when the threshold made the label `other` (not when `other` won outright)
 
 
 class SentimentResult(TypedDict):
     label: str  # negative | neutral | positive: the most probable
     score: float  # P(positive) - P(negative), in [-1, 1]
     scores: dict[str, float]
+    tier: NotRequired[str]  # with a cascade: the encoder of the tier that decided
 
 
 class SummarySentence(TypedDict):
@@ -51,6 +59,8 @@ class TeaserResult(TypedDict, total=False):
     url: str  # the story it links to, where the page or feed gives one
     id: str  # a feed item's id (guid)
     published: str
+    story: str  # with --stories: the story it reports (nlp/stories)
+    duplicate_of: str  # a near-identical item seen first: a document id, or docid#N for a teaser
     topic: TopicResult
     sentiment: SentimentResult
 
@@ -63,6 +73,8 @@ class Record(TypedDict, total=False):
     published: str  # ISO 8601, where the page or feed gives it
     fetched: str  # when a URL input was fetched (UTC, ISO 8601)
     lang: str  # the language the document reads as (ISO 639-1; `und`: too little text to tell)
+    story: str  # with --stories: the story its lead reports
+    duplicate_of: str  # a near-identical item seen first
     error: str
     warnings: list[str]
     summary: Summary
@@ -79,36 +91,22 @@ class Partial(TypedDict, total=False):
     teasers: list[TeaserResult]
 
 
-RECORD_ORDER = ("id", "url", "source", "title", "published", "fetched", "lang", "error", "warnings", "summary", "article", "teasers")
-
-
-def base_record(doc: Document) -> Record:
-    """The record before any task: the document's id, source, title (url, published and fetched
-    where known) and teasers (with their url, id and published where known)."""
-    record: Record = {"id": doc.id, "source": doc.source}
-    if doc.url:
-        record["url"] = doc.url
-    if doc.title:
-        record["title"] = doc.title
-    if doc.published:
-        record["published"] = doc.published
-    if doc.fetched:
-        record["fetched"] = doc.fetched
-    record["article"] = {}
-    record["teasers"] = [_teaser(doc, i, text) for i, text in enumerate(doc.teasers)]
-    return record
-
-
-def _teaser(doc: Document, index: int, text: str) -> TeaserResult:
-    teaser: TeaserResult = {"index": index, "text": text}
-    info = doc.teaser(index)
-    if info.url:
-        teaser["url"] = info.url
-    if info.id:
-        teaser["id"] = info.id
-    if info.published:
-        teaser["published"] = info.published
-    return teaser
+RECORD_ORDER = (
+    "id",
+    "url",
+    "source",
+    "title",
+    "published",
+    "fetched",
+    "lang",
+    "story",
+    "duplicate_of",
+    "error",
+    "warnings",
+    "summary",
+    "article",
+    "teasers",
+)
 
 
 def merge_partial(record: Record, partial: Partial) -> None:
@@ -144,24 +142,13 @@ def topic_score(topic: TopicResult) -> float:
     return topic["scores"][topic["label"]]
 
 
-def abstained_under(topic: TopicResult, threshold: float | None) -> tuple[str, float] | None:
-    """(best label, its score) when the topic abstained because that score fell under the
-    threshold (not because the abstain label itself won)."""
-    scores, label = topic["scores"], topic["label"]
-    real = {name: score for name, score in scores.items() if name != label}
-    if threshold is None or not real:
-        return None
-    best = max(real, key=lambda name: real[name])
-    return (best, real[best]) if scores[label] < real[best] < threshold else None
-
-
-def topic_text(topic: TopicResult, threshold: float | None = None) -> str:
+def topic_text(topic: TopicResult) -> str:
     """A topic as a person reads it: the label and its score, the other labels that apply; an
-    abstention says why: the best real label's score under the threshold (not `other`'s own
-    probability, which hid it)."""
-    under = abstained_under(topic, threshold)
-    if under:
-        return f"{topic['label']} (best {under[0]} {under[1]:.2f} < {threshold:g})"
+    abstention says why (the record's `abstained`: the best real label's score under the
+    threshold, not `other`'s own probability, which hid it)."""
+    why = topic.get("abstained")
+    if why:
+        return f"{topic['label']} (best {why['best']} {why['score']:.2f} < {why['threshold']:g})"
     text = f"{topic['label']} {topic_score(topic):.2f}"
     if len(topic.get("labels", [])) > 1:  # the other labels that apply
         text += " +" + " +".join(topic["labels"][1:])
@@ -169,8 +156,10 @@ def topic_text(topic: TopicResult, threshold: float | None = None) -> str:
 
 
 def plural(count: int, noun: str) -> str:
-    """'1 record', '2 records': every count a person reads."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+    """'1 record', '2 records', '2 stories': every count a person reads."""
+    if count == 1:
+        return f"{count:,} {noun}"
+    return f"{count:,} {noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{count:,} {noun}s"
 
 
 def records_equal(a: Any, b: Any, tol: float = 1e-4, path: str = "record") -> str | None:

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Train the heads shipped in nlp/resources/ from the development sets in ../shared/data, for both
-# packaged encoders (mpnet: the default; minilm: configs/fast.yaml). Seeded and deterministic: a
+# Train the heads shipped in nlp/resources/ from the development sets in ../shared/data, for the
+# packaged encoders (mpnet: the default; minilm: configs/fast.yaml; static: configs/turbo.yaml's
+# static tier, whose sentiment head adds lexicon and word n-gram features). Seeded and deterministic: a
 # rerun writes the same weights (the cards record the date). The heads trained on news teasers
 # store no text of them (embedding features only; familiarity against 16 k-means centroids).
 # The heads inherit their data's licenses (non-commercial / research); see each .json card.
 # Usage: scripts/train_default_heads.sh [--set KEY=VALUE ...]   (e.g. --set cache.enabled=true)
+#        ENCODERS="static" scripts/train_default_heads.sh            (one encoder's heads)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1
 if [ ! -d ../shared/data ]; then echo "../shared/data not found: the heads are trained on the development sets" >&2; exit 2; fi
-for encoder in mpnet minilm; do
+for encoder in ${ENCODERS:-mpnet minilm static}; do
   run=(--set "encoder.model=$encoder")
+  [ "$encoder" = static ] && run+=(--set tasks.sentiment.train.lexicon=true --set tasks.sentiment.train.ngrams=true)
   # MiniLM's cosines run lower: its own label-score and familiarity constants (as in configs/fast.yaml)
   [ "$encoder" = minilm ] && run+=(--set tasks.topics.label_center=0.225 --set tasks.topics.label_scale=0.032
                                    --set tasks.topics.train.familiarity_low=0.21 --set tasks.topics.train.familiarity_high=0.36)
@@ -20,6 +23,7 @@ for encoder in mpnet minilm; do
   echo "== $encoder: sentiment head: real news teasers + Financial PhraseBank at weight 0.1"
   nlp train sentiment --config configs/train-news-sentiment.yaml --config configs/train-news-dev-sentiment.yaml \
     --config configs/train-fpb-weighted.yaml "${run[@]}" "$@" --out "nlp/resources/sentiment_head_$encoder.npz"
+  [ "$encoder" = static ] && continue  # no finance head for the static tier
   echo "== $encoder: finance sentiment head (tasks.sentiment.head: finance): Financial PhraseBank alone"
   nlp train sentiment --config configs/eval-fpb.yaml "${run[@]}" --set tasks.sentiment.head_weight=1.0 \
     --set tasks.sentiment.train.lexicon=true --set tasks.sentiment.train.ngrams=true "$@" \

@@ -132,7 +132,11 @@ def test_config_never_constructs_python_objects(tmp_path, tag):
 
 
 def test_every_library_error_is_an_nlp_error():
-    assert issubclass(InputError, NlpError) and issubclass(ConfigError, NlpError)
+    import nlp.errors
+
+    errors = [v for v in vars(nlp.errors).values() if isinstance(v, type) and issubclass(v, Exception) and v.__module__ == "nlp.errors"]
+    assert {"InputError", "ConfigError", "ModelError"} <= {e.__name__ for e in errors}
+    assert all(issubclass(e, NlpError) for e in errors)
 
 
 @FUZZ
@@ -202,3 +206,71 @@ def test_hostile_markup_is_bounded(tmp_path, name, data, message):
         return
     docs = list(iter_documents(path))
     assert docs and "passwd" not in json.dumps([d.to_json() for d in docs])
+
+
+def _story_index(path):
+    """A small story index as a run leaves it."""
+    import numpy as np
+
+    from nlp.config import StoriesConfig
+    from nlp.stories.grouping import Grouper
+    from nlp.stories.index import StoryIndex
+    from nlp.stories.items import Item
+
+    rng = np.random.default_rng(0)
+    items = [
+        Item.of(f"d{i}#0", f"d{i}", 0, f"Oil talks in Vienna, round {i % 5}", rng.normal(size=8), f"2024-01-0{1 + i % 5}", 0.0) for i in range(30)
+    ]
+    index = StoryIndex(path, "minilm")
+    with index:
+        list(Grouper(StoriesConfig(threshold=0.5), index).group(sorted(items, key=Item.order)))
+    index.close()
+    return items
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=255)), min_size=1, max_size=12), st.booleans())
+def test_a_damaged_story_index_is_set_aside_or_one_line_never_a_traceback(tmp_path, flips, in_header):
+    """Step 4: random bytes of an index overwritten (in its header, or anywhere): opening it for a
+    run either sets it aside with a warning and starts again, or groups into it, or stops with one
+    line; `nlp stories` reads it or says in one line that it cannot."""
+    import io
+    from contextlib import redirect_stderr
+
+    from nlp.config import StoriesConfig
+    from nlp.stories.grouping import Grouper
+    from nlp.stories.index import StoryIndex
+    from nlp.stories.items import Item
+
+    path = tmp_path / "stories.sqlite"
+    path.unlink(missing_ok=True)
+    items = _story_index(path)
+    data = bytearray(path.read_bytes())
+    for offset, value in flips:
+        data[offset % (100 if in_header else len(data))] = value
+    path.write_bytes(bytes(data))
+    try:
+        opened = StoryIndex.reading(path)
+        try:
+            opened.listing()
+        finally:
+            opened.close()
+    except NlpError as exc:
+        assert "\n" not in str(exc)
+    stderr = io.StringIO()
+    try:
+        with redirect_stderr(stderr):
+            index = StoryIndex(path, "minilm")
+            try:
+                with index:
+                    found = list(Grouper(StoriesConfig(threshold=0.5), index).group(sorted(items[:5], key=Item.order)))
+            finally:
+                index.close()
+    except NlpError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert len(found) == 5
+        if (tmp_path / "stories.sqlite.set-aside").exists():
+            assert "moved aside" in stderr.getvalue()
+    for aside in tmp_path.glob("*.set-aside"):
+        aside.unlink()

@@ -7,7 +7,7 @@ from nlp.config import HeadTrainConfig
 from nlp.errors import ModelError
 from nlp.heads.features import LEXICON_FEATURES, direction_features, lexicon_features
 from nlp.heads.predict import LinearHead, load_head, packaged_head_path
-from nlp.heads.train import fit_head
+from nlp.training.fit import fit_head
 
 
 @pytest.mark.parametrize("encoder, dim", [("mpnet", 768), ("minilm", 384)])
@@ -94,7 +94,7 @@ def test_lexicon_features_shape():
 @pytest.mark.parametrize("chars", [False, True])
 def test_ngram_tfidf_matches_scikit_learn(chars):
     from nlp.heads.predict import NgramTfidf
-    from nlp.heads.train import ngram_vectorizer
+    from nlp.training.fit import ngram_vectorizer
 
     train = [
         "Shares rose 5% on Wall Street.",

@@ -176,6 +176,8 @@ def test_the_manifest_pins_every_packaged_head(tmp_path):
     for head in heads.values():
         assert file_sha256(RESOURCES_DIR / head["file"]) == head["sha256"], f"{head['file']} changed: update nlp/resources/models.json"
     assert len(manifest()["encoders"]["mpnet"]["packages"]) == 5 and all(len(p["sha256"]) == 64 for p in manifest()["encoders"]["mpnet"]["packages"])
+    static = manifest()["encoders"]["static"]
+    assert file_sha256(RESOURCES_DIR / static["file"]) == static["sha256"], "static_mpnet.npz changed: update nlp/resources/models.json"
 
 
 def test_a_model_folder_that_needs_its_own_code_is_refused_and_never_run(tmp_path, tiny_bert):

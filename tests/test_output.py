@@ -192,7 +192,12 @@ ABOUT = {
     "sentiment": {"method": "head"},
     "topics": {"method": "head", "labels": ["markets", "diplomacy", "energy", "other"], "other": "other", "threshold": 0.4},
 }
-ABSTAINED = {"label": "other", "scores": {"markets": 0.389, "diplomacy": 0.3, "energy": 0.284, "other": 0.027}, "labels": ["other"]}
+ABSTAINED = {
+    "label": "other",
+    "scores": {"markets": 0.389, "diplomacy": 0.3, "energy": 0.284, "other": 0.027},
+    "labels": ["other"],
+    "abstained": {"best": "markets", "score": 0.389, "threshold": 0.4},
+}
 
 
 def test_the_markdown_page_has_a_title_date_config_and_each_records_title():
@@ -211,10 +216,26 @@ def test_an_abstention_shows_the_best_label_and_the_threshold():
     """Step 3: an abstention printed `other 0.027`, hiding that markets (0.389) fell under 0.4."""
     from nlp.records import topic_text
 
-    assert topic_text(ABSTAINED, 0.4) == "other (best markets 0.39 < 0.4)"
+    assert topic_text(ABSTAINED) == "other (best markets 0.39 < 0.4)"
     won = {"label": "other", "scores": {"markets": 0.2, "other": 0.7}, "labels": ["other"]}
-    assert topic_text(won, 0.4) == "other 0.70"  # other won outright: its own score
-    assert topic_text({"label": "energy", "scores": {"energy": 0.8, "markets": 0.6}, "labels": ["energy", "markets"]}, 0.4) == "energy 0.80 +markets"
+    assert topic_text(won) == "other 0.70"  # other won outright: its own score
+    assert topic_text({"label": "energy", "scores": {"energy": 0.8, "markets": 0.6}, "labels": ["energy", "markets"]}) == "energy 0.80 +markets"
+
+
+def test_the_record_says_why_it_abstained_and_only_then():
+    """Step 6: every renderer was handed the threshold again to work out why a text was `other`;
+    the topic record now says it (`abstained`), absent when `other` won outright or a label won."""
+    import numpy as np
+
+    from nlp.config import TopicsConfig
+    from nlp.tasks.topics import topic_records
+
+    labels, config = ["markets", "energy", "other"], TopicsConfig(threshold=0.4)
+    probs = np.array([[0.38, 0.33, 0.29], [0.2, 0.1, 0.7], [0.6, 0.3, 0.1]])
+    under, won, labelled = topic_records(probs, labels, 2, config, np.zeros((3, 3)))
+    assert under["label"] == "other" and under["abstained"] == {"best": "markets", "score": 0.38, "threshold": 0.4}
+    assert won["label"] == "other" and "abstained" not in won
+    assert labelled["label"] == "markets" and "abstained" not in labelled
 
 
 def test_nan_is_never_written(tmp_path):

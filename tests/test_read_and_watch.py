@@ -35,7 +35,7 @@ def records(path) -> list[dict]:
 def test_read_writes_what_run_reads_back_into_the_same_records(tmp_path):
     invoke("read", str(EXAMPLES), "-o", str(tmp_path / "docs.jsonl"))
     docs = records(tmp_path / "docs.jsonl")
-    assert [d["id"] for d in docs] == ["article", "feed", "world"]
+    assert [d["id"] for d in docs] == ["article", "feed", "wire", "world"]
     assert docs[0]["teasers"][0]["url"].startswith("https://news.example.com/") and docs[0]["published"] == "2026-12-04"
     invoke("run", str(FAST), "-i", str(EXAMPLES), "-o", str(tmp_path / "direct.jsonl"), "-q")
     invoke("run", str(FAST), "-i", str(tmp_path / "docs.jsonl"), "-o", str(tmp_path / "via_read.jsonl"), "-q")

@@ -126,7 +126,7 @@ def test_a_text_that_is_its_own_teaser_is_not_fitted_twice(monkeypatch):
     import numpy as np
 
     from nlp.config import TopicsTrainConfig
-    from nlp.heads import train
+    from nlp.training import data as train  # Labelled and the fit_head it calls
 
     texts = [
         "oil prices\nfell sharply",
@@ -199,7 +199,7 @@ def test_fit_only_rows_are_in_every_fold_and_never_scored():
     import numpy as np
 
     from nlp.config import HeadTrainConfig
-    from nlp.heads.train import Labelled
+    from nlp.training.data import Labelled
 
     labels = np.array(["a", "b"] * 10)
     data = Labelled([str(i) for i in range(20)], labels, np.array(["s"] * 20), np.zeros((20, 2)), labels, fit_only=np.arange(20) < 8)

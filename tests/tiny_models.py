@@ -53,13 +53,12 @@ def build_tiny_classifier(folder: Path, labels: list[str], seed: int = 0) -> Pat
     from transformers import (
         BertConfig,
         BertForSequenceClassification,
-        BertTokenizerFast,
     )
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", *WORDS, "this", "news", "about"]
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True, model_max_length=64)
+    tokenizer = word_tokenizer(folder, vocab, model_max_length=64)
     config = BertConfig(
         vocab_size=len(vocab),
         hidden_size=32,
@@ -77,14 +76,26 @@ def build_tiny_classifier(folder: Path, labels: list[str], seed: int = 0) -> Pat
     return folder
 
 
+def word_tokenizer(folder: Path, vocab: list[str], **kwargs):
+    """A BERT tokenizer over `vocab` (written to vocab.txt): transformers 5 takes the vocabulary
+    itself (given only vocab_file, it kept the five special tokens and read every word as [UNK])."""
+    import inspect
+
+    from transformers import BertTokenizerFast
+
+    if "vocab" in inspect.signature(BertTokenizerFast.__init__).parameters:
+        return BertTokenizerFast(vocab={token: i for i, token in enumerate(vocab)}, do_lower_case=True, **kwargs)
+    return BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True, **kwargs)
+
+
 def build_tiny_bert(folder: Path) -> Path:
     """A 2-layer, 32-wide random BERT with a word-level vocabulary, saved like a hub model."""
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertModel
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", *WORDS]
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
+    tokenizer = word_tokenizer(folder, vocab)
     config = BertConfig(
         vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37, max_position_embeddings=64
     )

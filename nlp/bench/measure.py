@@ -28,6 +28,7 @@ from nlp.models.encoder import Encoder
 from nlp.models.resolve import resolve_model
 from nlp.models.runtime import choose_backend, resolves_to_gpu
 from nlp.records import Record, records_equal
+from nlp.static.encoder import StaticEncoder
 
 NLI_TEXTS = 200
 PEER_ROUNDS = 3  # encoder passes against sentence-transformers, alternating; the best of each counts
@@ -162,7 +163,7 @@ NAIVE_FACTOR = 6.0  # the naive loop's time over one batched run, measured (316 
 FIXED_FULL_S = 60.0  # start-up runs (new processes) and the NLI comparison, measured on 2 cores
 
 
-def expected_seconds(encoder: Encoder, unique: list[str], quick: bool) -> float:
+def expected_seconds(encoder: Encoder | StaticEncoder, unique: list[str], quick: bool) -> float:
     """What the bench will take, from a timed encode of 64 of its distinct texts (`encoder`
     warmed up): four batched runs, the sentence-transformers rounds, and (full) the naive loop,
     start-up and NLI."""
@@ -187,6 +188,10 @@ def bench(
     """Every measurement above, as one dict of figures (what `nlp bench --json` prints).
     `quick` (the default up to QUICK_UP_TO teasers) skips the slowest baselines: the naive
     loop, start-up in new processes and the NLI comparison."""
+    if config.cascade.enabled:  # configs/turbo.yaml: the three configs side by side on single teasers
+        from nlp.bench.cascade import cascade_bench
+
+        return cascade_bench(config, config_path, n, data_dir, log)
     config = without_cache(config)  # timings compare encoders, not a cache warmed by an earlier bench
     texts = bench_texts(n, data_dir)
     teasers = texts.teasers

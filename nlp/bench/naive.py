@@ -17,9 +17,10 @@ def naive_run(config: RunConfig, texts: BenchTexts, pipeline: Pipeline) -> list[
     import torch
     from transformers import AutoModel, AutoTokenizer
 
+    from nlp.documents import base_record
     from nlp.documents.text import snippet_sentences
     from nlp.models.pooling import mean_pool
-    from nlp.records import base_record, merge_partial
+    from nlp.records import merge_partial
     from nlp.tasks import DocView
 
     path = resolve_model(config.encoder.model)

@@ -8,7 +8,24 @@ from collections.abc import Callable
 
 import typer
 
-from nlp.cli import bench, cache, calibrate, classify, evaluate, models, read, report, run, sentiment, serve, show_config, summarize, train, watch
+from nlp.cli import (
+    bench,
+    cache,
+    calibrate,
+    classify,
+    evaluate,
+    models,
+    read,
+    report,
+    run,
+    sentiment,
+    serve,
+    show_config,
+    stories,
+    summarize,
+    train,
+    watch,
+)
 from nlp.cli.common import app, state
 
 __all__ = ["app", "main"]
@@ -25,6 +42,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("calibrate", calibrate.calibrate_cli),
     ("train", train.train_cli),
     ("report", report.report_cli),
+    ("stories", stories.stories_cli),
     ("bench", bench.bench_cli),
     ("serve", serve.serve_cli),
 ]

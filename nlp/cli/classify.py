@@ -22,4 +22,4 @@ def classify_cli(
         items = texts_from(texts, file)
         cfg = config_from_cli(config, sets)
         rows = loaded_pipeline(cfg).classify(items)
-    print_topics(items, rows, as_json, cfg.tasks.topics.threshold)
+    print_topics(items, rows, as_json)

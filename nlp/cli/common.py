@@ -19,7 +19,7 @@ from nlp.config import RunConfig, load_config, parse_overrides
 from nlp.engine.job import print_notes
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import ConfigError, NlpError
-from nlp.records import SentimentResult, TopicResult, abstained_under, topic_score
+from nlp.records import SentimentResult, TopicResult, topic_score
 
 app = typer.Typer(
     name="nlp",
@@ -117,12 +117,12 @@ def loaded_pipeline(cfg: RunConfig) -> Pipeline:
     return pipeline
 
 
-def print_topics(texts: list[str], rows: Sequence[TopicResult], as_json: bool, threshold: float) -> None:
+def print_topics(texts: list[str], rows: Sequence[TopicResult], as_json: bool) -> None:
     """label, score, text per line; an abstention's score column names the best label and the
-    threshold it fell under; --json: the whole row (every label's score)."""
+    threshold it fell under (the row's `abstained`); --json: the whole row (every label's score)."""
     for text, row in zip(texts, rows):
-        under = abstained_under(row, threshold)
-        _echo(text, row, as_json, f"{under[0]} {under[1]:.3f} < {threshold:g}" if under else f"{topic_score(row):.3f}")
+        why = row.get("abstained")
+        _echo(text, row, as_json, f"{why['best']} {why['score']:.3f} < {why['threshold']:g}" if why else f"{topic_score(row):.3f}")
 
 
 def print_sentiment(texts: list[str], rows: Sequence[SentimentResult], as_json: bool) -> None:

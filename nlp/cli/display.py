@@ -19,9 +19,9 @@ def _sentiment(s: SentimentResult | None) -> Text:
     return Text(f"{s['label']} {s['score']:+.2f}", style=style)
 
 
-def record_view(record: Record, threshold: float | None = None) -> Panel:
+def record_view(record: Record) -> Panel:
     """A panel: the summary, the article's topic and sentiment, and a table of teasers; an
-    abstention shows the best label's score beside `threshold`."""
+    abstention shows the best label's score beside the threshold (the topic's `abstained`)."""
     title = Text(f"{record['id']}" + (f" · {record['source']}" if record.get("source") else ""))  # scraped text, never markup
     if record.get("error"):
         return Panel(Text(record["error"], style="red"), title=title)
@@ -34,7 +34,7 @@ def record_view(record: Record, threshold: float | None = None) -> Panel:
     if article:
         line = Text("Article: ", style="bold")
         if "topic" in article:
-            line += Text(f"topic {topic_text(article['topic'], threshold)}  ")
+            line += Text(f"topic {topic_text(article['topic'])}  ")
         line += _sentiment(article.get("sentiment"))
         parts.append(line)
     if record.get("teasers"):
@@ -44,9 +44,7 @@ def record_view(record: Record, threshold: float | None = None) -> Panel:
         table.add_column("topic", no_wrap=True)
         table.add_column("sentiment", no_wrap=True)
         for t in record["teasers"]:
-            table.add_row(
-                str(t["index"]), Text(t["text"]), Text(topic_text(t["topic"], threshold)) if "topic" in t else "", _sentiment(t.get("sentiment"))
-            )
+            table.add_row(str(t["index"]), Text(t["text"]), Text(topic_text(t["topic"])) if "topic" in t else "", _sentiment(t.get("sentiment")))
         parts.append(table)
     return Panel(Group(*parts), title=title)
 
@@ -54,8 +52,19 @@ def record_view(record: Record, threshold: float | None = None) -> Panel:
 def metrics_table(evaluation) -> Table:
     """Ours beside the in-run baseline; per-class figures for classifiers."""
     m = evaluation.metrics
-    b = m["baseline"]
     table = Table(title=f"{evaluation.task} · n={m['n']}", title_justify="left")
+    if evaluation.task == "stories":
+        for name in ("measure", "precision", "recall", "F1"):
+            table.add_column(name, justify="left" if name == "measure" else "right")
+        for name, key in (("pairwise", "pairwise"), ("B-cubed", "bcubed")):
+            table.add_row(name, *(f"{m[key][k]:.3f}" for k in ("precision", "recall", "f1")))
+        share = lambda v: "n/a" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+        table.caption = (
+            f"ARI {m['ari']:.3f}; {m['events']} events in {m['stories']} stories; look-alike pairs merged {share(m['lookalike_merged'])}; "
+            f"singletons attached {share(m['singletons_attached'])}"
+        )
+        return table
+    b = m["baseline"]
     if evaluation.task == "summarize":
         keys = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
         table.add_column("system")
@@ -72,10 +81,20 @@ def metrics_table(evaluation) -> Table:
     table.add_row(f"majority ({b['label']})", f"{b['accuracy']:.3f}", f"{b['macro_f1']:.3f}", "", "", "", "")
     for label, c in m["per_class"].items():
         table.add_row(f"  {label}", "", "", f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}", str(c["support"]))
-    table.caption = Text(f"ECE {m['ece']:.3f}" + multilabel_caption(m))
+    table.caption = Text(f"ECE {m['ece']:.3f}" + multilabel_caption(m) + cascade_caption(m))
     if m.get("warning"):
         table.caption.append("\n" + m["warning"], style="yellow")
     return table
+
+
+def cascade_caption(m: dict) -> str:
+    """A cascade's share escalated and its quality over the escalation knob."""
+    if "cascade" not in m:
+        return ""
+    c = m["cascade"]
+    metric = "macro_f1" if "macro_f1" in c["escalation_curve"][0] else "accuracy"
+    points = "; ".join(f"×{p['factor']:g}: {100 * p['escalated']:.1f}% → {p[metric]:.3f}" for p in c["escalation_curve"])
+    return f"\ncascade: {100 * c['escalated']:.1f}% escalated to the transformer tier; {metric} over the margins × factor: {points}"
 
 
 def multilabel_caption(m: dict) -> str:
@@ -116,6 +135,8 @@ def bench_table(figures: dict) -> Table:
     """`nlp bench` for a person: each comparison as ours against what it was compared with, the
     ratio (how many times faster ours is) and label agreement; `--json` keeps every figure."""
     f = figures
+    if "turbo_speedup_vs_default" in f:
+        return cascade_table(f)
     table = Table(
         title=f"nlp bench ({f.get('mode', 'full')}) · {f.get('texts')} · {f.get('source')} · {f.get('threads')} threads",
         title_justify="left",
@@ -171,4 +192,32 @@ def bench_table(figures: dict) -> Table:
         notes.append("quick: --full adds the naive loop, start-up and NLI")
     notes.append(f"took {f.get('bench_s')} s (expected {f.get('expected_s')} s); --json prints every figure")
     table.caption = Text("; ".join(notes))
+    return table
+
+
+def cascade_table(f: dict) -> Table:
+    """`nlp bench` of a cascade config: turbo, the default and the fast preset on the same texts,
+    then the escalation curve (the shipped margins are factor 1)."""
+    table = Table(title=f"nlp bench (cascade) · {f.get('texts')} · {f.get('source')} · {f.get('threads')} threads", title_justify="left")
+    for name in ("config", "texts/s", "× the default", "same topic as the default", "same sentiment"):
+        table.add_column(name, justify="left" if name == "config" else "right")
+    default_rate = f["default_texts_per_s"]
+    for name in ("turbo", "fast", "default"):
+        if f.get(f"{name}_texts_per_s") is None:
+            continue
+        same = (f"{100 * f[f'{name}_topic_agreement']:.1f}%", f"{100 * f[f'{name}_sentiment_agreement']:.1f}%") if name != "default" else ("", "")
+        label = f"turbo ({100 * f['turbo_escalated']:.1f}% escalated)" if name == "turbo" else name
+        table.add_row(label, f"{f[f'{name}_texts_per_s']:.1f}", f"{f[f'{name}_texts_per_s'] / default_rate:.2f}", *same)
+    for point in f.get("escalation_curve", []):
+        table.add_row(
+            f"  margins × {point['factor']:g}: {100 * point['escalated']:.1f}% escalated",
+            f"~{point['predicted_texts_per_s']:.0f}",
+            f"~{point['predicted_texts_per_s'] / default_rate:.1f}",
+            f"{100 * point['topic_agreement']:.1f}%",
+            f"{100 * point['sentiment_agreement']:.1f}%",
+        )
+    table.caption = Text(
+        f"end to end through nlp's pipeline, cache off; curve rows (~) predicted from the static tier's and the transformer tier's measured rates; "
+        f"took {f.get('bench_s')} s (expected {f.get('expected_s')} s); --json prints every figure"
+    )
     return table

@@ -38,13 +38,14 @@ def run_cli(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run: skip the documents its <output>.partial holds."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of the input (default utf-8), e.g. latin-1."),
     on_duplicate: Optional[str] = typer.Option(None, "--on-duplicate", help="A repeated document id: error (default) | suffix (id#2)."),
+    stories: Optional[Path] = typer.Option(None, "--stories", help="Group items reporting the same event into stories kept in this index (SQLite)."),
     engine: str = typer.Option(
         "local", "--engine", help="local | ray (Ray Data over the cluster in ray.address; pip install 'newsnlp\\[ray]')."
     ),  # escaped: Typer reads help as rich markup
 ) -> None:
     """Summarize, classify and score every document of the configured input."""
     with friendly_errors():
-        cfg = config_from_cli(config, sets, {"input": input, "input_encoding": encoding, "on_duplicate": on_duplicate})
+        cfg = config_from_cli(config, sets, {"input": input, "input_encoding": encoding, "on_duplicate": on_duplicate, "stories.path": stories})
         cfg.output = cfg.output.chosen(output, format.value if format else None)  # --format, then the --output suffix, then the config
         if engine == "ray":
             from nlp.engine.ray_job import run_ray
@@ -72,7 +73,7 @@ def run_cli(
             raise ConfigError(f"--engine {engine}: expected local or ray")
     if not quiet:
         for record in result.preview:
-            out.print(record_view(record, cfg.tasks.topics.threshold))
+            out.print(record_view(record))
         if result.documents > len(result.preview):
             out.print(f"… and {result.documents - len(result.preview)} more documents")
     notes = [f"{result.resumed:,} from the interrupted run"] if result.resumed else []
@@ -84,3 +85,5 @@ def run_cli(
         f"wrote {plural(result.documents + result.resumed, 'record')}{extra} to {result.output} ({result.format}) in {result.seconds:.1f}s",
         highlight=False,
     )
+    if cfg.stories.path is not None:
+        err.print(f"{plural(result.stories, 'story')} in {cfg.stories.path} (grouping took {result.stories_seconds:.1f}s)", highlight=False)

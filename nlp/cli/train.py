@@ -1,4 +1,4 @@
-"""`nlp train`: a head fitted on labelled data (nlp.heads.train.train_head), its figures printed."""
+"""`nlp train`: a head fitted on labelled data (nlp.training.train_head), its figures printed."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def train_cli(
     data: Optional[Path] = DataOpt,
 ) -> None:
     """Fit a head over the shared embeddings on labelled data; print its cross-validation figures."""
-    from nlp.heads.train import train_head
+    from nlp.training import train_head
 
     with friendly_errors():
         configs = eval_configs(config, sets, data, command="train", several=True)

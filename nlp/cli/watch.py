@@ -16,6 +16,7 @@ def watch_cli(
     output: Path = typer.Option(..., "--output", "-o", help="The JSONL file new items' records are appended to."),
     every: str = typer.Option("10m", "--every", help="Time between cycles, e.g. 30s, 10m, 1h."),
     once: bool = typer.Option(False, "--once", help="Run one cycle and exit (for cron)."),
+    stories: Optional[Path] = typer.Option(None, "--stories", help="Group new items into the stories of this index (SQLite)."),
     config: Optional[Path] = ConfigOpt,
     sets: Optional[list[str]] = SetOpt,
 ) -> None:
@@ -26,7 +27,7 @@ def watch_cli(
 
     with friendly_errors():
         every_s = parse_every(every)
-        cfg = config_from_cli(config, sets, {"input": sources})
+        cfg = config_from_cli(config, sets, {"input": sources, "stories.path": stories})
         watch = Watch(cfg, output, say=lambda line: err.print(line, highlight=False, soft_wrap=True))
         try:
             with stop_on_signals():

@@ -1,6 +1,8 @@
 """The run config: `schema` (one pydantic model per YAML section) and `loading` (safe YAML,
 dotted overrides, errors that name the key and the fix)."""
 
+from nlp.config.cascade import CascadeConfig
+from nlp.config.inputs import FeedConfig, FetchConfig, HtmlConfig, StoriesConfig
 from nlp.config.loading import (
     apply_overrides,
     config_to_yaml,
@@ -32,6 +34,11 @@ from nlp.config.schema import (
 )
 
 __all__ = [
+    "CascadeConfig",
+    "FeedConfig",
+    "FetchConfig",
+    "HtmlConfig",
+    "StoriesConfig",
     "OUTPUT_FORMATS",
     "CacheConfig",
     "DataConfig",

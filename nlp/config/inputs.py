@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from nlp.config.base import Section
+from nlp.config.base import Section, seconds_of
 
 
 class HtmlConfig(Section):
@@ -49,3 +50,33 @@ class FetchConfig(Section):
     )
     max_retry_after_s: float = Field(default=60.0, ge=0.0, description="a longer Retry-After gives up on the URL instead of waiting")
     cache: bool = Field(default=True, description="keep responses on disk ($NLP_CACHE_DIR/http) so a re-run sends conditional requests")
+
+
+class StoriesConfig(Section):
+    """Stories: items that report the same happening share a story id (nlp/stories). Off unless
+    `path` names an index; the knobs are chosen per encoder out of fold (docs/quality.md)."""
+
+    path: Path | None = Field(default=None, description="the story index (SQLite) that runs, nlp watch and the server extend; null: no stories")
+    window: str = Field(default="3d", description="a story whose last dated member is older than this takes no new members: 3d, 72h, 90m")
+    threshold: float = Field(
+        default=0.55, ge=0.0, le=2.0, description="an item joins the story it scores highest against when the score reaches this"
+    )
+    entity_weight: float = Field(
+        default=0.4, ge=0.0, le=2.0, description="weight of the overlap of capitalised names (places, people, firms) with a member"
+    )
+    number_weight: float = Field(default=0.0, ge=0.0, le=2.0, description="weight of the overlap of numbers with a member")
+    duplicate: float = Field(default=0.97, ge=0.0, le=1.0, description="a cosine to a member at or above this: also `duplicate_of` it (a wire copy)")
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> str:
+        text = str(value).strip()
+        if isinstance(value, bool) or seconds_of(text) is None or text[-1:] not in ("s", "m", "h", "d"):  # 3 alone: days or seconds?
+            raise ValueError("a duration with its unit, such as 3d, 72h or 90m")
+        return text
+
+    @property
+    def window_s(self) -> float:
+        seconds = seconds_of(self.window)
+        assert seconds is not None  # checked on load
+        return seconds

@@ -113,6 +113,8 @@ def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | S
     """Load a run config (the packaged default when `path` is None) and apply dotted overrides."""
     data = read_yaml(path) if path is not None else dict(packaged_default())
     source = str(path) if path else "default config"
+    if path is not None:
+        data = beside(data, Path(path))
     if not overrides:
         return validate_config(data, source=source)
     if not isinstance(overrides, Mapping):
@@ -122,6 +124,20 @@ def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | S
         return RunConfig.model_validate(apply_overrides(data, overrides))
     except ValidationError as exc:  # the file was valid: an override broke it
         raise ConfigError(format_validation_error(exc, "--set")) from exc
+
+
+def beside(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A relative cascade.config in a config file names a file beside it (turbo.yaml's fast.yaml),
+    wherever the command runs; one that exists from the working directory is kept as given."""
+    cascade = data.get("cascade")
+    if not isinstance(cascade, dict):
+        return data
+    tier = cascade.get("config")
+    if isinstance(tier, str) and tier and not Path(tier).expanduser().is_absolute() and not Path(tier).is_file():
+        near = path.parent / tier
+        if near.is_file():
+            return {**data, "cascade": {**cascade, "config": str(near)}}
+    return data
 
 
 def validate_config(data: Mapping[str, Any], source: str = "config") -> RunConfig:

@@ -18,7 +18,8 @@ from pydantic import (
 )
 
 from nlp.config.base import Section
-from nlp.config.inputs import FeedConfig, FetchConfig, HtmlConfig
+from nlp.config.cascade import CascadeConfig
+from nlp.config.inputs import FeedConfig, FetchConfig, HtmlConfig, StoriesConfig
 from nlp.errors import ConfigError
 from nlp.resources import resource_path
 
@@ -65,7 +66,10 @@ Quantize = Literal["none", "int8"]
 
 
 class EncoderConfig(Section):
-    model: str = Field(default="mpnet", description="'mpnet' (packaged, the default), 'minilm' (packaged, the fast preset), a folder, or a hub id")
+    model: str = Field(
+        default="mpnet",
+        description="'mpnet' (packaged, the default), 'minilm' (packaged, the fast preset), 'static' (packaged, distilled from MPNet: configs/turbo.yaml), a folder, a static .npz, or a hub id",
+    )
     max_length: int = Field(default=256, ge=8, le=8192, description="tokens per text; longer texts are truncated")
     backend: EncoderBackend = Field(
         default="auto",
@@ -298,6 +302,12 @@ class DataConfig(Section):
         default_factory=dict, description="topics: data label -> task labels that also apply to every row with it (a coarse source's lenient gold)"
     )
     reference_fields: list[str] = Field(default_factory=list, description="summaries: the first field a row has is used")
+    title_field: str | None = Field(default=None, description="stories: a headline, read before the text as a feed item's teaser")
+    source_field: str | None = Field(default=None, description="stories: the outlet")
+    date_field: str | None = Field(default=None, description="stories: when it was published (YYYY-MM-DD or ISO 8601; empty: unknown)")
+    lookalikes: Path | None = Field(
+        default=None, description="stories: a JSON list of events with 'event' and 'confusable_with' (look-alike pairs); '{data}' as in path"
+    )
     id_field: str | None = None
     weight: float = Field(default=1.0, gt=0.0, description="nlp train: each row's weight in the fit (e.g. 0.1 to let a large source count less)")
     fit_only: bool = Field(
@@ -427,6 +437,7 @@ class RunConfig(Section):
     html: HtmlConfig = Field(default_factory=HtmlConfig)
     feed: FeedConfig = Field(default_factory=FeedConfig)
     fetch: FetchConfig = Field(default_factory=FetchConfig)
+    stories: StoriesConfig = Field(default_factory=StoriesConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N | mps")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
@@ -438,6 +449,7 @@ class RunConfig(Section):
     encoder: EncoderConfig = Field(default_factory=EncoderConfig)
     tasks: TasksConfig = Field(default_factory=TasksConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
+    cascade: CascadeConfig = Field(default_factory=CascadeConfig)
     ray: RayConfig = Field(default_factory=RayConfig)
     serve: ServeConfig = Field(default_factory=ServeConfig)
     data: DataConfig | None = None

@@ -3,7 +3,7 @@ page and JSONL formats (`readers`), of HTML pages (`html`) and feeds (`feeds`); 
 politely (`fetch`); a run's inputs resolved and read (`sources`); the text helpers every task
 shares (`text`), and labelled rows for evaluation and training (`labelled`)."""
 
-from nlp.documents.document import Document, Paragraph, TeaserInfo
+from nlp.documents.document import Document, Paragraph, TeaserInfo, base_record
 from nlp.documents.readers import (
     document_from_json,
     parse_page,
@@ -13,6 +13,7 @@ from nlp.documents.readers import (
 from nlp.documents.sources import READ_SUFFIXES, Inputs, iter_documents, scan_documents
 
 __all__ = [
+    "base_record",
     "READ_SUFFIXES",
     "Document",
     "Inputs",

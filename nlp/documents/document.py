@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlp.documents.text import clean_paragraph, is_crosshead, split_sentences
+from nlp.records import Record, TeaserResult
 
 
 @dataclass
@@ -125,3 +126,32 @@ def paragraphs_of(lines: list[str]) -> list[Paragraph]:
         if text:
             paragraphs.append(Paragraph(text=text, crosshead=is_crosshead(text)))
     return paragraphs
+
+
+def base_record(doc: Document) -> Record:
+    """The record before any task: the document's id, source, title (url, published and fetched
+    where known) and teasers (with their url, id and published where known)."""
+    record: Record = {"id": doc.id, "source": doc.source}
+    if doc.url:
+        record["url"] = doc.url
+    if doc.title:
+        record["title"] = doc.title
+    if doc.published:
+        record["published"] = doc.published
+    if doc.fetched:
+        record["fetched"] = doc.fetched
+    record["article"] = {}
+    record["teasers"] = [_teaser(doc, i, text) for i, text in enumerate(doc.teasers)]
+    return record
+
+
+def _teaser(doc: Document, index: int, text: str) -> TeaserResult:
+    teaser: TeaserResult = {"index": index, "text": text}
+    info = doc.teaser(index)
+    if info.url:
+        teaser["url"] = info.url
+    if info.id:
+        teaser["id"] = info.id
+    if info.published:
+        teaser["published"] = info.published
+    return teaser

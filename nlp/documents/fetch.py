@@ -99,7 +99,7 @@ class Fetcher:
     ) -> None:
         import httpx
 
-        from nlp import __version__
+        from nlp.version import VERSION as __version__
 
         self.config = config or FetchConfig()
         self.cache_dir = cache_dir if self.config.cache else None

@@ -15,7 +15,6 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from nlp import __version__
 from nlp.config import RunConfig, config_without_secrets
 from nlp.documents import Inputs, unique_ids
 from nlp.documents.fetch import is_url
@@ -34,8 +33,10 @@ from nlp.errors import InputError
 from nlp.heads.predict import PACKAGED_HEAD_NAMES, head_path
 from nlp.records import Record
 from nlp.resources.disk import file_sha256
+from nlp.stories.run import RunStories
 from nlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 from nlp.tasks.topics import topic_labels
+from nlp.version import VERSION as __version__
 
 PROGRESS_FROM = 5  # documents; fewer than this run without a progress bar
 PREVIEW = 3  # records kept for the terminal table
@@ -49,6 +50,8 @@ class RunResult:
     resumed: int = 0  # already in the journal of an interrupted run
     errors: int = 0
     seconds: float = 0.0
+    stories_seconds: float = 0.0  # of `seconds`, spent keeping and grouping items into stories
+    stories: int = 0  # stories the index held when the run ended
     preview: list[Record] = field(default_factory=list)
     languages: Counter[str] = field(default_factory=Counter)  # documents per language read (`lang`)
 
@@ -143,20 +146,30 @@ def _run_locked(config: RunConfig, inputs: Inputs, progress: bool | None, consol
         output=output, format=fmt, resumed=len(done), errors=resumed_errors
     )  # the closing line counts the interrupted part's errors too
     start, began = time.perf_counter(), time.time()
+    stories = RunStories(config.stories, config.encoder.model, journal, began, done if resume else None) if config.stories.path else None
     try:
         with (
             RecordWriter(output, fmt, resume=resume and journal.exists(), about=describe_run(config), leads_from=inputs) as writer,
             progress_bar("documents", total=total - len(done), show=show, console=console) as bar,
         ):
             write_json_atomically(meta_path(journal), fingerprint)  # what --resume checks it continues
-            for record in pipeline.process(docs, on_progress=bar.advance):  # moves per encoder batch
+            for record, view in pipeline.process_with_views(docs, on_progress=bar.advance):  # moves per encoder batch
+                if stories is not None:  # items first: a kill between the two leaves items a resume drops, never a record without them
+                    stories.add(record, view)
                 result.add(record, writer)
+            if stories is not None:  # every record is in the journal: group them, then finalising adds `story`
+                stories.finish()
+                writer.amend = stories.amend
     except KeyboardInterrupt as stop:  # counted from the closed journal: Ctrl-C can land between a write and its count
         raise RunInterrupted(len(journal_ids(journal)) if journal.exists() else 0, journal, getattr(stop, "exit_code", 130)) from None
     finally:
         if not journal.exists():  # finished, or nothing to resume from
             meta_path(journal).unlink(missing_ok=True)
+            if stories is not None:
+                stories.remove()
     result.seconds = time.perf_counter() - start
+    if stories is not None:
+        result.stories_seconds, result.stories = stories.seconds, stories.count
     write_json_atomically(run_path(output), run_description(config, fingerprint, began, time.time()))
     return result
 

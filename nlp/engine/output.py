@@ -11,7 +11,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -154,6 +154,7 @@ class RecordWriter:
         self.tmp = partial_path(self.path)
         self.resume = resume
         self.count = 0
+        self.amend: Callable[[Record], Record] | None = None  # what finalising adds to each record (stories)
         self._handle: TextIO | None = None
         self._sums: TextIO | None = None
 
@@ -219,12 +220,16 @@ class RecordWriter:
             raise InputError(
                 f"{self.tmp} vanished during the run (its folder deleted?); its {self.count} records are lost; recreate the folder and run again"
             )
-        if self.fmt == "jsonl":
+        if self.fmt == "jsonl" and self.amend is None:
             os.replace(self.tmp, self.path)
             return
         staging = self.path.with_name(self.path.name + ".writing")
+        records = read_journal(self.tmp) if self.amend is None else map(self.amend, read_journal(self.tmp))
         with staging.open("w", encoding="utf-8", newline="") as out:
-            write_records(read_journal(self.tmp), out, self.fmt, self.about, self.leads_from)
+            if self.fmt == "jsonl":
+                out.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+            else:
+                write_records(records, out, self.fmt, self.about, self.leads_from)
         os.replace(staging, self.path)
         self.tmp.unlink()
 
@@ -234,12 +239,11 @@ def write_records(records: Iterator[Record], out: TextIO, fmt: str, about: dict[
     run's title, date and config), streaming; or the HTML page (nlp.report), with the leads of
     `leads_from`, the run's input."""
     if fmt == "html":
-        from nlp.report.html import lead_sentences, render_html
+        from nlp.formats.html import lead_sentences, render_html
 
         out.write(render_html(records, run=about, leads=lead_sentences(leads_from) if leads_from else None))
         return
     writer: csv.DictWriter | None = None
-    threshold = (about or {}).get("topics", {}).get("threshold")
     if fmt == "json":
         out.write("[")
     elif fmt == "md":
@@ -254,7 +258,7 @@ def write_records(records: Iterator[Record], out: TextIO, fmt: str, about: dict[
                 writer.writeheader()
             writer.writerows(rows)
         else:
-            out.write(markdown_page(record, threshold))
+            out.write(markdown_page(record))
     if fmt == "json":
         out.write("\n]\n")
 
@@ -327,7 +331,7 @@ def markdown_header(about: dict[str, Any]) -> str:
     return "\n\n".join(lines) + "\n\n"
 
 
-def markdown_page(record: Record, threshold: float | None = None) -> str:
+def markdown_page(record: Record) -> str:
     """A readable report of one page: its title, id and source, the summary, the article's topic
     and sentiment, and a teaser table (an abstention shows the best label and the threshold)."""
     out = io.StringIO()
@@ -353,7 +357,7 @@ def markdown_page(record: Record, threshold: float | None = None) -> str:
         out.write("| # | teaser | topic | sentiment |\n|---|---|---|---|\n")
         for t in record["teasers"]:
             text = _one_line(t["text"]).replace("|", "\\|")
-            topic = topic_text(t["topic"], threshold) if "topic" in t else ""
+            topic = topic_text(t["topic"]) if "topic" in t else ""
             sentiment = f"{t['sentiment']['label']} ({t['sentiment']['score']:+.2f})" if "sentiment" in t else ""
             out.write(f"| {t['index']} | {text} | {topic} | {sentiment} |\n")
         out.write("\n")

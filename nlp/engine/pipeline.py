@@ -13,27 +13,28 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
-from typing import TypeVar, overload
+from typing import TypeVar, cast, overload
 
 import numpy as np
 
 from nlp.config import RunConfig
-from nlp.documents import Document, Paragraph
+from nlp.documents import Document, Paragraph, base_record
 from nlp.documents.language import ENGLISH, UNDETERMINED, document_language, not_english_warning
 from nlp.documents.text import snippet_sentences
-from nlp.errors import ConfigError
-from nlp.models.encoder import Encoder
+from nlp.errors import ConfigError, ModelError
+from nlp.models.encoder import Encoder, open_encoder
 from nlp.models.runtime import Runtime
 from nlp.records import (
     Record,
     SentimentResult,
     Summary,
     TopicResult,
-    base_record,
     empty_topic,
     merge_partial,
     ordered,
 )
+from nlp.static.cascade import adopt, escalated_document, escalations, margin, mark, tier_config
+from nlp.static.encoder import StaticEncoder
 from nlp.tasks import DocView, SentimentTask, Task, TaskSet, TopicsTask, build_tasks
 from nlp.tasks.sentiment import sentiment_record
 from nlp.tasks.summarize import ExtractiveSummarizer
@@ -49,14 +50,15 @@ class Pipeline:
     def __init__(self, config: RunConfig) -> None:
         self.config = config
         self.runtime = Runtime.for_run(config)  # the encoder and every hub model share it
-        self._encoder: Encoder | None = None
+        self._encoder: Encoder | StaticEncoder | None = None
         self._tasks: TaskSet | None = None
+        self._tier: Pipeline | None = None  # the cascade's transformer tier
         self.stage_seconds: dict[str, float] = {}  # split, encode, heads: time spent per stage by `process`
 
     @property
-    def encoder(self) -> Encoder:
+    def encoder(self) -> Encoder | StaticEncoder:
         if self._encoder is None:
-            self._encoder = Encoder.for_run(self.config, self.runtime)
+            self._encoder = open_encoder(self.config, self.runtime)
         return self._encoder
 
     @property
@@ -73,10 +75,27 @@ class Pipeline:
     def load(self) -> Pipeline:
         """Resolve and load every model now, and open the embedding cache (a cache.path that is
         a folder or another program's file is refused here, before any output)."""
+        if self.config.cascade.enabled:
+            _ = self.tier  # its config checked before any model loads
         _ = self.tasks
         if self.tasks.reads("embeddings") and self.config.cache.enabled:
             _ = self.encoder.cache
+        if isinstance(self.encoder, StaticEncoder):
+            self._check_static_heads(self.encoder)
+        if self.config.cascade.enabled:
+            self.tier.load()
         return self
+
+    def _check_static_heads(self, encoder: StaticEncoder) -> None:
+        """A head fitted to another static table than encoder.model's is refused in one line."""
+        for task in self.tasks:
+            head = getattr(task, "head", None)
+            fitted = head.card.get("static_fingerprint") if head is not None else None
+            if fitted and fitted != encoder.fingerprint:
+                raise ModelError(
+                    f"tasks.{task.name}.head was fitted to the static model {fitted}, but encoder.model {self.config.encoder.model} is {encoder.fingerprint}; "
+                    f"train a head on it (nlp train {task.name}) or use the model the head was fitted to"
+                )
 
     @property
     def notes(self) -> list[str]:
@@ -103,11 +122,12 @@ class Pipeline:
         result, a list gives one per text; an empty or blank text is `other` with every score 0
         (there is nothing to classify); `on_batch(n)` reports progress."""
         task = self.topics_task
-        results = _per_text(
-            texts,
-            lambda kept: task.classify(kept, self._vectors_for(task, kept, on_batch)),
-            lambda: empty_topic(task.labels, task.labels[task.other]),
-        )
+
+        def classify(kept: list[str]) -> list[TopicResult]:
+            vectors = self._vectors_for(task, kept, on_batch)
+            return self._cascaded(kept, vectors, task.classify(kept, vectors), lambda tier, escalated: tier.classify(escalated))
+
+        results = _per_text(texts, classify, lambda: empty_topic(task.labels, task.labels[task.other]))
         return results[0] if isinstance(texts, str) else results
 
     @overload
@@ -118,11 +138,13 @@ class Pipeline:
         """Sentiment of each text (label, score in [-1, 1], per-label probabilities): a string is
         one text and gives one result, a list one per text; a blank text is neutral, score 0."""
         task = self.sentiment_task
-        results = _per_text(
-            texts,
-            lambda kept: [sentiment_record(p) for p in task.probabilities(kept, self._vectors_for(task, kept, on_batch))],
-            lambda: sentiment_record(np.array([0.0, 1.0, 0.0])),
-        )
+
+        def sentiment(kept: list[str]) -> list[SentimentResult]:
+            vectors = self._vectors_for(task, kept, on_batch)
+            mine = [sentiment_record(p) for p in task.probabilities(kept, vectors)]
+            return self._cascaded(kept, vectors, mine, lambda tier, escalated: tier.sentiment(escalated))
+
+        results = _per_text(texts, sentiment, lambda: sentiment_record(np.array([0.0, 1.0, 0.0])))
         return results[0] if isinstance(texts, str) else results
 
     def summarize(self, texts: str | Sequence[str], sentences: int | None = None) -> list[Summary]:
@@ -153,6 +175,28 @@ class Pipeline:
         method = self.config.tasks.summarize.method
         return [by_id.get(str(i)) or Summary(method=method, text="") for i in range(len(items))]
 
+    def _cascaded(
+        self, texts: list[str], vectors: np.ndarray | None, results: list[Result], ask: Callable[[Pipeline, list[str]], list[Result]]
+    ) -> list[Result]:
+        """With a cascade, the texts whose topic or sentiment the static tier is unsure of get the
+        transformer tier's answer (`ask`); every result says its tier. Without one, `results`."""
+        if not self.config.cascade.enabled:
+            return results
+        cascade, unsure = self.config.cascade, np.zeros(len(texts), dtype=bool)
+        # margins of the scores as records carry them (rounded), as `process` reads them
+        if self.tasks.topics is not None:
+            unsure |= np.array([margin(r["scores"]) < cascade.topic_margin for r in self.tasks.topics.classify(texts, vectors)])
+        if self.tasks.sentiment is not None:
+            probabilities = self.tasks.sentiment.probabilities(texts, vectors)
+            unsure |= np.array([margin(sentiment_record(p)["scores"]) < cascade.sentiment_margin for p in probabilities])
+        out: list[Result] = [cast(Result, {**result, "tier": self.config.encoder.model}) for result in results]
+        escalated = np.flatnonzero(unsure)
+        if len(escalated):
+            theirs = self.tier.config.encoder.model
+            for i, answer in zip(escalated, ask(self.tier, [texts[i] for i in escalated])):
+                out[i] = cast(Result, {**answer, "tier": theirs})
+        return out
+
     def _vectors_for(self, task: Task, texts: list[str], on_batch: Callable[[int], None] | None) -> np.ndarray | None:
         if "embeddings" in task.reads:
             return self.encoder.encode(texts, on_batch)
@@ -164,11 +208,47 @@ class Pipeline:
         """Yield one record per document, in input order. `on_progress(n)` reports documents done
         as each encoder batch finishes (fractions of the chunk's documents, by its share of the
         chunk's texts), so a bar moves during a chunk's one encoder pass, not once per chunk."""
+        for record, _ in self.process_with_views(docs, on_progress):
+            yield record
+
+    def process_with_views(self, docs: Iterable[Document], on_progress: Progress | None = None) -> Iterator[tuple[Record, DocView | None]]:
+        """`process`, each record beside its document's view (its lead's and teasers' vectors:
+        what stories group), or None for a document without text."""
         iterator = iter(docs)
         while chunk := list(islice(iterator, DOCS_PER_PASS)):
             yield from self._process_chunk(chunk, on_progress)
 
-    def _process_chunk(self, docs: list[Document], on_progress: Progress | None) -> Iterator[Record]:
+    def _process_chunk(self, docs: list[Document], on_progress: Progress | None) -> Iterator[tuple[Record, DocView | None]]:
+        results = list(self._label_chunk(docs, on_progress))
+        if self.config.cascade.enabled:
+            clock = time.perf_counter()
+            self._escalate(docs, [record for record, _ in results])
+            self._clock("escalate", clock)
+        yield from results
+
+    def _escalate(self, docs: list[Document], records: list[Record]) -> None:
+        """The cascade: the static tier's unsure decisions, one document each, through the
+        transformer tier in one pass; its answers replace them (every decision marked with its tier)."""
+        mine, theirs = self.config.encoder.model, self.tier.config.encoder.model
+        asked: list[tuple[Record, bool, list[int]]] = []
+        escalated: list[Document] = []
+        for doc, record in zip(docs, records):
+            mark(record, mine)
+            lead, teasers = escalations(record, self.config.cascade)
+            if "error" not in record and (lead or teasers):
+                asked.append((record, lead, teasers))
+                escalated.append(escalated_document(doc, lead, teasers))
+        for (record, lead, teasers), (answer, _) in zip(asked, self.tier._label_chunk(escalated, None) if escalated else []):
+            adopt(record, answer, lead, teasers, theirs)
+
+    @property
+    def tier(self) -> Pipeline:
+        """The cascade's transformer tier (cascade.config, or the packaged default), built once."""
+        if self._tier is None:
+            self._tier = Pipeline(tier_config(self.config))
+        return self._tier
+
+    def _label_chunk(self, docs: list[Document], on_progress: Progress | None) -> Iterator[tuple[Record, DocView | None]]:
         clock = time.perf_counter()
         bounded = [bound_document(doc, self.config.max_lead_chars, self.config.encoder.max_length) for doc in docs]
         docs = [doc for doc, _ in bounded]
@@ -181,6 +261,7 @@ class Pipeline:
         partials = [task(views) for task in self.tasks]
         progress.finish()  # the rest: documents without text, hub-model tasks
         by_id = {view.doc.id: [p[i] for p in partials] for i, view in enumerate(views)}
+        view_of = {view.doc.id: view for view in views}
         self._clock("heads", clock)
         for doc, warnings in bounded:
             record = base_record(doc)
@@ -194,7 +275,7 @@ class Pipeline:
                 record["warnings"] = warnings
             for partial in by_id.get(doc.id, []):
                 merge_partial(record, partial)
-            yield ordered(record)
+            yield ordered(record), view_of.get(doc.id)
 
     def _clock(self, stage: str, since: float) -> float:
         """Add the time since `since` to `stage_seconds[stage]` (nlp bench's shares); now."""

@@ -25,19 +25,26 @@ from nlp.engine.job import RunResult, check_journal, describe_run, run_descripti
 from nlp.engine.output import RecordWriter, check_output, output_lock
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import ConfigError
+from nlp.stories.run import RunStories, items_of
 
 
 class PipelineActor:
-    """Holds the loaded models; each call turns a batch of raw inputs into records."""
+    """Holds the loaded models; each call turns a batch of raw inputs into records (and, when the
+    run groups stories, each record's items with their vectors: the driver groups them)."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], started: float = 0.0) -> None:
         self.config = RunConfig.model_validate(config)
         self.pipeline = Pipeline(self.config).load()
+        self.started = started
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
         docs = [_parse(row) for row in _rows(batch) if str(row["text"]).strip()]  # a JSONL file's blank lines
-        records = list(self.pipeline.process(docs))
-        return {"record": [json.dumps(r, ensure_ascii=False) for r in records]}
+        records, items = [], []
+        for record, view in self.pipeline.process_with_views(docs):
+            records.append(json.dumps(record, ensure_ascii=False))
+            found = items_of(record, view, self.started) if self.config.stories.path else []
+            items.append("".join(item.to_json() + "\n" for item in found))
+        return {"record": records, "items": items}
 
 
 def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
@@ -84,7 +91,7 @@ def _run_ray(ray: Any, config: RunConfig, level: int) -> RunResult:
     check_output(output, config.input)
     if config.on_duplicate == "suffix":
         raise ConfigError("--engine ray: on_duplicate suffix needs input order on one machine; make ids unique or run locally")
-    check_journal(output, resume=False)
+    journal = check_journal(output, resume=False)
     inputs = Inputs.of(config)
     inputs.scan(config.on_duplicate)  # bad input fails before Ray starts
     if not ray.is_initialized():
@@ -102,9 +109,10 @@ def _run_ray(ray: Any, config: RunConfig, level: int) -> RunResult:
     actor_config = config.model_copy(deep=True)
     if not gpu and not actor_config.threads:
         actor_config.threads = 1  # one core per actor: no oversubscription
+    began = time.time()
     records = dataset.map_batches(
         PipelineActor,
-        fn_constructor_kwargs={"config": actor_config.model_dump(mode="json")},
+        fn_constructor_kwargs={"config": actor_config.model_dump(mode="json"), "started": began},
         batch_size=config.ray.batch_size,
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=1 if gpu else 0,
@@ -112,10 +120,20 @@ def _run_ray(ray: Any, config: RunConfig, level: int) -> RunResult:
     )
     result = RunResult(output=output, format=fmt)
     start = time.perf_counter()
-    began = time.time()
-    with output_lock(output), RecordWriter(output, fmt, about=describe_run(config), leads_from=inputs) as writer:
-        for row in records.iter_rows():
-            result.add(json.loads(row["record"]), writer)
+    stories = RunStories(config.stories, config.encoder.model, journal, began) if config.stories.path else None
+    try:
+        with output_lock(output), RecordWriter(output, fmt, about=describe_run(config), leads_from=inputs) as writer:
+            for row in records.iter_rows():
+                if stories is not None:  # items before the record, as a local run
+                    stories.add_lines(row["items"])
+                result.add(json.loads(row["record"]), writer)
+            if stories is not None:  # as a local run: grouped in time order once every record is in
+                stories.finish()
+                writer.amend = stories.amend
+    finally:
+        if stories is not None:
+            stories.remove()
+            result.stories_seconds, result.stories = stories.seconds, stories.count
     result.seconds = time.perf_counter() - start
     write_json_atomically(run_path(output), run_description(config, run_fingerprint(config, inputs), began, time.time()))
     inputs.close()

@@ -13,22 +13,23 @@ source that fails is reported and tried again next cycle, the others go on."""
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nlp.config import RunConfig
+from nlp.config.base import seconds_of
 from nlp.documents import Document, Inputs, TeaserInfo
 from nlp.engine.append_log import AppendLog
 from nlp.engine.output import check_output, output_lock
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import InputError, NlpError
-from nlp.records import plural
+from nlp.records import Record, plural
+from nlp.stories.run import group_records
 
 
 @dataclass
@@ -48,10 +49,10 @@ class Cycle:
 
 def parse_every(text: str) -> float:
     """'10m', '30s', '1h', '90' (seconds) -> seconds."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
-    if not match or float(match.group(1)) <= 0:
+    seconds = seconds_of(text)
+    if seconds is None:
         raise InputError(f"--every {text}: expected a duration such as 30s, 10m or 1h")
-    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+    return seconds
 
 
 def item_key(text: str, info: TeaserInfo) -> str:
@@ -126,7 +127,10 @@ class Watch:
                     if not any(k in self.seen for k in keys):
                         self.seen.update(keys)
                         fresh.append(new)
-        for record in self.pipeline.process(fresh):
+        records: Iterable[Record] = self.pipeline.process(fresh)
+        if self.config.stories.path is not None:  # the index first: an item it holds keeps its story if the cycle is cut short
+            records = group_records(self.pipeline.process_with_views(fresh), self.config.stories, self.config.encoder.model)
+        for record in records:
             log.append(dict(record))
             self.written += 1
             cycle.new += 1

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -13,6 +12,7 @@ from nlp.documents import Document
 from nlp.documents.labelled import labelled_texts, load_rows, references
 from nlp.engine.pipeline import Pipeline
 from nlp.errors import ConfigError
+from nlp.evaluate.evaluation import Evaluation
 from nlp.evaluate.metrics import (
     classification_metrics,
     expected_calibration_error,
@@ -26,19 +26,8 @@ from nlp.heads.predict import load_head
 from nlp.records import SentimentResult, TopicResult
 from nlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 
-TASKS = ("summarize", "topics", "sentiment")
+TASKS = ("summarize", "topics", "sentiment", "stories")
 Progress = Callable[[int], None]
-
-
-@dataclass
-class Evaluation:
-    task: str
-    metrics: dict[str, Any]  # what --json prints
-    predictions: list[dict[str, Any]]  # one per row, worst first
-    labels: list[str] = field(default_factory=list)  # classifier label order, for the confusion matrix
-    gold: list[str] = field(default_factory=list)
-    predicted: list[str] = field(default_factory=list)
-    confidence: list[float] = field(default_factory=list)
 
 
 def evaluate(task: str, config: RunConfig, *, on_start: Callable[[int], None] | None = None, on_batch: Progress | None = None) -> Evaluation:
@@ -47,6 +36,11 @@ def evaluate(task: str, config: RunConfig, *, on_start: Callable[[int], None] | 
         raise ConfigError(f"task '{task}': expected one of {', '.join(TASKS)}")
     if config.data is None:
         raise ConfigError("this config has no 'data:' section; use an eval config such as configs/eval-ag-news.yaml")
+    if task == "stories":
+        from nlp.evaluate.stories import evaluate_stories
+
+        evaluation: Evaluation = evaluate_stories(config, on_start, cast("Callable[[float], None] | None", on_batch))  # a bar takes fractions too
+        return evaluation
     section = getattr(config.tasks, task)
     if not section.enabled:
         raise ConfigError(f"tasks.{task}.enabled is false; set it to true to evaluate {task}")
@@ -82,6 +76,10 @@ def _evaluate_classifier(task: str, config: RunConfig, on_start, on_batch) -> Ev
     warning = _in_sample_warning(task, config)
     if warning:
         metrics["warning"] = warning
+    if config.cascade.enabled:
+        from nlp.evaluate.cascade import cascade_figures
+
+        metrics["cascade"] = cascade_figures(task, pipeline, texts, gold, cast("list[dict[str, Any]]", outputs))
     predictions: list[dict[str, Any]] = [
         {"row": i, "text": text, "gold": g, "predicted": p, "confidence": round(c, 4), "scores": o["scores"]}
         for i, (text, g, p, c, o) in enumerate(zip(texts, gold, predicted, confidence, outputs))

@@ -33,12 +33,40 @@ def write_report(evaluation: Evaluation, folder: str | Path, *, title: str = "")
     return folder
 
 
+def story_markdown(m: dict) -> list[str]:
+    """Stories: the figures, then the worst merges and splits."""
+    lines = [
+        "| measure | precision | recall | F1 |",
+        "|---|---|---|---|",
+        *(
+            f"| {name} | {m[key]['precision']:.3f} | {m[key]['recall']:.3f} | {m[key]['f1']:.3f} |"
+            for name, key in (("pairwise", "pairwise"), ("B-cubed", "bcubed"))
+        ),
+        "",
+        f"Adjusted Rand index {m['ari']:.3f}; {m['events']} events grouped into {m['stories']} stories; look-alike pairs merged: "
+        f"{_share(m['lookalike_merged'])}; singletons attached to another item: {_share(m['singletons_attached'])}.",
+        "",
+        f"Knobs: {', '.join(f'{k} {v}' for k, v in m['knobs'].items())}.",
+        "",
+    ]
+    for kind, rows in m["worst"].items():
+        lines += [f"## Worst {kind}", ""]
+        for row in rows:
+            lines += [f"- {json.dumps(row.get('events') or row.get('stories'))}"] + [f"  - {text}" for text in row["texts"]]
+        lines += [""] if rows else ["(none)", ""]
+    return lines
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
 def evaluation_html(evaluation: Evaluation, title: str, plots: list[Path]) -> str:
     """The evaluation as one self-contained page in the run report's style: the metrics tables,
     the plots inline (SVG: nothing fetched), and the worst predictions, escaped."""
     from markupsafe import Markup
 
-    from nlp.report.html import template
+    from nlp.formats.html import template
 
     svgs = [Markup(_inline_svg(p.read_text(encoding="utf-8"))) for p in plots if p.is_file()]
     return template("evaluation.html.j2").render(
@@ -60,6 +88,8 @@ def markdown(evaluation: Evaluation, title: str, images: list[str]) -> str:
     lines = [f"# {title or evaluation.task} — {evaluation.task}", "", f"Data: `{m.get('data')}`, n = {m['n']}.", ""]
     if m.get("warning"):
         lines += [f"> **Warning:** {m['warning']}", ""]
+    if evaluation.task == "stories":
+        return "\n".join(lines + story_markdown(m)) + "\n"
     if evaluation.task == "summarize":
         b = m["baseline"]
         lines += ["| system | ROUGE-1 | ROUGE-2 | ROUGE-L | ROUGE-Lsum |", "|---|---|---|---|---|"]

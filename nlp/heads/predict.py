@@ -324,7 +324,7 @@ def packaged_head_path(task: str, name: str = "default", encoder: str = "mpnet")
     alias = packaged_alias(encoder)
     if alias is None:
         raise ModelError(
-            f"tasks.{task}.head: the packaged '{name}' head reads the embeddings of a packaged encoder (mpnet or minilm), "
+            f"tasks.{task}.head: the packaged '{name}' head reads the embeddings of a packaged encoder (mpnet, minilm or static), "
             f"not of encoder.model {encoder}; train one on it with `nlp train {task}` and set tasks.{task}.head=PATH, or use method: embedding"
         )
     file = resource_path(f"{task}_head_{alias}.npz" if name == "default" else f"{task}_head_{name}_{alias}.npz")

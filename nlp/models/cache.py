@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 
 from nlp.resources.disk import cache_root, models_root
+from nlp.sqlite_files import header as file_header
+from nlp.sqlite_files import hold
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -77,6 +79,7 @@ class EmbeddingCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = self._open()
+            hold(self)
         except sqlite3.DatabaseError as exc:
             if "malformed" in str(exc) or "not a database" in str(exc):  # ours, damaged: set aside, begin again
                 self._set_aside(exc)
@@ -95,6 +98,7 @@ class EmbeddingCache:
         self.path.replace(self.path.with_suffix(".corrupt"))
         try:
             self.db = self._open()
+            hold(self)
         except (sqlite3.DatabaseError, OSError) as again:
             self._give_up(again)
 
@@ -202,6 +206,7 @@ class EmbeddingCache:
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
+        self.closed = True
 
 
 def _vector(blob: Any, dim: int | None) -> np.ndarray | None:
@@ -224,10 +229,11 @@ def refuse_foreign(path: Path) -> None:
     if not path.is_file() or path.stat().st_size == 0:
         return
     try:
-        with path.open("rb") as handle:
-            header = handle.read(100)
+        header = file_header(path)
     except OSError:
         return  # unreadable: found out (and said) when opened
+    if header is None:
+        return  # this process holds it open: checked then, and never read by open() again
     if not header.startswith(SQLITE_HEADER):
         if path == default_cache_path():
             return  # nlp's own file in nlp's own folder, damaged: set aside when opened

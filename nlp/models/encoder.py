@@ -14,7 +14,7 @@ import functools
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from nlp.errors import ConfigError
 from nlp.models.pooling import mean_pool
 from nlp.models.resolve import loading, resolve_model
 from nlp.models.runtime import Runtime, choose_backend
+
+if TYPE_CHECKING:
+    from nlp.static.encoder import StaticEncoder
 
 
 def position_limit(folder: Path) -> int | None:
@@ -192,3 +195,13 @@ class Encoder:
     def _encode_all(self, texts: Sequence[str], on_batch: Callable[[int], None] | None) -> np.ndarray:
         rows = run_batched(list(texts), self._encode_batch, batch_size=self.runtime.batch_size, on_batch=on_batch)
         return np.stack(rows).astype(np.float32, copy=False)
+
+
+def open_encoder(config: RunConfig, runtime: Runtime | None = None) -> Encoder | StaticEncoder:
+    """The run's encoder: a static table (encoder.model 'static' or a .npz) or a transformer."""
+    from nlp.static.encoder import StaticEncoder, static_path
+
+    path = static_path(config.encoder.model)
+    if path is not None:
+        return StaticEncoder(config.encoder, path)
+    return Encoder.for_run(config, runtime)

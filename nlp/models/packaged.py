@@ -220,6 +220,21 @@ def model_rows() -> list[dict[str, Any]]:
     license and whether it is here (an encoder's folder, a head's file matching its hash)."""
     rows: list[dict[str, Any]] = []
     for alias, spec in manifest()["encoders"].items():
+        if "file" in spec:  # a table in the package (the static tier)
+            path = resource_path(spec["file"])
+            state = "in the package" if path.is_file() and file_sha256(path) == spec["sha256"] else "MISSING or changed"
+            rows.append(
+                {
+                    "name": alias,
+                    "kind": "encoder",
+                    "model": spec["model"],
+                    "version": "packaged",
+                    "sha256": spec["sha256"],
+                    "license": spec["license"],
+                    "where": state,
+                }
+            )
+            continue
         packages = spec["packages"]
         versions = f"{packages[0]['name']}=={packages[0]['version']}" + (f" (+{len(packages) - 1} parts)" if len(packages) > 1 else "")
         if alias == "mpnet":

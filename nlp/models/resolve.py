@@ -25,6 +25,8 @@ SPLIT_MODELS = {"mpnet", "all-mpnet-base-v2", "sentence-transformers/all-mpnet-b
 def packaged_alias(ref: str) -> str | None:
     """'mpnet' or 'minilm' when `ref` names a packaged encoder (the packaged heads are per encoder)."""
     ref = ref.lower()
+    if ref == "static":
+        return "static"
     if ref in SPLIT_MODELS:
         return "mpnet"
     return "minilm" if ref in PACKAGED_MODELS else None

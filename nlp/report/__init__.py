@@ -1,5 +1,6 @@
-"""A run as one self-contained HTML page (`nlp report`, `nlp run --format html`)."""
+"""`nlp report`: a records file as one self-contained HTML page (the page itself: `nlp.formats.html`)."""
 
-from nlp.report.html import render_html, write_report
+from nlp.formats.html import render_html
+from nlp.report.html import write_report
 
 __all__ = ["render_html", "write_report"]

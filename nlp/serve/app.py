@@ -25,7 +25,6 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nlp import __version__
 from nlp.config import RunConfig
 from nlp.documents import Document, Inputs, document_from_json, unique_ids
 from nlp.documents.feeds import documents_from_feed
@@ -39,6 +38,8 @@ from nlp.resources.disk import cache_root
 from nlp.serve.batcher import Batcher, QueueFull, ShuttingDown, Steps
 from nlp.serve.metrics import Metrics
 from nlp.serve.requests import PageIn, PagesIn, SummarizeIn, TextsIn
+from nlp.stories.run import group_records
+from nlp.version import VERSION as __version__
 
 log = logging.getLogger("nlp.serve")
 GPU_SHARED_PASS = 256  # serve.max_batch_texts 0 on a GPU; on a CPU, 1: measured, a shared ONNX pass cost more per text (README, Serving)
@@ -170,7 +171,10 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
             if doc.id in seen:
                 raise BadInput(f"'{doc.id}' is also documents.{seen[doc.id]}.id; ids must be unique in a request", f"documents.{i}.id")
             seen[doc.id] = i
-        return {"records": await answer("pages", docs)}
+        pairs = await answer("pages", docs)
+        if body.stories or config.stories.path is not None:  # within this request, or (stories.path) in the server's index
+            return {"records": await asyncio.to_thread(group_records, pairs, config.stories, config.encoder.model)}
+        return {"records": [record for record, _ in pairs]}
 
     @app.post("/v1/classify", dependencies=secured)
     async def classify(body: TextsIn) -> dict[str, Any]:
@@ -277,7 +281,7 @@ def _steps(pipeline: Pipeline, kind: Hashable, items: list[Any]) -> Steps:
     if isinstance(kind, tuple) and kind[0] == "summarize":
         return (yield from pipeline.summarize_steps(items, sentences=kind[1]))
     runs: dict[Hashable, tuple[int, Callable[[list[Any]], list[Any]]]] = {
-        "pages": (DOCS_PER_STEP, lambda part: list(pipeline.process(part))),
+        "pages": (DOCS_PER_STEP, lambda part: list(pipeline.process_with_views(part))),  # views: what stories group
         "classify": (STEP_TEXTS, lambda part: pipeline.classify(part)),
         "sentiment": (STEP_TEXTS, lambda part: pipeline.sentiment(part)),
     }

@@ -58,6 +58,7 @@ class PageIn(BaseModel):
 
 class PagesIn(BaseModel):
     documents: list[PageIn] = Field(min_length=1)
+    stories: bool = Field(default=False, description="group this request's items into stories (always, when serve has stories.path)")
 
 
 class TextsIn(BaseModel):

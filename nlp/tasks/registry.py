@@ -61,6 +61,9 @@ SENTIMENT: dict[str, Callable[[Any, Encode, Runtime, str], SentimentTask]] = {
 }
 
 
+HUB_METHODS = {"abstractive", "nli", "classifier"}  # methods that load a model of their own
+
+
 @dataclass
 class TaskSet:
     """The enabled tasks of a run, each typed by its contract (None: disabled)."""
@@ -80,11 +83,15 @@ class TaskSet:
 
 def build_tasks(config: TasksConfig, encode: Encode, runtime: Runtime | None = None, encoder: str = "mpnet") -> TaskSet:
     """The enabled tasks; `encode` embeds label prototypes once per run, hub models load onto
-    `runtime`'s device and dtype, and packaged heads are those of `encoder`."""
+    `runtime`'s device and dtype, and packaged heads are those of `encoder`. Hub-model tasks are
+    built first: a model that cannot be found is refused before the encoder loads (or exports)."""
     runtime = runtime or Runtime()
     summarize, topics, sentiment = config.summarize, config.topics, config.sentiment
-    return TaskSet(
-        SUMMARIZERS[summarize.method](summarize, encode, runtime, encoder) if summarize.enabled else None,
-        TOPICS[topics.method](topics, encode, runtime, encoder) if topics.enabled else None,
-        SENTIMENT[sentiment.method](sentiment, encode, runtime, encoder) if sentiment.enabled else None,
-    )
+    builders: dict[str, Callable[[], Any]] = {
+        "summarize": lambda: SUMMARIZERS[summarize.method](summarize, encode, runtime, encoder) if summarize.enabled else None,
+        "topics": lambda: TOPICS[topics.method](topics, encode, runtime, encoder) if topics.enabled else None,
+        "sentiment": lambda: SENTIMENT[sentiment.method](sentiment, encode, runtime, encoder) if sentiment.enabled else None,
+    }
+    hub_first = sorted(builders, key=lambda name: getattr(config, name).method not in HUB_METHODS)
+    built = {name: builders[name]() for name in hub_first}
+    return TaskSet(built["summarize"], built["topics"], built["sentiment"])

@@ -16,7 +16,7 @@ import numpy as np
 from nlp.config import LabelSpec, TopicsConfig, packaged_default
 from nlp.heads.predict import LinearHead, load_head
 from nlp.numeric import blend, softmax
-from nlp.records import Partial, TopicResult
+from nlp.records import Abstained, Partial, TopicResult
 from nlp.tasks.base import DocView, Reads, embeddings_of, rounded
 from nlp.tasks.prototypes import PrototypeScorer
 
@@ -232,15 +232,28 @@ def topic_records(probs: np.ndarray, labels: list[str], other: int, config: Topi
     chosen = decide(probs, other, config.threshold) if len(probs) else np.zeros(0, dtype=int)
     results: list[TopicResult] = []
     for row, label, independent in zip(probs, chosen, label_scores):
-        results.append(
-            {
-                "label": labels[label],
-                "scores": rounded(dict(zip(labels, row))),
-                "labels": applicable_labels(int(label), independent, labels, other, config.label_threshold),
-                "label_scores": rounded({name: independent[i] for i, name in enumerate(labels) if i != other}),
-            }
-        )
+        result: TopicResult = {
+            "label": labels[label],
+            "scores": rounded(dict(zip(labels, row))),
+            "labels": applicable_labels(int(label), independent, labels, other, config.label_threshold),
+            "label_scores": rounded({name: independent[i] for i, name in enumerate(labels) if i != other}),
+        }
+        why = abstention(row, int(label), labels, other, config.threshold)
+        if why is not None:
+            result["abstained"] = why
+        results.append(result)
     return results
+
+
+def abstention(row: np.ndarray, label: int, labels: list[str], other: int, threshold: float) -> Abstained | None:
+    """Why a text is `other` when the threshold made it so: the best real label and its score
+    under the threshold. None when a real label won, or `other` won outright."""
+    if label != other or row.argmax() == other or len(labels) < 2:
+        return None
+    real = row.copy()
+    real[other] = -1.0
+    best = int(real.argmax())
+    return {"best": labels[best], "score": round(float(row[best]), 4), "threshold": float(threshold)}
 
 
 def split_per_document(views: list[DocView], topics: list[TopicResult]) -> list[Partial]:

@@ -30,7 +30,7 @@ def test_summaries_on_a_cnndm_sample():
 
 def news_heads(task: str, tmp_path, *overrides: str):
     shared_data("news/teasers_dev.jsonl")
-    from nlp.heads.train import train_head
+    from nlp.training import train_head
 
     configs = [eval_config(f"train-news-{task}", *overrides), eval_config(f"train-news-dev-{task}", *overrides)]
     if task == "sentiment":
@@ -62,7 +62,7 @@ def test_dev_target_sentiment_head_out_of_fold_and_out_of_source(tmp_path):
 @pytest.mark.slow
 def test_dev_target_finance_head_on_fpb(tmp_path):
     shared_data("sentiment/fpb_majority_only.jsonl")
-    from nlp.heads.train import train_head
+    from nlp.training import train_head
 
     config = eval_config("fpb", "tasks.sentiment.head_weight=1.0", "tasks.sentiment.train.lexicon=true", "tasks.sentiment.train.ngrams=true")
     assert train_head("sentiment", [config], tmp_path / "f.npz").card["cv"]["macro_f1"] >= 0.70

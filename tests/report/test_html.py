@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nlp.cli import app
-from nlp.report.html import overview, render_html
+from nlp.formats.html import overview, render_html
 from tests.helpers import FAST, SEED
 
 SCRIPT = "<script>document.title='pwned'</script>"
@@ -208,3 +208,39 @@ def test_report_never_destroys_a_file(seed_run, tmp_path):
         assert result.exit_code == 2 and len(lines) == 1 and message in lines[0], (target, result.output)
     assert seed_run.read_text() == records and other.read_text() == records and SEED.read_text().lstrip().startswith("Russian")
     assert not list(tmp_path.glob("*.writing")) and fifo.exists() and not fifo.is_file()
+
+
+def test_the_stories_view_lists_each_story_with_its_members_and_links():
+    """Step 4: records that carry `story` give a Stories section, largest first: name, sources,
+    first seen, topic, sentiment spread; members link over http(s) only; text stays text."""
+    from nlp.formats.stories import stories_view
+
+    def teaser(text, story, url, score, topic="markets"):
+        return {"index": 0, "text": text, "url": url, "story": story, "topic": {"label": topic}, "sentiment": {"label": "neutral", "score": score}}
+
+    records = [
+        {
+            "id": "a",
+            "source": "Wire",
+            "published": "2022-06-15",
+            "article": {},
+            "teasers": [teaser("Fed lifts rates " + SCRIPT, "st-1", "https://w.example/1", -0.5)],
+        },
+        {
+            "id": "b",
+            "source": "Daily",
+            "published": "2022-06-16",
+            "article": {},
+            "teasers": [teaser("Fed hikes", "st-1", "javascript:alert(1)", 0.25)],
+        },
+        {"id": "c", "source": "Daily", "published": "2022-06-14", "article": {}, "teasers": [teaser("Rain in Mumbai", "st-2", None, 0.0, "other")]},
+    ]
+    rows = stories_view(records)
+    assert [r["story"] for r in rows] == ["st-1", "st-2"] and rows[0]["sources"] == 2 and rows[0]["first_seen"] == "2022-06-15"
+    assert rows[0]["sentiment"] == (-0.5, -0.125, 0.25) and rows[0]["topic"] == "markets"
+    assert [m["url"] for m in rows[0]["members"]] == ["https://w.example/1", None]
+    page = render_html(records)
+    section = page[page.index('<section class="stories"') : page.index("</section>", page.index('<section class="stories"'))]
+    assert "2 stories" in section and section.count('<tr class="story">') == 2 and "-0.50 / -0.12 / +0.25" in section
+    assert SCRIPT not in section and "&lt;script&gt;" in section and "javascript:" not in section
+    assert '<section class="stories"' not in render_html([{**r, "teasers": [{**r["teasers"][0], "story": None}]} for r in records])

@@ -440,3 +440,28 @@ def test_sigterm_stops_a_busy_server_within_shutdown_s(tmp_path):
         took = time.time() - stopped
         answered = pending.result(timeout=60)
     assert took < 15 and answered.status_code == 503
+
+
+def test_pages_group_stories_within_a_request_or_in_the_servers_index(server, tmp_path):
+    """Step 4: `"stories": true` gives story ids within the request (the server keeps nothing);
+    with stories.path the server's index joins a later request's copy to an earlier story."""
+    url, _ = server
+    fed = ["Fed raises rates by three quarters of a point, the most since 1994...", "Monsoon rain floods streets in Mumbai..."]
+    daily = ["Federal Reserve hikes interest rates by 0.75 percentage point, biggest since 1994..."]
+    body = {
+        "documents": [
+            {"id": "wire", "lead": "", "teasers": fed, "published": "2022-06-15"},
+            {"id": "daily", "lead": "", "teasers": daily, "published": "2022-06-15"},
+        ]
+    }
+    plain = post(url, "/v1/pages", body).json()["records"]
+    assert "story" not in json.dumps(plain)
+    grouped = post(url, "/v1/pages", {**body, "stories": True}).json()["records"]
+    wire, other = grouped[0]["teasers"], grouped[1]["teasers"]
+    assert wire[0]["story"] == other[0]["story"] != wire[1]["story"] and grouped[1]["story"] == other[0]["story"]
+    assert "story" not in grouped[0]  # no lead of its own, two teasers: its teasers carry the stories
+    indexed = load_config(FAST, {"stories.path": str(tmp_path / "served.sqlite")})
+    with running(indexed) as served:
+        first = post(served, "/v1/pages", {"documents": body["documents"][:1]}).json()["records"][0]
+        later = post(served, "/v1/pages", {"documents": body["documents"][1:]}).json()["records"][0]
+    assert later["teasers"][0]["story"] == first["teasers"][0]["story"] and (tmp_path / "served.sqlite").exists()

@@ -4,8 +4,8 @@ win; a configuration that cannot work as the user expects is said at start-up in
 import numpy as np
 
 from nlp.config import HeadTrainConfig, LabelSpec, TopicsConfig
-from nlp.heads.train import fit_head
 from nlp.tasks.topics import EmbeddingTopics
+from nlp.training.fit import fit_head
 
 VOCAB = ["stocks", "war", "oil", "football", "phones", "technology"]
 HEAD_LABELS = ["markets", "diplomacy", "energy", "other"]

@@ -1,0 +1,170 @@
+"""Choose the cascade's escalation margins out of fold (configs/turbo.yaml), and print the curve.
+
+Each tier's news dev predictions are out of fold, exactly as `nlp train` scores its heads (the
+two train files in every fold's fit, news dev in 5 folds; sentiment with Financial PhraseBank at
+weight 0.1), through the tasks' own prediction path. A teaser escalates when its topic margin
+(two best topic scores) or its sentiment margin is under the knob: it then takes the transformer
+tier's answer for both tasks. The margins are chosen as the fewest escalations that reach the
+goals (topic macro-F1 ≥ 0.93, sentiment accuracy ≥ 0.72) on four fifths of news dev and scored on
+the other fifth, in turn (the out-of-fold figure); the shipped margins are chosen on all of it.
+
+    python scripts/choose_cascade.py [--static nlp/resources/static_mpnet.npz] [--tier mpnet|minilm] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nlp.config import load_config, read_yaml  # noqa: E402
+from nlp.evaluate.metrics import classification_metrics  # noqa: E402
+from nlp.models.encoder import open_encoder  # noqa: E402
+from nlp.static.cascade import margins  # noqa: E402
+from nlp.tasks.sentiment import LABELS as SENTIMENT_LABELS  # noqa: E402
+from nlp.tasks.topics import topic_labels  # noqa: E402
+from nlp.training.data import encoded, read_rows  # noqa: E402
+from nlp.training.train import zero_shot_task  # noqa: E402
+
+TRAIN = {
+    "topics": ["train-news-topics.yaml", "train-news-dev-topics.yaml"],
+    "sentiment": ["train-news-sentiment.yaml", "train-news-dev-sentiment.yaml", "train-fpb-weighted.yaml"],
+}
+DEV = "teasers_dev.jsonl"
+GOALS = {"topic_f1": 0.93, "sentiment_accuracy": 0.72}
+GRID = np.round(np.arange(0.0, 1.0001, 0.025), 3)
+
+
+def preset_pairs(config: Path) -> list[str]:
+    """A preset file's keys (encoder, tasks) as --set pairs over the training configs."""
+    data = read_yaml(config)
+    pairs = ["cache.enabled=true"]
+    if "encoder" in data:
+        pairs += [f"encoder.{k}={v}" for k, v in data["encoder"].items()]
+    for task, keys in (data.get("tasks") or {}).items():
+        for key, value in keys.items():
+            if isinstance(value, dict) and key == "train":
+                pairs += [f"tasks.{task}.train.{k}={v}" for k, v in value.items()]
+            elif not isinstance(value, dict):
+                pairs += [f"tasks.{task}.{key}={value}"]
+    return pairs
+
+
+def out_of_fold(task: str, pairs: list[str]) -> tuple[list[str], list[str], list[str], np.ndarray]:
+    """News dev's texts, gold labels, out-of-fold decided labels and scores (probabilities)."""
+    configs = [
+        load_config(ROOT / "configs" / name, [p for p in pairs if p.startswith(("encoder.", "cache.", f"tasks.{task}."))]) for name in TRAIN[task]
+    ]
+    config = configs[0]
+    train = getattr(config.tasks, task).train
+    labels = list(topic_labels(config.tasks.topics)) if task == "topics" else SENTIMENT_LABELS
+    rows = read_rows(configs, labels, train.data_labels)
+    encoder = open_encoder(config)
+    data = encoded(rows, encoder, train, None, None)
+    scorer = zero_shot_task(task, config, encoder)
+    decided = np.empty(len(data.labels), dtype=object)
+    scores = np.zeros((len(data.labels), len(labels)))
+    for fit, held in data.folds(train):
+        head = data.fit(fit, train)
+        texts = [data.texts[i] for i in held]
+        if task == "topics":
+            records = scorer.classify(texts, data.vectors[held], head=head)
+            decided[held] = [r["label"] for r in records]
+            scores[held] = [[r["scores"][name] for name in labels] for r in records]
+        else:
+            probs = scorer.probabilities(texts, data.vectors[held], head=head)
+            decided[held] = [SENTIMENT_LABELS[i] for i in probs.argmax(axis=1)]
+            scores[held] = probs
+    dev = np.flatnonzero(np.asarray(rows.files) == DEV)
+    return [data.texts[i] for i in dev], list(data.labels[dev]), list(decided[dev]), scores[dev]
+
+
+def tier_predictions(pairs: list[str]) -> dict[str, dict]:
+    out = {}
+    for task in ("topics", "sentiment"):
+        texts, gold, decided, scores = out_of_fold(task, pairs)
+        out[task] = {"texts": texts, "gold": gold, "decided": decided, "margin": margins(scores)}
+    assert out["topics"]["texts"] == out["sentiment"]["texts"], "news dev rows in another order for the two tasks"
+    return out
+
+
+def figures(static: dict, tier: dict, rows: np.ndarray, topic_margin: float, sentiment_margin: float) -> dict[str, float]:
+    up = (static["topics"]["margin"][rows] < topic_margin) | (static["sentiment"]["margin"][rows] < sentiment_margin)
+    result = {"escalated": float(up.mean()) if len(rows) else 0.0}
+    for task, key, metric in (("topics", "topic_f1", "macro_f1"), ("sentiment", "sentiment_accuracy", "accuracy")):
+        gold = [static[task]["gold"][i] for i in rows]
+        final = [tier[task]["decided"][i] if u else static[task]["decided"][i] for i, u in zip(rows, up)]
+        result[key] = classification_metrics(gold, final)[metric]
+    return result
+
+
+def choose(static: dict, tier: dict, rows: np.ndarray) -> tuple[float, float]:
+    """The margins with the fewest escalations that reach the goals on `rows` (else the best quality)."""
+    best: tuple | None = None
+    for tm in GRID:
+        for sm in GRID:
+            f = figures(static, tier, rows, tm, sm)
+            meets = all(f[k] >= v for k, v in GOALS.items())
+            key = (not meets, f["escalated"] if meets else -min(f[k] - v for k, v in GOALS.items()), -f["topic_f1"] - f["sentiment_accuracy"])
+            if best is None or key < best[0]:
+                best = (key, float(tm), float(sm))
+    assert best is not None
+    return best[1], best[2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--static", default="static", help="the static tier's encoder.model (default: the packaged one)")
+    parser.add_argument("--turbo", type=Path, default=ROOT / "configs" / "turbo.yaml", help="the static tier's task keys")
+    parser.add_argument("--tier", default="mpnet", choices=["mpnet", "minilm"])
+    parser.add_argument("--tier-set", action="append", default=[], help="KEY=VALUE for the transformer tier, e.g. encoder.quantize=int8")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    static_pairs = [p for p in preset_pairs(args.turbo) if not p.startswith("encoder.")] + [f"encoder.model={args.static}"]
+    tier_pairs = (["cache.enabled=true"] if args.tier == "mpnet" else preset_pairs(ROOT / "configs" / "fast.yaml")) + args.tier_set
+    static, tier = tier_predictions(static_pairs), tier_predictions(tier_pairs)
+    everything = np.arange(len(static["topics"]["gold"]))
+    alone = {name: figures(p, p, everything, 0.0, 0.0) for name, p in (("static", static), (args.tier, tier))}
+    print(f"news dev, out of fold: static alone {alone['static']}; {args.tier} alone {alone[args.tier]}")
+    print("\nescalation curve (both margins at the knob):\n| margin | escalated | topic macro-F1 | sentiment accuracy |\n|---|---|---|---|")
+    for m in GRID[::4]:
+        f = figures(static, tier, everything, m, m)
+        print(f"| {m:.2f} | {f['escalated']:.1%} | {f['topic_f1']:.3f} | {f['sentiment_accuracy']:.3f} |")
+    rng = np.random.default_rng(0)
+    folds = np.array_split(rng.permutation(everything), 5)
+    decided = {"topic": [], "sentiment": [], "up": []}
+    chosen_per_fold = []
+    for k, held in enumerate(folds):
+        rest = np.concatenate([f for j, f in enumerate(folds) if j != k])
+        tm, sm = choose(static, tier, rest)
+        chosen_per_fold.append((tm, sm))
+        up = (static["topics"]["margin"][held] < tm) | (static["sentiment"]["margin"][held] < sm)
+        decided["up"] += list(up)
+        for task, key in (("topics", "topic"), ("sentiment", "sentiment")):
+            decided[key] += [(static[task]["gold"][i], tier[task]["decided"][i] if u else static[task]["decided"][i]) for i, u in zip(held, up)]
+    oof = {
+        "escalated": float(np.mean(decided["up"])),
+        "topic_f1": classification_metrics(*zip(*decided["topic"]))["macro_f1"],
+        "sentiment_accuracy": classification_metrics(*zip(*decided["sentiment"]))["accuracy"],
+    }
+    tm, sm = choose(static, tier, everything)
+    shipped = figures(static, tier, everything, tm, sm)
+    print(f"\nmargins chosen per fold: {chosen_per_fold}")
+    print(f"out of fold (margins chosen on the other four fifths): {oof}")
+    print(f"chosen on all of news dev: topic_margin {tm}, sentiment_margin {sm} -> {shipped} (in-sample for the knob)")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"alone": alone, "oof": oof, "topic_margin": tm, "sentiment_margin": sm, "in_sample": shipped, "per_fold": chosen_per_fold}, indent=1
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()

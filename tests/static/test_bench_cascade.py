@@ -1,0 +1,36 @@
+"""The cascade bench's pieces that need no model: its texts and its escalation curve."""
+
+from __future__ import annotations
+
+import json
+
+from nlp.bench.cascade import agreement_with, curve, teaser_documents
+from nlp.config import load_config
+
+
+def record(topic: str, topic_scores: dict, sentiment: str, sentiment_scores: dict) -> dict:
+    return {"teasers": [{"topic": {"label": topic, "scores": topic_scores}, "sentiment": {"label": sentiment, "scores": sentiment_scores}}]}
+
+
+def test_teaser_documents_repeat_real_teasers_one_per_document(tmp_path):
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.jsonl").write_text("".join(json.dumps({"text": f"teaser {i}"}) + "\n" for i in range(3)), encoding="utf-8")
+    docs, source = teaser_documents(7, tmp_path)
+    assert [d.teasers for d in docs] == [[f"teaser {i % 3}"] for i in range(7)] and all(not d.lead for d in docs)
+    assert "3 news teasers" in source
+    generated, source = teaser_documents(5, None)
+    assert len(generated) == 5 and "generated" in source
+
+
+def test_the_curve_mixes_tiers_by_margin_and_predicts_speed():
+    config = load_config(None, {"cascade.topic_margin": 0.2, "cascade.sentiment_margin": 0.1})
+    sure = record("energy", {"energy": 0.9, "other": 0.1}, "positive", {"negative": 0.1, "neutral": 0.1, "positive": 0.8})
+    unsure = record("energy", {"energy": 0.55, "other": 0.45}, "positive", {"negative": 0.1, "neutral": 0.1, "positive": 0.8})
+    tier = record("other", {"energy": 0.3, "other": 0.7}, "neutral", {"negative": 0.1, "neutral": 0.8, "positive": 0.1})
+    static, transformer = [sure, unsure], [tier, tier]
+    points = {p["factor"]: p for p in curve(static, transformer, config, static_s=1.0, tier_rate=1.0, default=[tier, tier])}
+    assert points[0.0]["escalated"] == 0.0 and points[0.0]["topic_agreement"] == 0.0 and points[0.0]["predicted_texts_per_s"] == 2.0
+    assert points[1.0]["escalated"] == 0.5 and points[1.0]["topic_agreement"] == 0.5 and points[1.0]["sentiment_agreement"] == 0.5
+    assert points[1.0]["predicted_texts_per_s"] == 1.0  # 1 s static + one text at 1 text/s
+    assert points[2.0]["escalated"] == 0.5  # the sure one stays sure (margin 0.8 > 0.4)
+    assert agreement_with([tier], [unsure]) == {"topic_agreement": 0.0, "sentiment_agreement": 0.0}
