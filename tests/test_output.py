@@ -4,15 +4,8 @@ import json
 
 import pytest
 
-from nlp.engine.output import (
-    RecordWriter,
-    csv_rows,
-    journal_ids,
-    line_sum,
-    markdown_page,
-    sums_path,
-    write_records,
-)
+from nlp.engine.output import RecordWriter, journal_ids, line_sum, sums_path
+from nlp.formats.write import csv_rows, markdown_page, write_records
 
 RECORD = {
     "id": "p1",

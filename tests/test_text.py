@@ -73,7 +73,7 @@ def test_long_text_is_split_in_blocks_with_the_same_sentences():
 
 def test_a_huge_teaser_is_split_only_as_far_as_the_models_read(tiny_config, monkeypatch):
     from nlp import Document, Pipeline
-    from nlp.engine import pipeline as pipeline_module
+    from nlp.engine import chunks as pipeline_module  # where a chunk splits its teasers
 
     seen = []
     real = pipeline_module.snippet_sentences

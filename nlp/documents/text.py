@@ -75,7 +75,7 @@ def _compile_once_for_pysbd() -> None:
 
     for name, module in list(sys.modules.items()):
         if name.startswith("pysbd") and getattr(module, "re", None) is re:
-            module.re = _PatternCache()  # type: ignore[attr-defined]  # a module attribute pysbd reads at call time
+            vars(module)["re"] = _PatternCache()  # a module attribute pysbd reads at call time
 
 
 def clean_paragraph(text: str) -> str:

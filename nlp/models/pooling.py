@@ -4,13 +4,13 @@ through it; it takes torch tensors or numpy arrays alike."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any
 
-Array = TypeVar("Array")  # a torch.Tensor or a numpy.ndarray: the same operators on both
+Array = Any  # a torch.Tensor or a numpy.ndarray: the same operators on both (no common type says so)
 
 
 def mean_pool(hidden: Array, mask: Array) -> Array:
     """(batch, tokens, dim) token vectors and a (batch, tokens) 0/1 mask in the vectors' dtype ->
     (batch, dim) means over the kept tokens; an all-padding row stays 0 (no division by zero)."""
-    kept = mask[..., None]  # type: ignore[index]  # (batch, tokens, 1); Array is either type, which mypy cannot index
+    kept = mask[..., None]  # (batch, tokens, 1)
     return (hidden * kept).sum(1) / kept.sum(1).clip(min=1e-9)
