@@ -10,7 +10,6 @@ Every failure is a `FetchError`: one line naming the URL and the cause."""
 
 from __future__ import annotations
 
-import calendar
 import email.utils
 import hashlib
 import ipaddress
@@ -26,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 from nlp.config.inputs import FetchConfig
+from nlp.documents.http_headers import conditional_headers, content_type, epoch_of, reason_phrase
 from nlp.errors import InputError
 
 MAX_REDIRECTS = 5
@@ -160,7 +160,7 @@ class Fetcher:
                 raise FetchError(url, exc.cause) from None  # robots.txt unreachable: named by the URL asked for
             if not allowed:
                 raise FetchError(url, f"refused by {parts.scheme}://{parts.netloc}/robots.txt")
-            headers = _conditional(stored) if stored and target == url else {}
+            headers = conditional_headers(stored.etag, stored.last_modified) if stored and target == url else {}
             status, response_headers, body = self._send(url, target, headers)
             if status in (301, 302, 303, 307, 308) and response_headers.get("location"):
                 target = urljoin(target, response_headers["location"])
@@ -173,8 +173,8 @@ class Fetcher:
             self._store(fresh)
             return fresh
         if status >= 400 or status == 304:
-            raise FetchError(url, f"HTTP {status}{_reason(status)}")
-        media, charset = _content_type(response_headers.get("content-type", ""))
+            raise FetchError(url, f"HTTP {status}{reason_phrase(status)}")
+        media, charset = content_type(response_headers.get("content-type", ""))
         fetched = Fetched(
             url=url,
             final_url=target,
@@ -273,7 +273,7 @@ class Fetcher:
         """The origin's robots.txt rules (None: everything allowed), kept on disk for a day."""
         url = origin + "/robots.txt"
         stored = self._load(url)
-        if stored and time.time() - _epoch(stored.fetched) < ROBOTS_TTL_S:
+        if stored and time.time() - epoch_of(stored.fetched) < ROBOTS_TTL_S:
             text = stored.body.decode("utf-8", errors="replace")
         else:
             status, _, body = self._send(url, url, {})
@@ -325,38 +325,3 @@ class Fetcher:
                 os.replace(staging, path)
         except OSError:
             pass  # a cache that cannot be written: the next run fetches again
-
-
-def _conditional(stored: Fetched) -> dict[str, str]:
-    headers = {}
-    if stored.etag:
-        headers["If-None-Match"] = stored.etag
-    if stored.last_modified:
-        headers["If-Modified-Since"] = stored.last_modified
-    return headers
-
-
-def _content_type(value: str) -> tuple[str, str | None]:
-    media, _, params = value.partition(";")
-    charset = None
-    for param in params.split(";"):
-        name, _, given = param.strip().partition("=")
-        if name.lower() == "charset" and given:
-            charset = given.strip().strip("\"'")
-    return media.strip().lower(), charset
-
-
-def _epoch(stamp: str) -> float:
-    try:
-        return float(calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")))
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return f" {HTTPStatus(status).phrase}"
-    except ValueError:
-        return ""
