@@ -24,7 +24,7 @@ from nlp.config import load_config  # noqa: E402
 from nlp.documents.text import split_sentences  # noqa: E402
 from nlp.models.encoder import Encoder  # noqa: E402
 from nlp.models.resolve import resolve_model  # noqa: E402
-from nlp.static.distill import distill, fitted_pca, refine, sif_weights  # noqa: E402
+from nlp.static.distill import distill, from_token_vectors, refine  # noqa: E402
 from nlp.static.model import StaticModel  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -54,17 +54,8 @@ def main() -> None:
     folder = resolve_model("mpnet")
     started = time.perf_counter()
     if args.vectors:
-        vectors = np.load(args.vectors)
         tokenizer_json = args.vectors.with_suffix(".json").read_text(encoding="utf-8")
-        mean, components = fitted_pca(vectors, args.dims)
-        table = ((vectors - mean) @ components.T) * sif_weights(len(vectors))[:, None]
-        card = {
-            "method": "model2vec distillation (token vectors, PCA, SIF)",
-            "from": "all-mpnet-base-v2",
-            "dims": args.dims,
-            "vocabulary": len(vectors),
-        }
-        model, pca = StaticModel(table.astype(np.float32), tokenizer_json, card), {"mean": mean, "components": components}
+        model, pca = from_token_vectors(np.load(args.vectors), tokenizer_json, args.dims, "all-mpnet-base-v2")
     else:
         model, pca = distill(folder, args.dims, source="all-mpnet-base-v2")
     print(f"distilled {model.table.shape} in {time.perf_counter() - started:.0f}s", flush=True)

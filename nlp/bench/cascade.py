@@ -15,15 +15,15 @@ from typing import Any, cast
 
 import numpy as np
 
+from nlp.bench.measure import agreement
 from nlp.bench.texts import synthetic_texts
 from nlp.bench.timing import timed
 from nlp.config import RunConfig, load_config
 from nlp.documents import Document
 from nlp.engine.pipeline import Pipeline
 from nlp.records import Record
-from nlp.static.cascade import margin
+from nlp.static.cascade import CURVE, escalated_at, margin
 
-CURVE = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # the margins times these factors
 OVERHEAD_S = 20.0  # loading three pipelines and the curve's static-alone run, measured on 2 cores
 
 
@@ -68,10 +68,8 @@ def decisions(records: list[Record], key: str) -> list[dict[str, Any]]:
 
 
 def agreement_with(reference: list[Record], other: list[Record]) -> dict[str, float]:
-    return {
-        f"{key}_agreement": round(float(np.mean([a["label"] == b["label"] for a, b in zip(decisions(reference, key), decisions(other, key))])), 4)
-        for key in ("topic", "sentiment")
-    }
+    """How often `other` gives `reference`'s topic and sentiment labels (`measure.agreement`'s shares)."""
+    return {key: value for key, value in agreement(reference, other).items() if key.endswith("_agreement")}
 
 
 def curve(
@@ -88,7 +86,7 @@ def curve(
     n = len(topics)
     points = []
     for factor in CURVE:
-        up = (tm < config.cascade.topic_margin * factor) | (sm < config.cascade.sentiment_margin * factor)
+        up = escalated_at(tm, sm, config.cascade, factor)
         topic = [tier_topics[i]["label"] if u else topics[i]["label"] for i, u in enumerate(up)]
         sentiment = [tier_sentiments[i]["label"] if u else sentiments[i]["label"] for i, u in enumerate(up)]
         seconds = static_s + up.sum() / tier_rate

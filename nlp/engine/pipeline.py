@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from itertools import islice
-from typing import TypeVar, cast, overload
+from typing import Any, TypeVar, cast, overload
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from nlp.records import (
     merge_partial,
     ordered,
 )
-from nlp.static.cascade import adopt, escalated_document, escalations, margin, mark, tier_config
+from nlp.static.cascade import adopt, escalated_document, escalations, mark, tier_config, unsure
 from nlp.static.encoder import StaticEncoder
 from nlp.tasks import DocView, SentimentTask, Task, TaskSet, TopicsTask, build_tasks
 from nlp.tasks.sentiment import sentiment_record
@@ -124,7 +124,7 @@ class Pipeline:
 
         def classify(kept: list[str]) -> list[TopicResult]:
             vectors = self._vectors_for(task, kept, on_batch)
-            return self._cascaded(kept, vectors, task.classify(kept, vectors), lambda tier, escalated: tier.classify(escalated))
+            return self._cascaded(kept, vectors, "topic", task.classify(kept, vectors), lambda tier, escalated: tier.classify(escalated))
 
         results = _per_text(texts, classify, lambda: empty_topic(task.labels, task.labels[task.other]))
         return results[0] if isinstance(texts, str) else results
@@ -141,7 +141,7 @@ class Pipeline:
         def sentiment(kept: list[str]) -> list[SentimentResult]:
             vectors = self._vectors_for(task, kept, on_batch)
             mine = [sentiment_record(p) for p in task.probabilities(kept, vectors)]
-            return self._cascaded(kept, vectors, mine, lambda tier, escalated: tier.sentiment(escalated))
+            return self._cascaded(kept, vectors, "sentiment", mine, lambda tier, escalated: tier.sentiment(escalated))
 
         results = _per_text(texts, sentiment, lambda: sentiment_record(np.array([0.0, 1.0, 0.0])))
         return results[0] if isinstance(texts, str) else results
@@ -175,22 +175,29 @@ class Pipeline:
         return [by_id.get(str(i)) or Summary(method=method, text="") for i in range(len(items))]
 
     def _cascaded(
-        self, texts: list[str], vectors: np.ndarray | None, results: list[Result], ask: Callable[[Pipeline, list[str]], list[Result]]
+        self,
+        texts: list[str],
+        vectors: np.ndarray | None,
+        key: str,
+        results: list[Result],
+        ask: Callable[[Pipeline, list[str]], list[Result]],
     ) -> list[Result]:
-        """With a cascade, the texts whose topic or sentiment the static tier is unsure of get the
-        transformer tier's answer (`ask`); every result says its tier. Without one, `results`."""
+        """With a cascade, the texts whose topic or sentiment the static tier is unsure of (the
+        rule `process` applies, `unsure`) get the transformer tier's answer (`ask`); every result
+        says its tier. `results` are the static tier's for `key`; only the other task is computed
+        here. Without a cascade, `results`."""
         if not self.config.cascade.enabled:
             return results
-        cascade, unsure = self.config.cascade, np.zeros(len(texts), dtype=bool)
-        # margins of the scores as records carry them (rounded), as `process` reads them
-        if self.tasks.topics is not None:
-            unsure |= np.array([margin(r["scores"]) < cascade.topic_margin for r in self.tasks.topics.classify(texts, vectors)])
-        if self.tasks.sentiment is not None:
-            probabilities = self.tasks.sentiment.probabilities(texts, vectors)
-            unsure |= np.array([margin(sentiment_record(p)["scores"]) < cascade.sentiment_margin for p in probabilities])
+        parts: list[dict[str, Any]] = [{key: result} for result in results]
+        if key != "topic" and self.tasks.topics is not None:
+            for part, topic in zip(parts, self.tasks.topics.classify(texts, vectors)):
+                part["topic"] = topic
+        if key != "sentiment" and self.tasks.sentiment is not None:
+            for part, probabilities in zip(parts, self.tasks.sentiment.probabilities(texts, vectors)):
+                part["sentiment"] = sentiment_record(probabilities)
         out: list[Result] = [cast(Result, {**result, "tier": self.config.encoder.model}) for result in results]
-        escalated = np.flatnonzero(unsure)
-        if len(escalated):
+        escalated = [i for i, part in enumerate(parts) if unsure(part, self.config.cascade)]
+        if escalated:
             theirs = self.tier.config.encoder.model
             for i, answer in zip(escalated, ask(self.tier, [texts[i] for i in escalated])):
                 out[i] = cast(Result, {**answer, "tier": theirs})

@@ -35,6 +35,14 @@ def margins(probabilities: np.ndarray) -> np.ndarray:
     return top[:, -1] - top[:, -2]
 
 
+CURVE = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # the margins times these factors: the escalation curve nlp bench and nlp evaluate print
+
+
+def escalated_at(topic_margins: np.ndarray, sentiment_margins: np.ndarray, config: CascadeConfig, factor: float = 1.0) -> np.ndarray:
+    """Which texts the cascade escalates with its margins times `factor` (`unsure`, over arrays)."""
+    return (topic_margins < config.topic_margin * factor) | (sentiment_margins < config.sentiment_margin * factor)
+
+
 def unsure(part: Mapping[str, Any], config: CascadeConfig) -> bool:
     """Whether an article's or a teaser's topic or sentiment is too close to call."""
     topic, sentiment = part.get("topic"), part.get("sentiment")

@@ -70,11 +70,16 @@ def distill(
 ) -> tuple[StaticModel, dict[str, np.ndarray]]:
     """The static model of the encoder in `folder`, and its PCA (refine projects with it)."""
     vectors, tokenizer_json = token_vectors(folder, on_batch=on_batch)
+    return from_token_vectors(vectors, tokenizer_json, dims, source or folder.name)
+
+
+def from_token_vectors(vectors: np.ndarray, tokenizer_json: str, dims: int, source: str) -> tuple[StaticModel, dict[str, np.ndarray]]:
+    """PCA and SIF weights over token vectors (`token_vectors`'): the table `distill` makes, and its PCA."""
     mean, components = fitted_pca(vectors, dims)
     table = ((vectors - mean) @ components.T) * sif_weights(len(vectors))[:, None]
     card = {
         "method": "model2vec distillation (token vectors, PCA, SIF)",
-        "from": source or folder.name,
+        "from": source,
         "dims": int(components.shape[0]),
         "vocabulary": len(vectors),
     }

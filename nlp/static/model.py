@@ -97,8 +97,3 @@ def _sum_rows(sums: np.ndarray, owner: np.ndarray, rows: np.ndarray) -> None:
         return
     starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     sums[owner[starts]] = np.add.reduceat(rows, starts, axis=0)
-
-
-def is_static_file(path: Path) -> bool:
-    """A `.npz` named as the encoder: a static model rather than a transformer folder."""
-    return path.suffix == ".npz" and path.is_file()
