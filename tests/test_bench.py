@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from nlp.bench.measure import agreement
+from nlp.bench.agreement import agreement
 from nlp.bench.naive import naive_run
 from nlp.bench.peers import encoder_flops
 from nlp.bench.texts import bench_texts

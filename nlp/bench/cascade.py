@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from nlp.bench.measure import agreement
+from nlp.bench.agreement import agreement
 from nlp.bench.texts import synthetic_texts
 from nlp.bench.timing import timed
 from nlp.config import RunConfig, load_config
@@ -68,7 +68,7 @@ def decisions(records: list[Record], key: str) -> list[dict[str, Any]]:
 
 
 def agreement_with(reference: list[Record], other: list[Record]) -> dict[str, float]:
-    """How often `other` gives `reference`'s topic and sentiment labels (`measure.agreement`'s shares)."""
+    """How often `other` gives `reference`'s topic and sentiment labels (`bench.agreement`'s shares)."""
     return {key: value for key, value in agreement(reference, other).items() if key.endswith("_agreement")}
 
 

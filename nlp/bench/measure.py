@@ -7,13 +7,12 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from nlp.bench.agreement import agreement
 from nlp.bench.naive import naive_run
 from nlp.bench.peers import encoder_flops, matmul_peak_gflops, nli_peer
 from nlp.bench.processes import peak_rss_mb, scale, startup
@@ -135,23 +134,6 @@ def _variant(config: RunConfig, **encoder: Any) -> RunConfig:
         else:
             setattr(cfg.encoder, key, value)
     return cfg
-
-
-def agreement(reference: Sequence[Record], other: Sequence[Record]) -> dict[str, float]:
-    """How often `other` gives `reference`'s topic and sentiment labels (articles and teasers)."""
-
-    def items(records: Sequence[Record], key: str) -> list[Any]:
-        parts: list[Any] = [x for r in records for x in [r.get("article", {}), *r.get("teasers", [])]]
-        return [x[key] for x in parts if key in x]
-
-    out: dict[str, float] = {}
-    for key in ("topic", "sentiment"):
-        a, b = items(reference, key), items(other, key)
-        if not a:
-            continue
-        out[f"{key}_agreement"] = round(float(np.mean([x["label"] == y["label"] for x, y in zip(a, b)])), 4)
-        out[f"{key}_max_abs_delta"] = round(max(abs(x["scores"][k] - y["scores"][k]) for x, y in zip(a, b) for k in x["scores"]), 4)
-    return out
 
 
 QUICK_UP_TO = 200  # teasers: up to this many, `nlp bench` is quick unless told --full
