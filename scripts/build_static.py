@@ -1,5 +1,5 @@
-"""Build the packaged static model (nlp/resources/static_mpnet.npz) from the packaged MPNet:
-model2vec's distillation (nlp.static.distill), then, with ../shared/data, a refit of the table on
+"""Build the packaged static model (newsnlp/resources/static_mpnet.npz) from the packaged MPNet:
+model2vec's distillation (newsnlp.static.distill), then, with ../shared/data, a refit of the table on
 MPNet's own vectors of real news sentences (the news train teasers and the summarization sets'
 article sentences: never news dev, which scores the cascade out of fold, nor the topic and
 sentiment corpora that score it out of source). Tens of minutes on 2 cores; never run by tests.
@@ -20,12 +20,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp.config import load_config  # noqa: E402
-from nlp.documents.text import split_sentences  # noqa: E402
-from nlp.models.encoder import Encoder  # noqa: E402
-from nlp.models.resolve import resolve_model  # noqa: E402
-from nlp.static.distill import distill, from_token_vectors, refine  # noqa: E402
-from nlp.static.model import StaticModel  # noqa: E402
+from newsnlp.config import load_config  # noqa: E402
+from newsnlp.documents.text import split_sentences  # noqa: E402
+from newsnlp.models.encoder import Encoder  # noqa: E402
+from newsnlp.models.resolve import resolve_model  # noqa: E402
+from newsnlp.static.distill import distill, from_token_vectors, refine  # noqa: E402
+from newsnlp.static.model import StaticModel  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 
@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--ridge", type=float, default=1.0)
     parser.add_argument("--no-refine", action="store_true")
     parser.add_argument("--vectors", type=Path, help="token vectors saved by an earlier run (.npy with a .json tokenizer beside it)")
-    parser.add_argument("--out", type=Path, default=ROOT / "nlp" / "resources" / "static_mpnet.npz")
+    parser.add_argument("--out", type=Path, default=ROOT / "newsnlp" / "resources" / "static_mpnet.npz")
     args = parser.parse_args()
     folder = resolve_model("mpnet")
     started = time.perf_counter()

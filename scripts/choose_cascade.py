@@ -8,7 +8,7 @@ tier's answer for both tasks. The margins are chosen as the fewest escalations t
 goals (topic macro-F1 ≥ 0.93, sentiment accuracy ≥ 0.72) on four fifths of news dev and scored on
 the other fifth, in turn (the out-of-fold figure); the shipped margins are chosen on all of it.
 
-    python scripts/choose_cascade.py [--static nlp/resources/static_mpnet.npz] [--tier mpnet|minilm] [--json out.json]
+    python scripts/choose_cascade.py [--static newsnlp/resources/static_mpnet.npz] [--tier mpnet|minilm] [--json out.json]
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp.config import load_config, read_yaml  # noqa: E402
-from nlp.evaluate.metrics import classification_metrics  # noqa: E402
-from nlp.models.encoder import open_encoder  # noqa: E402
-from nlp.static.cascade import margins  # noqa: E402
-from nlp.tasks.sentiment import LABELS as SENTIMENT_LABELS  # noqa: E402
-from nlp.tasks.topics import topic_labels  # noqa: E402
-from nlp.training.data import encoded, read_rows  # noqa: E402
-from nlp.training.train import zero_shot_task  # noqa: E402
+from newsnlp.config import load_config, read_yaml  # noqa: E402
+from newsnlp.evaluate.metrics import classification_metrics  # noqa: E402
+from newsnlp.models.encoder import open_encoder  # noqa: E402
+from newsnlp.static.cascade import margins  # noqa: E402
+from newsnlp.tasks.sentiment import LABELS as SENTIMENT_LABELS  # noqa: E402
+from newsnlp.tasks.topics import topic_labels  # noqa: E402
+from newsnlp.training.data import encoded, read_rows  # noqa: E402
+from newsnlp.training.train import zero_shot_task  # noqa: E402
 
 TRAIN = {
     "topics": ["train-news-topics.yaml", "train-news-dev-topics.yaml"],

@@ -24,8 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp.config import load_config  # noqa: E402
-from nlp.evaluate.stories import group_items, lookalike_pairs, story_items, story_metrics  # noqa: E402
+from newsnlp.config import load_config  # noqa: E402
+from newsnlp.evaluate.stories import group_items, lookalike_pairs, story_items, story_metrics  # noqa: E402
 
 GRID = [
     {"threshold": round(float(t), 3), "entity_weight": e, "number_weight": n}

@@ -21,12 +21,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp.config import load_config  # noqa: E402
-from nlp.documents import Document  # noqa: E402
-from nlp.documents.labelled import load_rows, references  # noqa: E402
-from nlp.evaluate.metrics import paired_bootstrap_ci, rouge  # noqa: E402
-from nlp.models.encoder import Encoder  # noqa: E402
-from nlp.tasks.summarize import summarize_sentences  # noqa: E402
+from newsnlp.config import load_config  # noqa: E402
+from newsnlp.documents import Document  # noqa: E402
+from newsnlp.documents.labelled import load_rows, references  # noqa: E402
+from newsnlp.evaluate.metrics import paired_bootstrap_ci, rouge  # noqa: E402
+from newsnlp.models.encoder import Encoder  # noqa: E402
+from newsnlp.tasks.summarize import summarize_sentences  # noqa: E402
 
 DATASETS = ("cnndm", "newsroom", "xsum")
 GRID = [

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from trafilatura import extract  # noqa: E402
 
-from nlp.documents import Inputs  # noqa: E402
+from newsnlp.documents import Inputs  # noqa: E402
 
 
 def main() -> None:

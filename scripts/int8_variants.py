@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 
-from nlp import Pipeline, load_config  # noqa: E402
-from nlp.bench.texts import bench_texts  # noqa: E402
-from nlp.models.onnx import FastTokenizer, ensure_export  # noqa: E402
-from nlp.models.resolve import resolve_model  # noqa: E402
+from newsnlp import Pipeline, load_config  # noqa: E402
+from newsnlp.bench.texts import bench_texts  # noqa: E402
+from newsnlp.models.onnx import FastTokenizer, ensure_export  # noqa: E402
+from newsnlp.models.resolve import resolve_model  # noqa: E402
 
 
 def session(model: Path):

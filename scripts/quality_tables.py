@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp.config import load_config, read_yaml  # noqa: E402
-from nlp.evaluate.evaluator import evaluate  # noqa: E402
-from nlp.heads.predict import packaged_head_path  # noqa: E402
+from newsnlp.config import load_config, read_yaml  # noqa: E402
+from newsnlp.evaluate.evaluator import evaluate  # noqa: E402
+from newsnlp.heads.predict import packaged_head_path  # noqa: E402
 
 
 def preset(encoder: str) -> list[str]:

@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from nlp.bench.texts import synthetic_texts
-from nlp.resources import resource_path
+from newsnlp.bench.texts import synthetic_texts
+from newsnlp.resources import resource_path
 
 
 def main(n: int) -> None:
@@ -32,7 +32,7 @@ def main(n: int) -> None:
                 [
                     sys.executable,
                     "-m",
-                    "nlp",
+                    "newsnlp",
                     "run",
                     str(resource_path("default.yaml")),
                     "-i",

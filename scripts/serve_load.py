@@ -24,8 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp.bench.texts import bench_texts  # noqa: E402
-from nlp.records import records_equal  # noqa: E402
+from newsnlp.bench.texts import bench_texts  # noqa: E402
+from newsnlp.records import records_equal  # noqa: E402
 
 
 def free_port() -> int:
@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 def start(config: str, port: int, extra: list[str], deadline: float) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "nlp", "serve", config, "--port", str(port), *extra]
+    command = [sys.executable, "-m", "newsnlp", "serve", config, "--port", str(port), *extra]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     while time.time() < deadline:
         try:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def vocabulary() -> list[str]:
     """Whole English words from the fast preset's own tokenizer vocabulary (no data shipped)."""
-    from nlp.models.resolve import resolve_model
+    from newsnlp.models.resolve import resolve_model
 
     words = (resolve_model("minilm") / "vocab.txt").read_text(encoding="utf-8").split()
     return [w for w in words if w.isalpha() and w.isascii() and len(w) > 3]
@@ -56,7 +56,7 @@ def generate(path: Path, teasers: int, days: int = 56, per_page: int = 5, seed: 
 def measure(teasers: int, folder: Path) -> dict[str, float]:
     data = folder / f"teasers-{teasers}.jsonl"
     generate(data, teasers)
-    command = [sys.executable, "-m", "nlp", "run", str(ROOT / "configs" / "fast.yaml"), "-i", str(data)]
+    command = [sys.executable, "-m", "newsnlp", "run", str(ROOT / "configs" / "fast.yaml"), "-i", str(data)]
     command += ["-o", str(folder / f"out-{teasers}.jsonl"), "--stories", str(folder / f"stories-{teasers}.sqlite"), "-q"]
     command += ["--set", f"cache.path={folder / f'embeddings-{teasers}.sqlite'}"]  # every text encoded, none from earlier runs
     child = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)

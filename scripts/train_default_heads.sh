@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Train the heads shipped in nlp/resources/ from the development sets in ../shared/data, for the
+# Train the heads shipped in newsnlp/resources/ from the development sets in ../shared/data, for the
 # packaged encoders (mpnet: the default; minilm: configs/fast.yaml; static: configs/turbo.yaml's
 # static tier, whose sentiment head adds lexicon and word n-gram features). Seeded and deterministic: a
 # rerun writes the same weights (the cards record the date). The heads trained on news teasers
@@ -19,13 +19,13 @@ for encoder in ${ENCODERS:-mpnet minilm static}; do
                                    --set tasks.topics.train.familiarity_low=0.21 --set tasks.topics.train.familiarity_high=0.36)
   echo "== $encoder: topics head: real news teasers (train files always fitted; dev file scored out of fold)"
   nlp train topics --config configs/train-news-topics.yaml --config configs/train-news-dev-topics.yaml "${run[@]}" "$@" \
-    --out "nlp/resources/topics_head_$encoder.npz"
+    --out "newsnlp/resources/topics_head_$encoder.npz"
   echo "== $encoder: sentiment head: real news teasers + Financial PhraseBank at weight 0.1"
   nlp train sentiment --config configs/train-news-sentiment.yaml --config configs/train-news-dev-sentiment.yaml \
-    --config configs/train-fpb-weighted.yaml "${run[@]}" "$@" --out "nlp/resources/sentiment_head_$encoder.npz"
+    --config configs/train-fpb-weighted.yaml "${run[@]}" "$@" --out "newsnlp/resources/sentiment_head_$encoder.npz"
   [ "$encoder" = static ] && continue  # no finance head for the static tier
   echo "== $encoder: finance sentiment head (tasks.sentiment.head: finance): Financial PhraseBank alone"
   nlp train sentiment --config configs/eval-fpb.yaml "${run[@]}" --set tasks.sentiment.head_weight=1.0 \
     --set tasks.sentiment.train.lexicon=true --set tasks.sentiment.train.ngrams=true "$@" \
-    --out "nlp/resources/sentiment_head_finance_$encoder.npz"
+    --out "newsnlp/resources/sentiment_head_finance_$encoder.npz"
 done

@@ -15,7 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ["NLP_NO_FETCH"] = "1"  # tests never fetch a model: `.ci/run` fetches MPNet before them (`nlp models fetch`)
 if "NLP_MODELS_DIR" not in os.environ:  # the user's model store (read only here), before the cache moves to a temp dir
-    from nlp.resources.disk import models_root
+    from newsnlp.resources.disk import models_root
 
     os.environ["NLP_MODELS_DIR"] = str(models_root())
 if "NLP_CACHE_DIR" not in os.environ:
@@ -51,7 +51,7 @@ def tiny_nli(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_config(tiny_bert):
     """The default config on the tiny encoder (zero-shot sentiment: the packaged head is 384-d)."""
-    from nlp.config import load_config
+    from newsnlp.config import load_config
 
     return load_config(
         None,
@@ -68,13 +68,13 @@ def tiny_config(tiny_bert):
 @pytest.fixture(scope="session")
 def default_pipeline():
     """The real fast preset (packaged all-MiniLM-L6-v2 and its heads), loaded once."""
-    from nlp import Pipeline, load_config
+    from newsnlp import Pipeline, load_config
 
     return Pipeline(load_config(FAST)).load()
 
 
 @pytest.fixture(scope="session")
 def seed_record(default_pipeline):
-    from nlp import iter_documents
+    from newsnlp import iter_documents
 
     return next(default_pipeline.process(iter_documents(SEED)))

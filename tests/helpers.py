@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.records import records_equal  # noqa: F401  # the one definition, re-exported for the tests
+from newsnlp.records import records_equal  # noqa: F401  # the one definition, re-exported for the tests
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_517d009a7ae7e6d3.txt"
@@ -26,7 +26,7 @@ def shared_data(relative: str) -> Path:
 def mpnet_or_skip() -> None:
     """Tests of the default encoder need it fetched once (`nlp models fetch`, which `.ci/run` and
     README's first command do); tests never fetch it themselves."""
-    from nlp.models.packaged import mpnet_ready
+    from newsnlp.models.packaged import mpnet_ready
 
     if not mpnet_ready():
         pytest.skip("all-mpnet-base-v2 is not fetched yet: run `nlp models fetch` (README's first command does)")

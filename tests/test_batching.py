@@ -1,6 +1,6 @@
 import numpy as np
 
-from nlp.batching import run_batched
+from newsnlp.batching import run_batched
 
 
 def test_restores_input_order_and_sorts_longest_first():

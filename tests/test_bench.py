@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from nlp.bench.agreement import agreement
-from nlp.bench.naive import naive_run
-from nlp.bench.peers import encoder_flops
-from nlp.bench.texts import bench_texts
-from nlp.engine.pipeline import Pipeline
+from newsnlp.bench.agreement import agreement
+from newsnlp.bench.naive import naive_run
+from newsnlp.bench.peers import encoder_flops
+from newsnlp.bench.texts import bench_texts
+from newsnlp.engine.pipeline import Pipeline
 
 
 def test_texts_without_dev_data_are_deterministic_and_distinct():
@@ -56,8 +56,8 @@ def test_the_bench_table_is_a_few_readable_comparisons_not_raw_keys(tiny_config,
 
     from rich.console import Console
 
-    from nlp.bench import measure as bench_module
-    from nlp.cli.display import bench_table
+    from newsnlp.bench import measure as bench_module
+    from newsnlp.cli.display import bench_table
 
     called = []
     for slow in ("naive_run", "nli_peer", "startup"):
@@ -80,7 +80,7 @@ def test_the_bench_table_is_a_few_readable_comparisons_not_raw_keys(tiny_config,
 def test_on_a_gpu_each_run_is_warmed_on_the_whole_corpus_and_timed_best_of_three(tiny_config, monkeypatch):
     """On an H200 the bench timed one pass after a 2-document warm-up: the first bf16 pass paid for
     loading kernels (0.80 s against 0.19 s for the next), so the default read as 0.31x torch fp32."""
-    from nlp.bench import measure as bench_module
+    from newsnlp.bench import measure as bench_module
 
     for slow in ("naive_run", "nli_peer", "startup"):
         monkeypatch.setattr(bench_module, slow, lambda *a, **k: {})

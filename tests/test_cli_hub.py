@@ -8,7 +8,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from nlp.cli import app
+from newsnlp.cli import app
 from tests.helpers import ROOT, SEED
 
 runner = CliRunner()
@@ -119,7 +119,7 @@ def test_method_without_a_model_says_which_key(tmp_path):
 
 @pytest.mark.parametrize("name", ["hub-distilbart", "hub-nli", "hub-finbert", "hub-all"])
 def test_hub_configs_validate_and_fail_offline_in_one_line(tmp_path, name):
-    from nlp.config import load_config
+    from newsnlp.config import load_config
 
     path = ROOT / "configs" / f"{name}.yaml"
     config = load_config(path)

@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from nlp.config import (
+from newsnlp.config import (
     OutputConfig,
     RunConfig,
     config_to_yaml,
@@ -9,7 +9,7 @@ from nlp.config import (
     packaged_default,
     parse_overrides,
 )
-from nlp.errors import ConfigError
+from newsnlp.errors import ConfigError
 from tests.helpers import ROOT
 
 
@@ -170,7 +170,7 @@ def test_a_key_with_a_newline_is_one_line():
 def test_schema_defaults_are_the_packaged_defaults():
     """Eval configs name only their data: every other key comes from the schema, which must equal
     the packaged default config (the MPNet encoder, its thresholds and label constants)."""
-    from nlp.config import RunConfig
+    from newsnlp.config import RunConfig
 
     assert RunConfig().model_dump() == load_config().model_dump()
 
@@ -206,8 +206,8 @@ def test_a_label_given_by_name_alone_is_its_own_prototype():
     """Step 2: a label with neither description nor examples scored -inf (NaN after the softmax)."""
     import numpy as np
 
-    from nlp.config import LabelSpec, TopicsConfig
-    from nlp.tasks.topics import EmbeddingTopics
+    from newsnlp.config import LabelSpec, TopicsConfig
+    from newsnlp.tasks.topics import EmbeddingTopics
 
     seen = []
 

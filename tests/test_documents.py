@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from nlp.documents import iter_documents, parse_page, read_page, scan_documents
-from nlp.errors import InputError
+from newsnlp.documents import iter_documents, parse_page, read_page, scan_documents
+from newsnlp.errors import InputError
 from tests.helpers import SEED
 
 
@@ -105,7 +105,7 @@ def test_missing_input_and_empty_folder(tmp_path):
 
 def test_ray_reads_a_folders_pages_as_the_local_reader_does(tmp_path):
     """Ray's workers get the driver's documents as JSON (what `nlp read` writes): the same documents."""
-    from nlp.engine.ray_job import _parse
+    from newsnlp.engine.ray_job import _parse
 
     (tmp_path / "a.txt").write_bytes("\ufeffOil rose.\r\nSource: Wire\r\nShares fell...\r\n".encode())
     (tmp_path / "b.txt").write_bytes(b"\x00\x01binary")
@@ -118,7 +118,7 @@ def test_ray_reads_a_folders_pages_as_the_local_reader_does(tmp_path):
 
 def test_a_folder_page_deleted_during_the_run_becomes_an_error_record(tmp_path):
     """Step 2: a page deleted after the folder was listed ended the run with a traceback."""
-    from nlp.documents import iter_documents
+    from newsnlp.documents import iter_documents
 
     for name in ("a", "b"):
         (tmp_path / f"{name}.txt").write_text("Stocks rose on Friday.\nSource: Wire\nOil fell...\n")

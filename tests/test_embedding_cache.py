@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from nlp.config import CacheConfig, EncoderConfig
-from nlp.models.cache import EmbeddingCache, cached_encode, encoder_fingerprint
-from nlp.models.encoder import Encoder
-from nlp.models.runtime import Runtime
+from newsnlp.config import CacheConfig, EncoderConfig
+from newsnlp.models.cache import EmbeddingCache, cached_encode, encoder_fingerprint
+from newsnlp.models.encoder import Encoder
+from newsnlp.models.runtime import Runtime
 
 TEXTS = ["Stocks rose on Friday.", "The peace talks stalled again.", "oil", "Stocks rose on Friday."]
 
@@ -46,8 +46,8 @@ def test_other_settings_are_other_keys(tmp_path, tiny_bert):
 def test_a_damaged_cache_in_nlps_folder_is_set_aside_and_one_elsewhere_refused(tmp_path, capsys, monkeypatch):
     """Step 3 (news-input round): a file that is not a cache this project made is never renamed
     or altered; nlp's own file in its own folder, damaged, is set aside and begun again."""
-    from nlp.errors import ConfigError
-    from nlp.models.cache import default_cache_path
+    from newsnlp.errors import ConfigError
+    from newsnlp.models.cache import default_cache_path
 
     monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path / "nlp"))
     path = default_cache_path()
@@ -99,7 +99,7 @@ def test_a_cache_from_before_the_cap_is_upgraded_and_another_programs_database_l
     mode with no warning; a folder named as cache.path was renamed to `.corrupt`."""
     import sqlite3
 
-    from nlp.errors import ConfigError
+    from newsnlp.errors import ConfigError
 
     old = tmp_path / "old.sqlite"
     with sqlite3.connect(old) as db:
@@ -140,7 +140,7 @@ def test_a_cache_that_cannot_be_written_is_left_alone_and_the_run_goes_on(tmp_pa
 def test_stored_vectors_of_the_wrong_size_null_or_nan_are_misses(tmp_path, tiny_bert):
     import sqlite3
 
-    from nlp.models.cache import text_key
+    from newsnlp.models.cache import text_key
 
     path = tmp_path / "e.sqlite"
     encoder = Encoder(EncoderConfig(model=str(tiny_bert), max_length=64), Runtime("cpu"), CacheConfig(path=path))
@@ -168,7 +168,7 @@ def test_a_writer_killed_mid_transaction_leaves_only_whole_right_vectors(tmp_pat
     path = tmp_path / "e.sqlite"
     writer = (
         "import sys, numpy as np\n"
-        "from nlp.models.cache import EmbeddingCache\n"
+        "from newsnlp.models.cache import EmbeddingCache\n"
         "from tests.test_embedding_cache import fingerprint_value\n"
         "cache = EmbeddingCache(sys.argv[1], 'fp')\n"
         "for batch in range(10**6):\n"
@@ -192,7 +192,7 @@ def test_a_writer_killed_mid_transaction_leaves_only_whole_right_vectors(tmp_pat
 def test_cache_info_and_clear(tmp_path):
     from typer.testing import CliRunner
 
-    from nlp.cli import app
+    from newsnlp.cli import app
 
     path = tmp_path / "e.sqlite"
     EmbeddingCache(path, "fp", name="tiny").put(["x", "y"], np.ones((2, 4), dtype=np.float32))
@@ -210,7 +210,7 @@ def test_cache_info_names_encoders_and_clear_says_what_it_leaves(tmp_path, tiny_
     clear` did not say that models and exports stay."""
     from typer.testing import CliRunner
 
-    from nlp.cli import app
+    from newsnlp.cli import app
 
     monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("NLP_MODELS_DIR", str(tmp_path / "models"))

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from nlp.config import EncoderConfig
-from nlp.models.encoder import Encoder
-from nlp.models.runtime import Runtime
+from newsnlp.config import EncoderConfig
+from newsnlp.models.encoder import Encoder
+from newsnlp.models.runtime import Runtime
 from tests.helpers import mpnet_or_skip
 
 TEXTS = ["Stocks rose on Friday.", "The peace talks stalled again.", "oil", "A much longer sentence " * 40]
@@ -24,7 +24,7 @@ def test_matches_sentence_transformers(model):
     """Mean pooling + L2 norm on each packaged encoder equals sentence-transformers' own vectors,
     on both backends (onnx: the CPU default; torch)."""
     st = pytest.importorskip("sentence_transformers")
-    from nlp.models.resolve import resolve_model
+    from newsnlp.models.resolve import resolve_model
 
     if model == "mpnet":
         mpnet_or_skip()

@@ -11,9 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nlp.config import RunConfig, config_to_yaml, load_config, parse_overrides
-from nlp.documents import iter_documents, parse_page
-from nlp.errors import ConfigError, InputError, NlpError
+from newsnlp.config import RunConfig, config_to_yaml, load_config, parse_overrides
+from newsnlp.documents import iter_documents, parse_page
+from newsnlp.errors import ConfigError, InputError, NlpError
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 lines = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
@@ -132,9 +132,9 @@ def test_config_never_constructs_python_objects(tmp_path, tag):
 
 
 def test_every_library_error_is_an_nlp_error():
-    import nlp.errors
+    import newsnlp.errors
 
-    errors = [v for v in vars(nlp.errors).values() if isinstance(v, type) and issubclass(v, Exception) and v.__module__ == "nlp.errors"]
+    errors = [v for v in vars(newsnlp.errors).values() if isinstance(v, type) and issubclass(v, Exception) and v.__module__ == "newsnlp.errors"]
     assert {"InputError", "ConfigError", "ModelError"} <= {e.__name__ for e in errors}
     assert all(issubclass(e, NlpError) for e in errors)
 
@@ -212,10 +212,10 @@ def _story_index(path):
     """A small story index as a run leaves it."""
     import numpy as np
 
-    from nlp.config import StoriesConfig
-    from nlp.stories.grouping import Grouper
-    from nlp.stories.index import StoryIndex
-    from nlp.stories.items import Item
+    from newsnlp.config import StoriesConfig
+    from newsnlp.stories.grouping import Grouper
+    from newsnlp.stories.index import StoryIndex
+    from newsnlp.stories.items import Item
 
     rng = np.random.default_rng(0)
     items = [
@@ -237,10 +237,10 @@ def test_a_damaged_story_index_is_set_aside_or_one_line_never_a_traceback(tmp_pa
     import io
     from contextlib import redirect_stderr
 
-    from nlp.config import StoriesConfig
-    from nlp.stories.grouping import Grouper
-    from nlp.stories.index import StoryIndex
-    from nlp.stories.items import Item
+    from newsnlp.config import StoriesConfig
+    from newsnlp.stories.grouping import Grouper
+    from newsnlp.stories.index import StoryIndex
+    from newsnlp.stories.items import Item
 
     path = tmp_path / "stories.sqlite"
     path.unlink(missing_ok=True)

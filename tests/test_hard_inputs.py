@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from nlp.cli import app
+from newsnlp.cli import app
 from tests.helpers import SEED
 
 runner = CliRunner()
@@ -179,7 +179,7 @@ def test_empty_and_blank_jsonl_teasers_are_dropped_and_counted(tmp_path):
 
     from typer.testing import CliRunner
 
-    from nlp.cli import app
+    from newsnlp.cli import app
     from tests.helpers import FAST
 
     data = tmp_path / "e.jsonl"
@@ -206,7 +206,7 @@ def test_jsonl_that_no_model_can_read_is_one_line_up_front(tmp_path, line, messa
     records (a traceback); 10,000 nested levels gave RecursionError."""
     from typer.testing import CliRunner
 
-    from nlp.cli import app
+    from newsnlp.cli import app
     from tests.helpers import FAST
 
     data = tmp_path / "bad.jsonl"
@@ -218,8 +218,8 @@ def test_jsonl_that_no_model_can_read_is_one_line_up_front(tmp_path, line, messa
 
 
 def test_a_yaml_config_nested_too_deeply_is_one_line(tmp_path):
-    from nlp.config import load_config
-    from nlp.errors import ConfigError
+    from newsnlp.config import load_config
+    from newsnlp.errors import ConfigError
 
     path = tmp_path / "deep.yaml"
     path.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
@@ -232,7 +232,7 @@ def test_utf16_input_is_named_and_reads_with_its_encoding(tmp_path):
     (lines were split on the byte 0x0a)."""
     from typer.testing import CliRunner
 
-    from nlp.cli import app
+    from newsnlp.cli import app
     from tests.helpers import FAST
 
     page = tmp_path / "page.txt"
@@ -284,7 +284,7 @@ def test_a_full_disk_at_the_end_is_one_line_and_the_journal_is_kept(tmp_path, co
     freeing space recovered every record."""
     import errno
 
-    import nlp.engine.output as output
+    import newsnlp.engine.output as output
 
     real = output.os.replace
 
@@ -348,10 +348,10 @@ def test_resume_accepts_the_same_input_by_another_path_and_refuses_an_edit_of_th
     docs.write_text("".join(json.dumps({"id": f"d{i}", "lead": f"Oil prices rose {i} percent on the news today."}) + "\n" for i in range(40)))
     out = tmp_path / "o.jsonl"
     (tmp_path / "o.jsonl.partial").write_text("")
-    from nlp.config import load_config
-    from nlp.documents import Inputs
-    from nlp.engine.job import meta_path, run_fingerprint
-    from nlp.engine.output import partial_path
+    from newsnlp.config import load_config
+    from newsnlp.documents import Inputs
+    from newsnlp.engine.job import meta_path, run_fingerprint
+    from newsnlp.engine.output import partial_path
 
     cfg = load_config(config, {"input": "docs.jsonl"})
     monkeypatch.chdir(tmp_path)

@@ -3,11 +3,11 @@ import json
 import numpy as np
 import pytest
 
-from nlp.config import HeadTrainConfig
-from nlp.errors import ModelError
-from nlp.heads.features import LEXICON_FEATURES, direction_features, lexicon_features
-from nlp.heads.predict import LinearHead, load_head, packaged_head_path
-from nlp.training.fit import fit_head
+from newsnlp.config import HeadTrainConfig
+from newsnlp.errors import ModelError
+from newsnlp.heads.features import LEXICON_FEATURES, direction_features, lexicon_features
+from newsnlp.heads.predict import LinearHead, load_head, packaged_head_path
+from newsnlp.training.fit import fit_head
 
 
 @pytest.mark.parametrize("encoder, dim", [("mpnet", 768), ("minilm", 384)])
@@ -93,8 +93,8 @@ def test_lexicon_features_shape():
 
 @pytest.mark.parametrize("chars", [False, True])
 def test_ngram_tfidf_matches_scikit_learn(chars):
-    from nlp.heads.predict import NgramTfidf
-    from nlp.training.fit import ngram_vectorizer
+    from newsnlp.heads.predict import NgramTfidf
+    from newsnlp.training.fit import ngram_vectorizer
 
     train = [
         "Shares rose 5% on Wall Street.",

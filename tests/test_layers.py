@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-NLP = Path(__file__).resolve().parents[1] / "nlp"
+NLP = Path(__file__).resolve().parents[1] / "newsnlp"
 LAYERS = [
     {"errors", "numeric", "batching", "resources", "records", "sqlite_files", "version", "__init__", "__main__"},
     {"config"},
@@ -20,11 +20,11 @@ LAYERS = [
     {"cli"},
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
-PACKAGE_ENTRY = {"__init__", "__main__"}  # nlp/__init__.py re-exports the API; __main__ runs the CLI
+PACKAGE_ENTRY = {"__init__", "__main__"}  # newsnlp/__init__.py re-exports the API; __main__ runs the CLI
 
 
 def part(module: str) -> str:
-    """nlp.engine.job -> engine; nlp.records -> records."""
+    """newsnlp.engine.job -> engine; newsnlp.records -> records."""
     pieces = module.split(".")
     return pieces[1] if len(pieces) > 1 else "__init__"
 
@@ -33,10 +33,10 @@ def imports(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("nlp"):
+        if isinstance(node, ast.ImportFrom) and node.module and (node.module == "newsnlp" or node.module.startswith("newsnlp.")):
             found.append(node.module)
         elif isinstance(node, ast.Import):
-            found += [alias.name for alias in node.names if alias.name.startswith("nlp")]
+            found += [alias.name for alias in node.names if (alias.name == "newsnlp" or alias.name.startswith("newsnlp."))]
     return found
 
 

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from nlp.errors import ModelError
-from nlp.models.resolve import resolve_model
-from nlp.models.runtime import choose_device, choose_dtype
+from newsnlp.errors import ModelError
+from newsnlp.models.resolve import resolve_model
+from newsnlp.models.runtime import choose_device, choose_dtype
 from tests.helpers import ROOT, SEED
 
 
@@ -45,7 +45,7 @@ def test_device_and_dtype():
 
 
 def test_batch_size_auto_is_small_on_a_cpu_and_explicit_wins():
-    from nlp.models.runtime import CPU_BATCH, choose_batch_size
+    from newsnlp.models.runtime import CPU_BATCH, choose_batch_size
 
     assert choose_batch_size(0, "cpu") == CPU_BATCH and choose_batch_size(48, "cpu") == 48
     if not torch.cuda.is_available():
@@ -59,7 +59,7 @@ def fake_split_model(tmp_path, monkeypatch, pieces=5):
     import io
     import zipfile
 
-    from nlp.models import packaged
+    from newsnlp.models import packaged
 
     weights = b"not really weights " * 1000
     buffer = io.BytesIO()
@@ -115,7 +115,7 @@ def test_a_corrupt_part_is_one_line_naming_the_packages(tmp_path, monkeypatch, d
 
 def test_without_parts_and_with_fetching_off_mpnet_is_one_line_naming_the_command(monkeypatch, tmp_path):
     """Step 2: the parts are no longer installed; tests never fetch (NLP_NO_FETCH, set by conftest)."""
-    from nlp.models import packaged
+    from newsnlp.models import packaged
 
     monkeypatch.setenv("NLP_MODELS_DIR", str(tmp_path))
     monkeypatch.setattr(packaged, "installed_pieces", lambda: None)
@@ -132,7 +132,7 @@ def test_mpnet_is_fetched_from_a_simple_index_without_dependencies_and_checked(t
     import json
     import zipfile
 
-    from nlp.models import packaged
+    from newsnlp.models import packaged
     from tests.http_server import Route, Site, serving
 
     parts, spec, _ = fake_split_model(tmp_path, monkeypatch)
@@ -167,17 +167,17 @@ def test_mpnet_is_fetched_from_a_simple_index_without_dependencies_and_checked(t
 
 
 def test_the_manifest_pins_every_packaged_head(tmp_path):
-    from nlp.models.packaged import manifest
-    from nlp.resources import RESOURCES_DIR
-    from nlp.resources.disk import file_sha256
+    from newsnlp.models.packaged import manifest
+    from newsnlp.resources import RESOURCES_DIR
+    from newsnlp.resources.disk import file_sha256
 
     heads = manifest()["heads"]
     assert sorted(h["file"] for h in heads.values()) == sorted(p.name for p in RESOURCES_DIR.glob("*_head_*.npz"))
     for head in heads.values():
-        assert file_sha256(RESOURCES_DIR / head["file"]) == head["sha256"], f"{head['file']} changed: update nlp/resources/models.json"
+        assert file_sha256(RESOURCES_DIR / head["file"]) == head["sha256"], f"{head['file']} changed: update newsnlp/resources/models.json"
     assert len(manifest()["encoders"]["mpnet"]["packages"]) == 5 and all(len(p["sha256"]) == 64 for p in manifest()["encoders"]["mpnet"]["packages"])
     static = manifest()["encoders"]["static"]
-    assert file_sha256(RESOURCES_DIR / static["file"]) == static["sha256"], "static_mpnet.npz changed: update nlp/resources/models.json"
+    assert file_sha256(RESOURCES_DIR / static["file"]) == static["sha256"], "static_mpnet.npz changed: update newsnlp/resources/models.json"
 
 
 def test_a_model_folder_that_needs_its_own_code_is_refused_and_never_run(tmp_path, tiny_bert):
@@ -230,7 +230,7 @@ def test_stale_build_folders_are_removed(tmp_path, monkeypatch):
     import os
     import time
 
-    from nlp.resources.disk import remove_stale_partials
+    from newsnlp.resources.disk import remove_stale_partials
 
     old, new = tmp_path / ".partial-old", tmp_path / ".partial-new"
     for folder in (old, new):
@@ -246,5 +246,5 @@ def nlp_run_on_the_seed(tmp_path, *sets: str, input: str | None = None, env: dic
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "nlp", "run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(tmp_path / "r.jsonl")]
+    command = [sys.executable, "-m", "newsnlp", "run", str(ROOT / "configs" / "fast.yaml"), "-i", str(SEED), "-o", str(tmp_path / "r.jsonl")]
     return subprocess.run(command + [a for pair in sets for a in ("--set", pair)], input=input, capture_output=True, text=True, timeout=180, env=env)

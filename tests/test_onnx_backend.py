@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.config import EncoderConfig, TopicsConfig
-from nlp.models import onnx as onnx_backend
-from nlp.models.encoder import Encoder
-from nlp.models.runtime import Runtime
-from nlp.tasks.nli import NLITopics
+from newsnlp.config import EncoderConfig, TopicsConfig
+from newsnlp.models import onnx as onnx_backend
+from newsnlp.models.encoder import Encoder
+from newsnlp.models.runtime import Runtime
+from newsnlp.tasks.nli import NLITopics
 
 TEXTS = ["oil prices rose", "the team won the game and the president said peace talks began", "shares fell", "a", "bank"]
 
@@ -65,7 +65,7 @@ def test_a_failed_export_leaves_no_cache_entry(tiny_bert, cache, monkeypatch):
 
 
 def test_onnx_on_a_gpu_device_is_a_config_error(tiny_bert):
-    from nlp.errors import ConfigError
+    from newsnlp.errors import ConfigError
 
     with pytest.raises(ConfigError, match="backend: torch"):
         Encoder(EncoderConfig(model=str(tiny_bert), backend="onnx", max_length=64), Runtime("cuda"))
@@ -76,7 +76,7 @@ def test_a_damaged_export_is_rebuilt_never_run(tiny_bert, tmp_path, monkeypatch,
     """Step 2: bytes overwritten inside the cached model.onnx (same size) changed 27 scores and a
     label, exit 0; a truncated or garbled cache gave a traceback on every run."""
     monkeypatch.setenv("NLP_CACHE_DIR", str(tmp_path / "cache"))
-    from nlp.models.onnx import OnnxModel, ensure_export
+    from newsnlp.models.onnx import OnnxModel, ensure_export
 
     folder = ensure_export(tiny_bert, "encoder")
     fresh = OnnxModel(tiny_bert, "encoder", "none", 32).run(["oil prices fell", "peace talks"])
@@ -99,8 +99,8 @@ def test_a_damaged_export_is_rebuilt_never_run(tiny_bert, tmp_path, monkeypatch,
 
 
 def test_an_unwritable_cache_is_one_line(tiny_bert, tmp_path, monkeypatch):
-    from nlp.errors import ModelError
-    from nlp.models.onnx import ensure_export
+    from newsnlp.errors import ModelError
+    from newsnlp.models.onnx import ensure_export
 
     blocker = tmp_path / "a-file"
     blocker.write_text("x")

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from nlp.config import EncoderConfig
-from nlp.errors import ConfigError, ModelError
-from nlp.models.encoder import Encoder
-from nlp.models.runtime import Runtime
+from newsnlp.config import EncoderConfig
+from newsnlp.errors import ConfigError, ModelError
+from newsnlp.models.encoder import Encoder
+from newsnlp.models.runtime import Runtime
 
 TEXTS = ["oil prices rose", "the team won the game and the president said peace talks began", "shares fell", "a", "bank"]
 
@@ -40,10 +40,10 @@ def test_openvino_fp32_matches_torch_and_bf16_stays_close(tiny_bert):
 
 def test_auto_resolves_to_a_precision_and_the_cache_keeps_precisions_apart(tiny_bert, cache):
     pytest.importorskip("openvino")
-    from nlp.config import CacheConfig
+    from newsnlp.config import CacheConfig
 
     auto = openvino_encoder(tiny_bert, "auto")
-    from nlp.models.openvino import openvino_precision
+    from newsnlp.models.openvino import openvino_precision
 
     assert auto.numerics in ("f32", "bf16") and auto.numerics == openvino_precision("auto")  # OpenVINO's CPU plugin never picks f16
 
@@ -61,7 +61,7 @@ def test_auto_resolves_to_a_precision_and_the_cache_keeps_precisions_apart(tiny_
 
 def test_torch_dtypes_do_not_share_cached_vectors(tiny_bert, cache):
     """The cache's key named the backend and `quantize` only: torch fp32 and bf16 vectors shared it."""
-    from nlp.config import CacheConfig
+    from newsnlp.config import CacheConfig
 
     def cached(dtype: str) -> Encoder:
         return Encoder(
@@ -86,7 +86,7 @@ def test_openvino_takes_no_quantize_and_no_gpu(tiny_bert):
 
 @pytest.mark.parametrize("chosen, expected", [("bf16", "bf16"), ("f32", "f32"), ("f16", "f32")])
 def test_auto_takes_bf16_or_f32_never_f16(monkeypatch, chosen, expected):
-    from nlp.models import openvino as ov_backend
+    from newsnlp.models import openvino as ov_backend
 
     class Hint:
         def get_type_name(self) -> str:

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from nlp.engine.output import RecordWriter, journal_ids, line_sum, sums_path
-from nlp.formats.write import csv_rows, markdown_page, write_records
+from newsnlp.engine.output import RecordWriter, journal_ids, line_sum, sums_path
+from newsnlp.formats.write import csv_rows, markdown_page, write_records
 
 RECORD = {
     "id": "p1",
@@ -154,7 +154,7 @@ def test_a_full_disk_is_one_line_and_the_journal_is_kept(tmp_path, monkeypatch):
     """Step 2: disk full kept the journal (resume worked) but ended in a traceback."""
     import errno
 
-    from nlp.errors import InputError
+    from newsnlp.errors import InputError
 
     writer = RecordWriter(tmp_path / "out.jsonl", "jsonl")
     with pytest.raises(InputError, match="No space left on device.*1 records are kept.*--resume"):
@@ -207,7 +207,7 @@ def test_the_markdown_page_has_a_title_date_config_and_each_records_title():
 
 def test_an_abstention_shows_the_best_label_and_the_threshold():
     """Step 3: an abstention printed `other 0.027`, hiding that markets (0.389) fell under 0.4."""
-    from nlp.records import topic_text
+    from newsnlp.records import topic_text
 
     assert topic_text(ABSTAINED) == "other (best markets 0.39 < 0.4)"
     won = {"label": "other", "scores": {"markets": 0.2, "other": 0.7}, "labels": ["other"]}
@@ -220,8 +220,8 @@ def test_the_record_says_why_it_abstained_and_only_then():
     the topic record now says it (`abstained`), absent when `other` won outright or a label won."""
     import numpy as np
 
-    from nlp.config import TopicsConfig
-    from nlp.tasks.topics import topic_records
+    from newsnlp.config import TopicsConfig
+    from newsnlp.tasks.topics import topic_records
 
     labels, config = ["markets", "energy", "other"], TopicsConfig(threshold=0.4)
     probs = np.array([[0.38, 0.33, 0.29], [0.2, 0.1, 0.7], [0.6, 0.3, 0.1]])
@@ -233,7 +233,7 @@ def test_the_record_says_why_it_abstained_and_only_then():
 
 def test_nan_is_never_written(tmp_path):
     """Step 2: NaN scores were written as bare NaN, which strict JSON parsers reject."""
-    from nlp.errors import InputError
+    from newsnlp.errors import InputError
 
     writer = RecordWriter(tmp_path / "out.jsonl", "jsonl")
     with pytest.raises(InputError, match="NaN or infinite"):

@@ -1,6 +1,6 @@
 import types
 
-from nlp import Document, Pipeline, parse_page
+from newsnlp import Document, Pipeline, parse_page
 
 PAGE = "Shares rose on the market today. The bank said profit was strong.\nSource: Wire\nOil prices fell...\nPeace talks began...\n"
 

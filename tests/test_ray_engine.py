@@ -8,7 +8,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from nlp.cli import app
+from newsnlp.cli import app
 
 ray = pytest.importorskip("ray", reason="the optional extra newsnlp[ray] is not installed")
 runner = CliRunner()
@@ -70,7 +70,7 @@ def test_quiet_means_quiet_with_ray(tmp_path, tiny_bert):
         )
     )
     done = subprocess.run(
-        [sys.executable, "-m", "nlp", "run", str(config), "-i", str(docs), "-o", str(tmp_path / "o.jsonl"), "--engine", "ray", "-q"],
+        [sys.executable, "-m", "newsnlp", "run", str(config), "-i", str(docs), "-o", str(tmp_path / "o.jsonl"), "--engine", "ray", "-q"],
         capture_output=True,
         text=True,
         timeout=600,

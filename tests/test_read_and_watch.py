@@ -13,7 +13,7 @@ import time
 
 from typer.testing import CliRunner
 
-from nlp.cli import app
+from newsnlp.cli import app
 from tests.helpers import FAST, ROOT, records_equal
 from tests.http_server import Route, Site, serving
 
@@ -122,7 +122,7 @@ def test_watch_killed_mid_cycle_loses_and_duplicates_nothing(tmp_path):
     source.write_bytes(feed(range(400)))
     out = tmp_path / "watch.jsonl"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "nlp", "watch", str(source), "-o", str(out), "--once", "-c", str(FAST), "--set", "batch_size=8"]
+    command = [sys.executable, "-m", "newsnlp", "watch", str(source), "-o", str(out), "--once", "-c", str(FAST), "--set", "batch_size=8"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not out.exists() or out.stat().st_size == 0):

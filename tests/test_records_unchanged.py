@@ -16,8 +16,8 @@ import random
 
 import pytest
 
-from nlp import iter_documents
-from nlp.documents import Document
+from newsnlp import iter_documents
+from newsnlp.documents import Document
 from tests.helpers import ROOT, SEED, records_equal
 
 STORED = ROOT / "tests" / "data"

@@ -49,7 +49,20 @@ def nlp(root, out, *extra, wait=True):
     # each output its own embedding cache: a cache the reference run warmed made the runs under
     # test fast enough to end before the point they are killed or checked at
     own = ["--set", f"cache.path={out.with_name(out.name + '.embeddings.sqlite')}"]
-    command = [sys.executable, "-m", "nlp", "run", str(root / "config.yaml"), "-i", str(root / "docs.jsonl"), "-o", str(out), "--quiet", *own, *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "newsnlp",
+        "run",
+        str(root / "config.yaml"),
+        "-i",
+        str(root / "docs.jsonl"),
+        "-o",
+        str(out),
+        "--quiet",
+        *own,
+        *extra,
+    ]
     if not wait:
         return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -109,7 +122,7 @@ def test_a_leftover_journal_needs_resume(setup, tmp_path):
     root, _ = setup
     out = tmp_path / "out.jsonl"
     (tmp_path / "out.jsonl.partial").write_text("")
-    command = [sys.executable, "-m", "nlp", "run", str(root / "config.yaml"), "-i", str(root / "docs.jsonl"), "-o", str(out)]
+    command = [sys.executable, "-m", "newsnlp", "run", str(root / "config.yaml"), "-i", str(root / "docs.jsonl"), "-o", str(out)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "--resume" in done.stderr and "Traceback" not in done.stderr
 
@@ -143,7 +156,7 @@ def test_a_second_run_on_a_locked_output_is_refused_and_every_id_is_written_once
     # batch size 1 slows the first run down (records are the same): it must outlast the second's start-up
     first, journal = started(root, out, 1, "--set", "batch_size=1")
     assert first.poll() is None, "the first run ended before the second could start"
-    command = [sys.executable, "-m", "nlp", "run", str(root / "config.yaml"), "-i", str(root / "docs.jsonl"), "-o", str(out), "--quiet", *second]
+    command = [sys.executable, "-m", "newsnlp", "run", str(root / "config.yaml"), "-i", str(root / "docs.jsonl"), "-o", str(out), "--quiet", *second]
     refused = subprocess.run(command, capture_output=True, text=True, timeout=120)
     lines = [line for line in refused.stderr.splitlines() if line.strip()]
     assert refused.returncode == 2 and len(lines) == 1 and f"(pid {first.pid}) is writing" in lines[0], refused.stderr
@@ -167,7 +180,7 @@ def test_resume_refuses_another_config_or_input(setup, tmp_path):
         command = [
             sys.executable,
             "-m",
-            "nlp",
+            "newsnlp",
             "run",
             str(root / "config.yaml"),
             "-i",
@@ -232,8 +245,8 @@ def test_an_edited_journal_line_is_computed_again(setup, tmp_path):
 
 def test_the_closing_count_of_errors_includes_the_interrupted_part(tmp_path, tiny_config, monkeypatch):
     """Step 2: after a resume, the closing line left out the error records of the interrupted part."""
-    from nlp.engine import pipeline as pipeline_module
-    from nlp.engine.job import RunInterrupted, run_job
+    from newsnlp.engine import pipeline as pipeline_module
+    from newsnlp.engine.job import RunInterrupted, run_job
 
     folder = tmp_path / "pages"
     folder.mkdir()

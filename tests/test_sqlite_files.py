@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlp.models.cache import EmbeddingCache
-from nlp.sqlite_files import header, held
+from newsnlp.models.cache import EmbeddingCache
+from newsnlp.sqlite_files import header, held
 
 
 def test_a_held_cache_is_not_read_again_and_both_keep_working(tmp_path, capsys):

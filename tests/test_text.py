@@ -1,6 +1,6 @@
 import pytest
 
-from nlp.documents.text import clean_paragraph, is_crosshead, split_sentences
+from newsnlp.documents.text import clean_paragraph, is_crosshead, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_crosshead(line, expected):
 
 
 def test_snippet_sentences():
-    from nlp.documents.text import snippet_sentences
+    from newsnlp.documents.text import snippet_sentences
 
     assert snippet_sentences("Oil prices rose 1.5% on Monday...") == ["Oil prices rose 1.5% on Monday..."]
     assert snippet_sentences('Gold hit a record. "This is calm," he said. Then it slowed...') == [
@@ -51,7 +51,7 @@ def test_snippet_sentences():
 
 
 def test_teaser_cut():
-    from nlp.documents.text import teaser_cut
+    from newsnlp.documents.text import teaser_cut
 
     body = "Oil prices rose\non Monday after OPEC cut output, traders said. " * 5
     cut = teaser_cut(body, 40)
@@ -61,7 +61,7 @@ def test_teaser_cut():
 
 def test_long_text_is_split_in_blocks_with_the_same_sentences():
     """Step 2: pysbd is quadratic (a 1 MB teaser of sentences stalled a run); blocks keep it linear."""
-    from nlp.documents.text import PYSBD_BLOCK, _blocks
+    from newsnlp.documents.text import PYSBD_BLOCK, _blocks
 
     text = " ".join(f"Sentence number {i} says the U.S. economy grew 2.5% in Q{i % 4 + 1}." for i in range(400))
     blocks = _blocks(text)
@@ -72,8 +72,8 @@ def test_long_text_is_split_in_blocks_with_the_same_sentences():
 
 
 def test_a_huge_teaser_is_split_only_as_far_as_the_models_read(tiny_config, monkeypatch):
-    from nlp import Document, Pipeline
-    from nlp.engine import chunks as pipeline_module  # where a chunk splits its teasers
+    from newsnlp import Document, Pipeline
+    from newsnlp.engine import chunks as pipeline_module  # where a chunk splits its teasers
 
     seen = []
     real = pipeline_module.snippet_sentences
@@ -90,7 +90,7 @@ def test_sentences_on_the_dev_articles_are_what_pysbd_gave_before_the_speed_work
     import hashlib
     import json
 
-    from nlp.documents.text import split_sentences
+    from newsnlp.documents.text import split_sentences
     from tests.helpers import shared_data
 
     rows = [json.loads(line) for line in shared_data("summarization/realsumm_cnndm_test100.jsonl").read_text().splitlines()]

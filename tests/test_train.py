@@ -6,10 +6,10 @@ import numpy as np
 import yaml
 from typer.testing import CliRunner
 
-from nlp.cli import app
-from nlp.config import load_config
-from nlp.engine.pipeline import Pipeline
-from nlp.heads.predict import LinearHead
+from newsnlp.cli import app
+from newsnlp.config import load_config
+from newsnlp.engine.pipeline import Pipeline
+from newsnlp.heads.predict import LinearHead
 
 runner = CliRunner()
 ROWS = [
@@ -125,8 +125,8 @@ def test_topics_head_also_fits_and_scores_teaser_cuts(tmp_path, tiny_bert):
 def test_a_text_that_is_its_own_teaser_is_not_fitted_twice(monkeypatch):
     import numpy as np
 
-    from nlp.config import TopicsTrainConfig
-    from nlp.training import data as train  # Labelled and the fit_head it calls
+    from newsnlp.config import TopicsTrainConfig
+    from newsnlp.training import data as train  # Labelled and the fit_head it calls
 
     texts = [
         "oil prices\nfell sharply",
@@ -198,8 +198,8 @@ def test_one_source_over_files_fit_only_rows_weights_and_multi_label(tmp_path, t
 def test_fit_only_rows_are_in_every_fold_and_never_scored():
     import numpy as np
 
-    from nlp.config import HeadTrainConfig
-    from nlp.training.data import Labelled
+    from newsnlp.config import HeadTrainConfig
+    from newsnlp.training.data import Labelled
 
     labels = np.array(["a", "b"] * 10)
     data = Labelled([str(i) for i in range(20)], labels, np.array(["s"] * 20), np.zeros((20, 2)), labels, fit_only=np.arange(20) < 8)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from nlp.config.inputs import FeedConfig
-from nlp.documents.feeds import documents_from_feed
-from nlp.errors import InputError
+from newsnlp.config.inputs import FeedConfig
+from newsnlp.documents.feeds import documents_from_feed
+from newsnlp.errors import InputError
 from tests.helpers import ROOT
 
 RSS = ROOT / "examples" / "feed.xml"

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from nlp.config.inputs import FetchConfig
-from nlp.documents.fetch import Fetcher, FetchError, public_only
+from newsnlp.config.inputs import FetchConfig
+from newsnlp.documents.fetch import Fetcher, FetchError, public_only
 from tests.http_server import Route, Site, serving
 
 PAGE = b"<html><head><title>T</title></head><body><p>Some words.</p></body></html>"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from nlp.config.inputs import HtmlConfig
-from nlp.documents.html import document_from_html
+from newsnlp.config.inputs import HtmlConfig
+from newsnlp.documents.html import document_from_html
 from tests.helpers import ROOT
 
 ARTICLE = ROOT / "examples" / "article.html"

@@ -8,8 +8,8 @@ import json
 
 from typer.testing import CliRunner
 
-from nlp.cli import app
-from nlp.documents.language import language
+from newsnlp.cli import app
+from newsnlp.documents.language import language
 from tests.helpers import FAST, SEED
 
 GERMAN = (

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from nlp.documents import Inputs, iter_documents, scan_documents
-from nlp.errors import InputError
+from newsnlp.documents import Inputs, iter_documents, scan_documents
+from newsnlp.errors import InputError
 from tests.helpers import ROOT, SEED
 from tests.http_server import Route, Site, serving
 

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from nlp.config import DataConfig
-from nlp.documents.labelled import gold_labels, join_fields, load_rows, references
-from nlp.errors import ConfigError, InputError
+from newsnlp.config import DataConfig
+from newsnlp.documents.labelled import gold_labels, join_fields, load_rows, references
+from newsnlp.errors import ConfigError, InputError
 
 LABELS = ["markets", "diplomacy", "energy", "other"]
 

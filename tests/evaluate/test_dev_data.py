@@ -4,8 +4,8 @@ the slow ones (-m slow) check the default's (MPNet) targets."""
 
 import pytest
 
-from nlp.config import load_config
-from nlp.evaluate.evaluator import evaluate
+from newsnlp.config import load_config
+from newsnlp.evaluate.evaluator import evaluate
 from tests.helpers import ROOT, shared_data
 
 FAST = ["encoder.model=minilm", "tasks.topics.label_center=0.225", "tasks.topics.label_scale=0.032"]
@@ -30,7 +30,7 @@ def test_summaries_on_a_cnndm_sample():
 
 def news_heads(task: str, tmp_path, *overrides: str):
     shared_data("news/teasers_dev.jsonl")
-    from nlp.training import train_head
+    from newsnlp.training import train_head
 
     configs = [eval_config(f"train-news-{task}", *overrides), eval_config(f"train-news-dev-{task}", *overrides)]
     if task == "sentiment":
@@ -62,7 +62,7 @@ def test_dev_target_sentiment_head_out_of_fold_and_out_of_source(tmp_path):
 @pytest.mark.slow
 def test_dev_target_finance_head_on_fpb(tmp_path):
     shared_data("sentiment/fpb_majority_only.jsonl")
-    from nlp.training import train_head
+    from newsnlp.training import train_head
 
     config = eval_config("fpb", "tasks.sentiment.head_weight=1.0", "tasks.sentiment.train.lexicon=true", "tasks.sentiment.train.ngrams=true")
     assert train_head("sentiment", [config], tmp_path / "f.npz").card["cv"]["macro_f1"] >= 0.70

@@ -1,7 +1,7 @@
 import pytest
 
-from nlp.evaluate import classification_metrics, rouge
-from nlp.evaluate.metrics import (
+from newsnlp.evaluate import classification_metrics, rouge
+from newsnlp.evaluate.metrics import (
     expected_calibration_error,
     majority_baseline,
     paired_bootstrap_ci,

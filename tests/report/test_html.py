@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nlp.cli import app
-from nlp.formats.html import overview, render_html
+from newsnlp.cli import app
+from newsnlp.formats.html import overview, render_html
 from tests.helpers import FAST, SEED
 
 SCRIPT = "<script>document.title='pwned'</script>"
@@ -213,7 +213,7 @@ def test_report_never_destroys_a_file(seed_run, tmp_path):
 def test_the_stories_view_lists_each_story_with_its_members_and_links():
     """Step 4: records that carry `story` give a Stories section, largest first: name, sources,
     first seen, topic, sentiment spread; members link over http(s) only; text stays text."""
-    from nlp.formats.stories import stories_view
+    from newsnlp.formats.stories import stories_view
 
     def teaser(text, story, url, score, topic="markets"):
         return {"index": 0, "text": text, "url": url, "story": story, "topic": {"label": topic}, "sentiment": {"label": "neutral", "score": score}}

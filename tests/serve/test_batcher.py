@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from nlp.serve.batcher import Batcher, QueueFull
+from newsnlp.serve.batcher import Batcher, QueueFull
 
 
 def run(coro):
@@ -135,7 +135,7 @@ def test_passes_take_turns_a_step_at_a_time():
 
 
 def test_on_shutdown_passes_under_way_finish_within_the_grace_and_the_rest_are_refused():
-    from nlp.serve.batcher import ShuttingDown
+    from newsnlp.serve.batcher import ShuttingDown
 
     def model(kind, items):
         for _ in range(1000 if kind == "endless" else 3):

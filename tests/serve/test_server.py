@@ -22,9 +22,9 @@ import pytest
 pytest.importorskip("fastapi")
 import uvicorn  # noqa: E402
 
-from nlp import load_config  # noqa: E402
-from nlp.engine.job import run_job  # noqa: E402
-from nlp.serve import create_app  # noqa: E402
+from newsnlp import load_config  # noqa: E402
+from newsnlp.engine.job import run_job  # noqa: E402
+from newsnlp.serve import create_app  # noqa: E402
 from tests.helpers import FAST, SEED, records_equal  # noqa: E402
 
 TOKEN = "s3cret-token"
@@ -102,7 +102,7 @@ def test_pages_equal_what_nlp_run_writes(server, tmp_path):
 
 def test_classify_sentiment_and_summarize_answer_as_the_commands_do(server):
     url, config = server
-    from nlp.engine.pipeline import Pipeline
+    from newsnlp.engine.pipeline import Pipeline
 
     pipeline = Pipeline(config)
     texts = ["Oil prices rose after OPEC cut output", "The team won the final", "Profit rose sharply and the company raised its forecast"]
@@ -183,7 +183,7 @@ def test_a_token_guards_every_route_but_the_health_checks(secured):
 def test_nlp_config_never_prints_the_token():
     from typer.testing import CliRunner
 
-    from nlp.cli import app
+    from newsnlp.cli import app
 
     result = CliRunner().invoke(app, ["config", str(FAST), "--set", f"serve.token={TOKEN}"])
     assert result.exit_code == 0 and TOKEN not in result.output and "token: '**********'" in result.output
@@ -220,7 +220,7 @@ def test_full_queue_is_503_and_a_slow_answer_504():
 def serve_process(*sets: str) -> tuple[subprocess.Popen, str, float]:
     """`nlp serve` of the fast preset in a new process, ready: the process, its URL, a deadline."""
     port = free_port()
-    command = [sys.executable, "-m", "nlp", "serve", str(FAST), "--port", str(port), *(a for pair in sets for a in ("--set", pair))]
+    command = [sys.executable, "-m", "newsnlp", "serve", str(FAST), "--port", str(port), *(a for pair in sets for a in ("--set", pair))]
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
@@ -308,7 +308,7 @@ def test_the_server_fetches_no_url_unless_allowed_and_never_a_private_address(se
     url, config = server
     refused = post(url, "/v1/pages", {"documents": [{"id": "x", "url": "http://127.0.0.1:9/page"}]})
     assert refused.status_code == 422 and refused.json()["field"] == "documents.0.url" and "allow_fetch" in refused.json()["error"]
-    from nlp.serve.app import PageIn, page_documents
+    from newsnlp.serve.app import PageIn, page_documents
     from tests.http_server import Route, Site, serving
 
     fetching = load_config(FAST, {"serve.allow_fetch": True})
@@ -322,7 +322,7 @@ def test_the_server_fetches_no_url_unless_allowed_and_never_a_private_address(se
 
 
 def _fetcher(config, allow_hosts):
-    from nlp.documents.fetch import Fetcher, public_only
+    from newsnlp.documents.fetch import Fetcher, public_only
 
     return Fetcher(config.fetch.model_copy(update={"per_host_rps": 50}), cache_dir=None, guard=public_only(allow_hosts))
 
@@ -390,7 +390,7 @@ def test_docs_need_the_token_an_empty_token_is_refused_and_head_healthz(secured)
         assert httpx.get(secured + path).status_code == 401, path
         assert httpx.get(secured + path, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200, path
     assert httpx.head(secured + "/healthz").status_code == 200
-    from nlp.errors import ConfigError
+    from newsnlp.errors import ConfigError
 
     with pytest.raises(ConfigError, match="empty token"):
         load_config(FAST, {"serve.token": ""})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from nlp.bench.cascade import agreement_with, curve, teaser_documents
-from nlp.config import load_config
+from newsnlp.bench.cascade import agreement_with, curve, teaser_documents
+from newsnlp.config import load_config
 
 
 def record(topic: str, topic_scores: dict, sentiment: str, sentiment_scores: dict) -> dict:

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import yaml
 
-from nlp import Pipeline, load_config
-from nlp.documents import Document
-from nlp.errors import ConfigError
-from nlp.static.cascade import margin, tier_config
-from nlp.static.distill import distill
+from newsnlp import Pipeline, load_config
+from newsnlp.documents import Document
+from newsnlp.errors import ConfigError
+from newsnlp.static.cascade import margin, tier_config
+from newsnlp.static.distill import distill
 
 TEASERS = [
     "oil prices rose",
@@ -131,7 +131,7 @@ def test_a_cascade_tier_that_is_static_is_refused(static_npz, tmp_path):
 def test_evaluate_reports_the_share_escalated_and_the_curve(static_npz, tier_yaml, tmp_path):
     import json
 
-    from nlp.evaluate.evaluator import evaluate
+    from newsnlp.evaluate.evaluator import evaluate
 
     rows = tmp_path / "rows.jsonl"
     labels = ["energy", "other", "diplomacy", "markets", "energy", "diplomacy", "markets"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.static.distill import bag_of_tokens, distill, fitted_pca, refine
-from nlp.static.model import StaticModel
+from newsnlp.static.distill import bag_of_tokens, distill, fitted_pca, refine
+from newsnlp.static.model import StaticModel
 
 TEXTS = ["oil prices rose", "the team won the game", "peace talks said the minister", "shares fell on the market", "gas prices fell"]
 
@@ -63,7 +63,7 @@ def test_save_and_load_keep_the_fingerprint_heads_are_fitted_to(distilled, tmp_p
 
 
 def test_a_damaged_file_is_a_model_error(tmp_path):
-    from nlp.errors import ModelError
+    from newsnlp.errors import ModelError
 
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip")
@@ -72,8 +72,8 @@ def test_a_damaged_file_is_a_model_error(tmp_path):
 
 
 def test_refine_brings_static_vectors_toward_the_teacher(tiny_bert, distilled):
-    from nlp.config import load_config
-    from nlp.models.encoder import Encoder
+    from newsnlp.config import load_config
+    from newsnlp.models.encoder import Encoder
 
     model, pca = distilled
     teacher = (

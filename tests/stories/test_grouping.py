@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlp.config import StoriesConfig
-from nlp.stories.grouping import Grouper, story_id
-from nlp.stories.items import DAY, Item, epoch, names, numbers
+from newsnlp.config import StoriesConfig
+from newsnlp.stories.grouping import Grouper, story_id
+from newsnlp.stories.items import DAY, Item, epoch, names, numbers
 
 CONFIG = StoriesConfig(threshold=0.6, entity_weight=0.4, number_weight=0.0, window="3d")
 
@@ -65,8 +65,8 @@ def test_the_same_items_give_the_same_stories_whatever_their_input_order():
 def test_the_window_is_a_duration_with_its_unit():
     import pytest
 
-    from nlp.config import load_config
-    from nlp.errors import ConfigError
+    from newsnlp.config import load_config
+    from newsnlp.errors import ConfigError
     from tests.helpers import FAST
 
     assert load_config(FAST, {"stories.window": "72h"}).stories.window_s == 3 * DAY

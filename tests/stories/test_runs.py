@@ -14,7 +14,7 @@ import time
 
 from typer.testing import CliRunner
 
-from nlp.cli import app
+from newsnlp.cli import app
 from tests.helpers import FAST, records_equal
 
 runner = CliRunner()
@@ -94,7 +94,7 @@ def test_a_run_killed_and_resumed_gives_the_same_stories(tmp_path):
         return [
             sys.executable,
             "-m",
-            "nlp",
+            "newsnlp",
             "run",
             str(FAST),
             "-i",

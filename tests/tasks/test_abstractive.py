@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.config import SummarizeConfig
-from nlp.models.runtime import Runtime
-from nlp.tasks.abstractive import AbstractiveSummarizer, pack_chunks, split_long
+from newsnlp.config import SummarizeConfig
+from newsnlp.models.runtime import Runtime
+from newsnlp.tasks.abstractive import AbstractiveSummarizer, pack_chunks, split_long
 
 
 def words(text: str) -> int:

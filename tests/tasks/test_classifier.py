@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.config import SentimentConfig
-from nlp.errors import ModelError
-from nlp.models.runtime import Runtime
-from nlp.tasks.classifier import ClassifierSentiment, bucket_matrix, bucket_of
+from newsnlp.config import SentimentConfig
+from newsnlp.errors import ModelError
+from newsnlp.models.runtime import Runtime
+from newsnlp.tasks.classifier import ClassifierSentiment, bucket_matrix, bucket_of
 from tests.tiny_models import build_tiny_classifier
 
 TEXTS = ["shares rose", "the bank fell", "the minister said"]

@@ -3,9 +3,9 @@ win; a configuration that cannot work as the user expects is said at start-up in
 
 import numpy as np
 
-from nlp.config import HeadTrainConfig, LabelSpec, TopicsConfig
-from nlp.tasks.topics import EmbeddingTopics
-from nlp.training.fit import fit_head
+from newsnlp.config import HeadTrainConfig, LabelSpec, TopicsConfig
+from newsnlp.tasks.topics import EmbeddingTopics
+from newsnlp.training.fit import fit_head
 
 VOCAB = ["stocks", "war", "oil", "football", "phones", "technology"]
 HEAD_LABELS = ["markets", "diplomacy", "energy", "other"]
@@ -104,7 +104,7 @@ def test_readmes_one_line_label_takes_its_headlines(default_pipeline):
     to `other`. The line is read from README itself, so the two stay one."""
     import re
 
-    from nlp import Pipeline, load_config
+    from newsnlp import Pipeline, load_config
     from tests.helpers import FAST, ROOT
 
     line = re.search(r"--set '(tasks\.topics\.labels\.technology=[^']+)'", (ROOT / "README.md").read_text(encoding="utf-8")).group(1)
@@ -119,14 +119,14 @@ def test_readmes_one_line_label_takes_its_headlines(default_pipeline):
 def test_a_labels_section_adds_to_the_four_unless_replace(tmp_path):
     """Step 2 (news-input round): a `labels:` section silently replaced the four labels (a file
     adding `technology` labelled every text `technology 1.000`)."""
-    from nlp import load_config
+    from newsnlp import load_config
 
     path = tmp_path / "c.yaml"
     path.write_text("tasks:\n  topics:\n    labels:\n      technology:\n        description: smartphones, software and gadgets\n")
     assert list(load_config(path).tasks.topics.labels) == ["markets", "diplomacy", "energy", "other", "technology"]
     replaced = load_config(path, ["tasks.topics.labels_mode=replace"]).tasks.topics
     assert list(replaced.labels) == ["technology"]
-    from nlp.tasks.topics import label_notes
+    from newsnlp.tasks.topics import label_notes
 
     [note] = [n for n in label_notes(replaced, []) if "leave out" in n]
     assert "'markets', 'diplomacy', 'energy', 'other'" in note and "abstain label only" in note

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.config import TopicsConfig
-from nlp.errors import ModelError
-from nlp.models.runtime import Runtime
-from nlp.tasks.nli import NLITopics, nli_indices
+from newsnlp.config import TopicsConfig
+from newsnlp.errors import ModelError
+from newsnlp.models.runtime import Runtime
+from newsnlp.tasks.nli import NLITopics, nli_indices
 
 TEXTS = ["oil prices rose", "the team won the game", "peace talks", "shares fell on the market", "the president said"]
 

@@ -1,8 +1,8 @@
 import numpy as np
 
-from nlp.config import SentimentConfig
-from nlp.heads.predict import LinearHead
-from nlp.tasks.sentiment import EmbeddingSentiment, sentiment_record
+from newsnlp.config import SentimentConfig
+from newsnlp.heads.predict import LinearHead
+from newsnlp.tasks.sentiment import EmbeddingSentiment, sentiment_record
 
 
 def test_seed_sentiment_fields(seed_record):
@@ -27,8 +27,8 @@ def test_head_classes_reordered_and_article_is_length_weighted(tmp_path):
     probs = task.probabilities(["a", "b"], np.array([[1.0, 0.0], [0.0, 1.0]]))
     assert probs[0].argmax() == 2 and probs[1].argmax() == 0
 
-    from nlp.documents import Document
-    from nlp.tasks.base import DocView
+    from newsnlp.documents import Document
+    from newsnlp.tasks.base import DocView
 
     doc = Document.from_parts("d", "Good news here and more words for weight. Bad.")
     view = DocView(doc, ["Good news here and more words for weight.", "Bad."], np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2), np.zeros((0, 2)))
@@ -55,9 +55,9 @@ def test_unfamiliar_text_falls_back_to_the_prototypes():
 
 
 def test_a_teaser_of_several_sentences_is_scored_by_sentence():
-    from nlp.documents import Document
-    from nlp.tasks.base import DocView
-    from nlp.tasks.sentiment import sentiment_partials, sentiment_texts
+    from newsnlp.documents import Document
+    from newsnlp.tasks.base import DocView
+    from newsnlp.tasks.sentiment import sentiment_partials, sentiment_texts
 
     doc = Document.from_parts("d", "", ["Good. Very bad news here today...", "Fine..."])
     parts = [["Good.", "Very bad news here today..."], ["Fine..."]]

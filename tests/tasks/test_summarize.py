@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from nlp.config import SummarizeConfig
-from nlp.tasks.summarize import (
+from newsnlp.config import SummarizeConfig
+from newsnlp.tasks.summarize import (
     article_scores,
     centrality,
     lead_trust,
@@ -86,7 +86,7 @@ def test_a_headline_line_and_a_dateline_are_in_no_summary_sentence(default_pipel
     """Step 2 (news-input round): a title-case headline line was a summary sentence, joined to the
     next without punctuation ("...Counts the Cost LONDON, Nov 2 —"), and the fast preset with
     two sentences dropped the actual lead sentence."""
-    from nlp.documents import parse_page
+    from newsnlp.documents import parse_page
 
     page = (
         "Oil Market Counts the Cost of the Deal\n"

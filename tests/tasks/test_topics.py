@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from nlp.config import LabelSpec, TopicsConfig
-from nlp.tasks.topics import EmbeddingTopics
+from newsnlp.config import LabelSpec, TopicsConfig
+from newsnlp.tasks.topics import EmbeddingTopics
 
 LABELS = ["markets", "diplomacy", "energy", "other"]
 
@@ -23,8 +23,8 @@ def test_seed_teasers_get_sensible_topics(seed_record):
 
 
 def test_zero_shot_prototypes_on_the_seed_teasers(default_pipeline):
-    from nlp import iter_documents
-    from nlp.tasks.topics import EmbeddingTopics as Topics
+    from newsnlp import iter_documents
+    from newsnlp.tasks.topics import EmbeddingTopics as Topics
     from tests.helpers import SEED
 
     doc = next(iter_documents(SEED))
@@ -88,7 +88,7 @@ def test_labels_are_every_label_whose_independent_score_applies():
 
 
 def test_head_one_vs_rest_scores_blend_with_the_prototypes(tmp_path):
-    from nlp.heads.predict import LinearHead
+    from newsnlp.heads.predict import LinearHead
 
     topics, vocab = make(label_center=0.5, label_scale=0.05)
     n = len(vocab)
@@ -118,7 +118,7 @@ def test_other_label_is_added_when_not_configured():
 
 @pytest.mark.parametrize("smoothing", [0.0, 0.05])
 def test_prototype_smoothing_between_max_and_mean(smoothing):
-    from nlp.tasks.prototypes import PrototypeScorer
+    from newsnlp.tasks.prototypes import PrototypeScorer
 
     scorer = PrototypeScorer({"a": LabelSpec(description="stocks", examples=["war"])}, one_hot_encoder(["stocks", "war"]), smoothing)
     sim = scorer.similarities(np.array([[1.0, 0.0]], dtype=np.float32))[0, 0]

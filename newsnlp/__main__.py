@@ -1,0 +1,3 @@
+from newsnlp.cli import main
+
+main()

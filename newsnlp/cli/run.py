@@ -1,0 +1,89 @@
+"""`nlp run`: the main job (newsnlp.engine.job.run_job, or run_ray with --engine ray)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from newsnlp.cli.common import SetOpt, config_from_cli, err, friendly_errors, out
+from newsnlp.cli.display import record_view
+from newsnlp.config import OUTPUT_FORMATS
+from newsnlp.engine.job import RunInterrupted, run_job, stop_on_signals
+from newsnlp.errors import ConfigError
+from newsnlp.records import plural
+
+OutputChoice = Enum("OutputChoice", {name: name for name in OUTPUT_FORMATS}, type=str)  # type: ignore[misc]  # Typer needs an Enum; the names come from the schema
+
+
+def run_cli(
+    config: Path = typer.Argument(..., help="Run config YAML, e.g. configs/default.yaml.", dir_okay=False),
+    input: Optional[list[str]] = typer.Option(
+        None, "--input", "-i", help="A page (.txt, .html), a feed, a .jsonl file, a folder, an http(s) URL or a file of URLs; repeatable."
+    ),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write records."),
+    format: Optional[OutputChoice] = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="Output format; wins over the --output suffix and the config's output.format. Alone, it changes the config path's suffix.",
+        case_sensitive=False,
+    ),
+    sets: Optional[list[str]] = SetOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No table, only the closing line."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run: skip the documents its <output>.partial holds."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of the input (default utf-8), e.g. latin-1."),
+    on_duplicate: Optional[str] = typer.Option(None, "--on-duplicate", help="A repeated document id: error (default) | suffix (id#2)."),
+    stories: Optional[Path] = typer.Option(None, "--stories", help="Group items reporting the same event into stories kept in this index (SQLite)."),
+    engine: str = typer.Option(
+        "local", "--engine", help="local | ray (Ray Data over the cluster in ray.address; pip install 'newsnlp\\[ray]')."
+    ),  # escaped: Typer reads help as rich markup
+) -> None:
+    """Summarize, classify and score every document of the configured input."""
+    with friendly_errors():
+        cfg = config_from_cli(config, sets, {"input": input, "input_encoding": encoding, "on_duplicate": on_duplicate, "stories.path": stories})
+        cfg.output = cfg.output.chosen(output, format.value if format else None)  # --format, then the --output suffix, then the config
+        if engine == "ray":
+            from newsnlp.engine.ray_job import run_ray
+
+            if resume:
+                raise ConfigError("--resume continues a run of --engine local; a Ray run starts over (delete its .partial file)")
+
+            result = run_ray(cfg, quiet=quiet)
+        elif engine == "local":
+            try:
+                with stop_on_signals():
+                    result = run_job(cfg, resume=resume)
+            except RunInterrupted as stop:
+                if not stop.journal.exists():  # stopped before its first record: nothing to resume
+                    err.print(
+                        "interrupted before any record was written; nothing to resume: run the same command again", highlight=False, soft_wrap=True
+                    )
+                    raise typer.Exit(stop.exit_code) from None
+                again = " ".join(shlex.quote(a) for a in ["nlp", *sys.argv[1:]] + ([] if "--resume" in sys.argv else ["--resume"]))
+                err.print(
+                    f"interrupted: {plural(stop.written, 'document')} in {stop.journal}; continue with: {again}", highlight=False, soft_wrap=True
+                )
+                raise typer.Exit(stop.exit_code) from None
+        else:
+            raise ConfigError(f"--engine {engine}: expected local or ray")
+    if not quiet:
+        for record in result.preview:
+            out.print(record_view(record))
+        if result.documents > len(result.preview):
+            out.print(f"… and {result.documents - len(result.preview)} more documents")
+    notes = [f"{result.resumed:,} from the interrupted run"] if result.resumed else []
+    notes += [f"{plural(result.errors, 'error')}"] if result.errors else []
+    extra = f" ({', '.join(notes)})" if notes else ""
+    if result.not_english():
+        err.print(f"note: {result.not_english()}", highlight=False)
+    err.print(
+        f"wrote {plural(result.documents + result.resumed, 'record')}{extra} to {result.output} ({result.format}) in {result.seconds:.1f}s",
+        highlight=False,
+    )
+    if cfg.stories.path is not None:
+        err.print(f"{plural(result.stories, 'story')} in {cfg.stories.path} (grouping took {result.stories_seconds:.1f}s)", highlight=False)

@@ -1,0 +1,22 @@
+"""The cascade section: the static tier labels everything; texts it is unsure of go to a
+transformer tier, whose answer stands (configs/turbo.yaml)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from newsnlp.config.base import Section
+
+
+class CascadeConfig(Section):
+    enabled: bool = Field(default=False, description="true: escalate the uncertain texts of encoder.model (the static tier) to the transformer tier")
+    config: str | None = Field(
+        default=None,
+        description="the transformer tier's run config (its encoder and task keys; null: the packaged default, MPNet); e.g. configs/fast.yaml for MiniLM",
+    )
+    topic_margin: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="a text whose two best topic scores are nearer than this is escalated (0: never)"
+    )
+    sentiment_margin: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="a text whose two likeliest sentiment labels are nearer than this is escalated (0: never)"
+    )

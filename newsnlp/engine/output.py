@@ -1,0 +1,233 @@
+"""Record writers. Every record is appended, as one JSON line, to a journal `<output>.partial`
+and flushed, so a run killed at any moment loses at most a torn last line; `--resume` reads the
+journal's ids and appends the rest. When the run completes, the journal becomes `<output>`:
+renamed for jsonl, converted (streaming) for json, csv and md. A failed run never leaves a
+half-written `<output>`; the journal stays only when it holds records to resume from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from newsnlp.documents import Inputs
+from newsnlp.errors import InputError
+from newsnlp.formats.write import write_records
+from newsnlp.records import Record
+
+
+def check_output(output: Path, inputs: Sequence[str | Path], *, what: str = "a run", records_too: bool = False) -> None:
+    """The one check of every file a command writes (`nlp run`, `read`, `watch`, `report`):
+    never one of its inputs, never a folder, a symlink, a device, FIFO or socket (only regular
+    files are replaced, atomically), with `records_too` never a records file (the report's -o
+    onto a run's records turned them into HTML), and in a folder that can be written."""
+    for ref in inputs:
+        path = Path(ref)
+        if not str(ref).lower().startswith(("http://", "https://")) and path.exists() and output.exists() and path.resolve() == output.resolve():
+            raise InputError(f"output {output} is an input of {what}; choose another output")
+    if output.is_symlink():
+        raise InputError(f"output {output} is a symlink, which {what} would replace; choose a regular file")
+    if output.exists() and output.is_dir():
+        raise InputError(f"output {output} is a folder; give a file path such as {output / 'records.jsonl'}")
+    if output.exists() and not output.is_file():
+        raise InputError(f"output {output} is not a regular file (a device, FIFO or socket), which {what} would replace; choose a regular file")
+    if records_too and output.is_file() and holds_records(output):
+        raise InputError(f"output {output} holds records that {what} would overwrite; choose another output")
+    folder = output.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder {folder}: {exc.strerror}; choose another output") from exc
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"output folder {folder} is not writable; choose another output")
+
+
+def holds_records(path: Path) -> bool:
+    """A file whose first line (or a JSON array's first element) is a record nlp wrote."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return False
+    text = head.decode("utf-8", "replace").lstrip()
+    first = text[1:].lstrip() if text.startswith("[") else text
+    line = first.split("\n", 1)[0]
+    try:
+        row = json.loads(line.rstrip(","))
+    except ValueError:
+        return '"id"' in line[:200] and ('"teasers"' in first or '"summary"' in first)
+    return isinstance(row, dict) and "id" in row and bool({"teasers", "summary", "article", "error"} & set(row))
+
+
+def partial_path(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+@contextmanager
+def output_lock(path: Path) -> Iterator[None]:
+    """Hold `<output>.lock` (filelock: an OS lock, released when the process dies, kill -9
+    included) for a whole run, so two runs never write one output: a second run, with or without
+    --resume, is refused in one line naming the holder's pid."""
+    from filelock import FileLock, Timeout
+
+    file = lock_path(path)
+    try:
+        holder = file.read_text(encoding="utf-8").strip() if file.is_file() else ""
+    except OSError:
+        holder = ""
+    lock = FileLock(str(file), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise InputError(
+            f"another run{f' (pid {holder})' if holder.isdigit() else ''} is writing {path}; wait for it to finish or choose another --output"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot write output {path}: {exc.strerror}; choose another --output") from exc
+    try:
+        file.write_text(str(os.getpid()), encoding="utf-8")
+        yield
+    finally:
+        lock.release()
+        file.unlink(missing_ok=True)
+
+
+def sums_path(journal: Path) -> Path:
+    return journal.with_name(journal.name + ".sums")
+
+
+def line_sum(line: bytes) -> str:
+    return hashlib.sha256(line).hexdigest()[:16]
+
+
+def journal_ids(journal: Path) -> list[str]:
+    """Ids of the complete, checked records in a journal. Each line's checksum sits in the
+    sidecar `<journal>.sums`: from the first line that is torn (a kill mid-write), unreadable or
+    not the line its checksum was taken of (an edit), the journal is cut off, so those records
+    are computed again and appending continues on a clean line."""
+    sums_file = sums_path(journal)
+    sums = sums_file.read_text(encoding="ascii", errors="replace").split() if sums_file.is_file() else []
+    ids: list[str] = []
+    good = 0  # byte offset after the last good record
+    with journal.open("rb") as handle:
+        for number, raw in enumerate(handle):
+            if not raw.endswith(b"\n") or number >= len(sums) or sums[number] != line_sum(raw):
+                break
+            try:
+                ids.append(str(json.loads(raw)["id"]))
+            except (ValueError, KeyError, TypeError):
+                break
+            good += len(raw)
+    if good < journal.stat().st_size:
+        with journal.open("r+b") as handle:
+            handle.truncate(good)
+    if len(sums) != len(ids):
+        sums_file.write_text("".join(f"{s}\n" for s in sums[: len(ids)]), encoding="ascii")
+    return ids
+
+
+def read_journal(journal: Path) -> Iterator[Record]:
+    with journal.open(encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+class RecordWriter:
+    """Context manager: `write(record)` appends to the journal; a clean exit finalises it."""
+
+    def __init__(
+        self, path: str | Path, fmt: str, *, resume: bool = False, about: dict[str, Any] | None = None, leads_from: Inputs | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.fmt = fmt
+        self.about = about  # the run (`describe_run`): the Markdown and HTML pages' title, date and config
+        self.leads_from = leads_from  # html: the run's input, whose leads the page shows
+        self.tmp = partial_path(self.path)
+        self.resume = resume
+        self.count = 0
+        self.amend: Callable[[Record], Record] | None = None  # what finalising adds to each record (stories)
+        self._handle: TextIO | None = None
+        self._sums: TextIO | None = None
+
+    def __enter__(self) -> RecordWriter:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.tmp.open("a" if self.resume else "w", encoding="utf-8", newline="")
+            self._sums = sums_path(self.tmp).open("a" if self.resume else "w", encoding="ascii", newline="")
+        except OSError as exc:
+            raise InputError(f"cannot write output {self.path}: {exc.strerror}; choose another --output") from exc
+        return self
+
+    def write(self, record: Record) -> None:
+        assert self._handle is not None
+        if not self.tmp.exists():  # the folder (or the journal) was deleted: every later record would be lost
+            raise InputError(
+                f"{self.tmp} vanished during the run (its folder deleted?); {self.count} records written to it are lost; "
+                "recreate the folder and run again"
+            )
+        try:
+            line = json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"  # bare NaN is not JSON
+        except ValueError as exc:
+            raise InputError(
+                f"record {record.get('id')!r} holds a NaN or infinite score, which is never written; please report it with the config that made it"
+            ) from exc
+        assert self._sums is not None
+        try:
+            self._handle.write(line)
+            self._handle.flush()
+            self._sums.write(line_sum(line.encode("utf-8")) + "\n")  # after the line: a kill between the two re-does that record
+            self._sums.flush()
+        except OSError as exc:  # disk full, quota, I/O error: the journal so far is kept for --resume
+            raise InputError(
+                f"cannot write {self.tmp}: {exc.strerror or exc}; {self.count} records are kept in it: "
+                "free the space and run the same command with --resume"
+            ) from exc
+        self.count += 1
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._handle is not None and self._sums is not None
+        try:
+            self._handle.close()
+            self._sums.close()
+            if exc_type is None:
+                self._finalise()
+                sums_path(self.tmp).unlink(missing_ok=True)
+        except OSError as error:  # a full disk or quota while closing or converting: the journal is kept for --resume
+            self.path.with_name(self.path.name + ".writing").unlink(missing_ok=True)
+            if exc_type is not None:
+                return  # the run's own error says more
+            raise InputError(
+                f"cannot finish {self.path}: {error.strerror or error}; its {self.count} records are kept in {self.tmp}: "
+                "free the space and run the same command with --resume"
+            ) from error
+        if exc_type is not None and not self.resume and self.count == 0 and (not self.tmp.exists() or not journal_ids(self.tmp)):
+            # nothing checked to resume from (a stop can land after a record's checksum, before
+            # it is counted: then the journal is read): leave nothing behind
+            self.tmp.unlink(missing_ok=True)
+            sums_path(self.tmp).unlink(missing_ok=True)
+
+    def _finalise(self) -> None:
+        if not self.tmp.exists():
+            raise InputError(
+                f"{self.tmp} vanished during the run (its folder deleted?); its {self.count} records are lost; recreate the folder and run again"
+            )
+        if self.fmt == "jsonl" and self.amend is None:
+            os.replace(self.tmp, self.path)
+            return
+        staging = self.path.with_name(self.path.name + ".writing")
+        records = read_journal(self.tmp) if self.amend is None else map(self.amend, read_journal(self.tmp))
+        with staging.open("w", encoding="utf-8", newline="") as out:
+            if self.fmt == "jsonl":
+                out.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+            else:
+                write_records(records, out, self.fmt, self.about, self.leads_from)
+        os.replace(staging, self.path)
+        self.tmp.unlink()

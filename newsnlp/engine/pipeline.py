@@ -1,0 +1,321 @@
+"""Pipeline: built once from a config; runs every enabled task over documents, lazily.
+
+Per chunk of documents, the lead sentences, leads and teasers are encoded in ONE length-sorted
+pass of the shared encoder (identical texts encoded once); each task then reads the embeddings
+it needs from `DocView`s. What is prepared follows what the tasks read (`Task.reads`): with no
+task reading embeddings (hub models for every task) the encoder is neither loaded nor run, and
+teasers are split into sentences only for a task that scores them by sentence.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any, TypeVar, cast, overload
+
+import numpy as np
+
+from newsnlp.config import RunConfig
+from newsnlp.documents import Document, base_record
+from newsnlp.documents.language import ENGLISH, UNDETERMINED, document_language, not_english_warning
+from newsnlp.engine.chunks import ChunkProgress, ChunkTexts, bound_document
+from newsnlp.errors import ConfigError, ModelError
+from newsnlp.models.encoder import Encoder, open_encoder
+from newsnlp.models.runtime import Runtime
+from newsnlp.records import (
+    Record,
+    SentimentResult,
+    Summary,
+    TopicResult,
+    empty_topic,
+    merge_partial,
+    ordered,
+)
+from newsnlp.static.cascade import adopt, escalated_document, escalations, mark, tier_config, unsure
+from newsnlp.static.encoder import StaticEncoder
+from newsnlp.tasks import DocView, SentimentTask, Task, TaskSet, TopicsTask, build_tasks
+from newsnlp.tasks.sentiment import sentiment_record
+from newsnlp.tasks.summarize import ExtractiveSummarizer
+
+DOCS_PER_PASS = 128  # documents whose texts share one encoder pass (bounds memory when streaming)
+STEP_TEXTS = 64  # texts encoded per step of a stepped call (the server's turns between requests)
+Progress = Callable[[float], None]
+Result = TypeVar("Result", TopicResult, SentimentResult)
+T = TypeVar("T")
+
+
+class Pipeline:
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.runtime = Runtime.for_run(config)  # the encoder and every hub model share it
+        self._encoder: Encoder | StaticEncoder | None = None
+        self._tasks: TaskSet | None = None
+        self._tier: Pipeline | None = None  # the cascade's transformer tier
+        self.stage_seconds: dict[str, float] = {}  # split, encode, heads: time spent per stage by `process`
+
+    @property
+    def encoder(self) -> Encoder | StaticEncoder:
+        if self._encoder is None:
+            self._encoder = open_encoder(self.config, self.runtime)
+        return self._encoder
+
+    @property
+    def texts_encoded(self) -> int:
+        """Texts given to the encoder so far (0 before it loads: asking never loads it)."""
+        return self._encoder.texts_encoded if self._encoder is not None else 0
+
+    @property
+    def tasks(self) -> TaskSet:
+        if self._tasks is None:
+            self._tasks = build_tasks(self.config.tasks, lambda texts: self.encoder.encode(texts), self.runtime, self.config.encoder.model)
+        return self._tasks
+
+    def load(self) -> Pipeline:
+        """Resolve and load every model now, and open the embedding cache (a cache.path that is
+        a folder or another program's file is refused here, before any output)."""
+        if self.config.cascade.enabled:
+            _ = self.tier  # its config checked before any model loads
+        _ = self.tasks
+        if self.tasks.reads("embeddings") and self.config.cache.enabled:
+            _ = self.encoder.cache
+        if isinstance(self.encoder, StaticEncoder):
+            self._check_static_heads(self.encoder)
+        if self.config.cascade.enabled:
+            self.tier.load()
+        return self
+
+    def _check_static_heads(self, encoder: StaticEncoder) -> None:
+        """A head fitted to another static table than encoder.model's is refused in one line."""
+        for task in self.tasks:
+            head = getattr(task, "head", None)
+            fitted = head.card.get("static_fingerprint") if head is not None else None
+            if fitted and fitted != encoder.fingerprint:
+                raise ModelError(
+                    f"tasks.{task.name}.head was fitted to the static model {fitted}, but encoder.model {self.config.encoder.model} is {encoder.fingerprint}; "
+                    f"train a head on it (nlp train {task.name}) or use the model the head was fitted to"
+                )
+
+    @property
+    def notes(self) -> list[str]:
+        """One line each for a configuration that may not do what the user expects (e.g. a topic
+        label the head was never trained on): said at start-up by every command."""
+        return list(self.tasks.topics.notes) if self.tasks.topics is not None else []
+
+    @property
+    def topics_task(self) -> TopicsTask:
+        """The topics task, or a one-line error naming the key that disabled it."""
+        return _enabled(self.tasks.topics, "topics")
+
+    @property
+    def sentiment_task(self) -> SentimentTask:
+        """The sentiment task, or a one-line error naming the key that disabled it."""
+        return _enabled(self.tasks.sentiment, "sentiment")
+
+    @overload
+    def classify(self, texts: str, on_batch: Callable[[int], None] | None = None) -> TopicResult: ...
+    @overload
+    def classify(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[TopicResult]: ...
+    def classify(self, texts: str | Sequence[str], on_batch: Callable[[int], None] | None = None) -> TopicResult | list[TopicResult]:
+        """Topic of each text (label and every label's score): a string is one text and gives one
+        result, a list gives one per text; an empty or blank text is `other` with every score 0
+        (there is nothing to classify); `on_batch(n)` reports progress."""
+        task = self.topics_task
+
+        def classify(kept: list[str]) -> list[TopicResult]:
+            vectors = self._vectors_for(task, kept, on_batch)
+            return self._cascaded(kept, vectors, "topic", task.classify(kept, vectors), lambda tier, escalated: tier.classify(escalated))
+
+        results = _per_text(texts, classify, lambda: empty_topic(task.labels, task.labels[task.other]))
+        return results[0] if isinstance(texts, str) else results
+
+    @overload
+    def sentiment(self, texts: str, on_batch: Callable[[int], None] | None = None) -> SentimentResult: ...
+    @overload
+    def sentiment(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[SentimentResult]: ...
+    def sentiment(self, texts: str | Sequence[str], on_batch: Callable[[int], None] | None = None) -> SentimentResult | list[SentimentResult]:
+        """Sentiment of each text (label, score in [-1, 1], per-label probabilities): a string is
+        one text and gives one result, a list one per text; a blank text is neutral, score 0."""
+        task = self.sentiment_task
+
+        def sentiment(kept: list[str]) -> list[SentimentResult]:
+            vectors = self._vectors_for(task, kept, on_batch)
+            mine = [sentiment_record(p) for p in task.probabilities(kept, vectors)]
+            return self._cascaded(kept, vectors, "sentiment", mine, lambda tier, escalated: tier.sentiment(escalated))
+
+        results = _per_text(texts, sentiment, lambda: sentiment_record(np.array([0.0, 1.0, 0.0])))
+        return results[0] if isinstance(texts, str) else results
+
+    def summarize(self, texts: str | Sequence[str], sentences: int | None = None) -> list[Summary]:
+        """The summary of each text (an article's body; a string is one text); `sentences`
+        overrides the extractive summary's length. A blank text has an empty summary."""
+        return drain(self.summarize_steps(texts, sentences))
+
+    def summarize_steps(
+        self, texts: str | Sequence[str], sentences: int | None = None, step_texts: int = STEP_TEXTS
+    ) -> Generator[None, None, list[Summary]]:
+        """`summarize` in steps of at most `step_texts` encoded texts, yielding between them (the
+        server advances other requests meanwhile); its return value is the summaries."""
+        task = _enabled(self.tasks.summarize, "summarize")
+        if sentences is not None and isinstance(task, ExtractiveSummarizer):
+            task = ExtractiveSummarizer(task.config.model_copy(update={"sentences": sentences}))
+        items = [texts] if isinstance(texts, str) else list(texts)
+        docs = [Document.from_parts(str(i), text) for i, text in enumerate(items)]
+        chunk = ChunkTexts.of(docs, by_sentence=False, readable=10 * self.config.encoder.max_length)
+        vectors = np.zeros((len(chunk.unique), 0), dtype=np.float32)
+        if "embeddings" in task.reads and chunk.unique:
+            parts = []
+            for start in range(0, len(chunk.unique), step_texts):
+                parts.append(self.encoder.encode(chunk.unique[start : start + step_texts]))
+                yield
+            vectors = np.vstack(parts)
+        views = chunk.views(vectors)
+        by_id = {view.doc.id: partial.get("summary") for view, partial in zip(views, task(views))}
+        method = self.config.tasks.summarize.method
+        return [by_id.get(str(i)) or Summary(method=method, text="") for i in range(len(items))]
+
+    def _cascaded(
+        self,
+        texts: list[str],
+        vectors: np.ndarray | None,
+        key: str,
+        results: list[Result],
+        ask: Callable[[Pipeline, list[str]], list[Result]],
+    ) -> list[Result]:
+        """With a cascade, the texts whose topic or sentiment the static tier is unsure of (the
+        rule `process` applies, `unsure`) get the transformer tier's answer (`ask`); every result
+        says its tier. `results` are the static tier's for `key`; only the other task is computed
+        here. Without a cascade, `results`."""
+        if not self.config.cascade.enabled:
+            return results
+        parts: list[dict[str, Any]] = [{key: result} for result in results]
+        if key != "topic" and self.tasks.topics is not None:
+            for part, topic in zip(parts, self.tasks.topics.classify(texts, vectors)):
+                part["topic"] = topic
+        if key != "sentiment" and self.tasks.sentiment is not None:
+            for part, probabilities in zip(parts, self.tasks.sentiment.probabilities(texts, vectors)):
+                part["sentiment"] = sentiment_record(probabilities)
+        out: list[Result] = [cast(Result, {**result, "tier": self.config.encoder.model}) for result in results]
+        escalated = [i for i, part in enumerate(parts) if unsure(part, self.config.cascade)]
+        if escalated:
+            theirs = self.tier.config.encoder.model
+            for i, answer in zip(escalated, ask(self.tier, [texts[i] for i in escalated])):
+                out[i] = cast(Result, {**answer, "tier": theirs})
+        return out
+
+    def _vectors_for(self, task: Task, texts: list[str], on_batch: Callable[[int], None] | None) -> np.ndarray | None:
+        if "embeddings" in task.reads:
+            return self.encoder.encode(texts, on_batch)
+        if on_batch:  # hub-model tasks batch internally; report the texts as one step
+            on_batch(len(texts))
+        return None
+
+    def process(self, docs: Iterable[Document], on_progress: Progress | None = None) -> Iterator[Record]:
+        """Yield one record per document, in input order. `on_progress(n)` reports documents done
+        as each encoder batch finishes (fractions of the chunk's documents, by its share of the
+        chunk's texts), so a bar moves during a chunk's one encoder pass, not once per chunk."""
+        for record, _ in self.process_with_views(docs, on_progress):
+            yield record
+
+    def process_with_views(self, docs: Iterable[Document], on_progress: Progress | None = None) -> Iterator[tuple[Record, DocView | None]]:
+        """`process`, each record beside its document's view (its lead's and teasers' vectors:
+        what stories group), or None for a document without text."""
+        iterator = iter(docs)
+        while chunk := list(islice(iterator, DOCS_PER_PASS)):
+            yield from self._process_chunk(chunk, on_progress)
+
+    def _process_chunk(self, docs: list[Document], on_progress: Progress | None) -> Iterator[tuple[Record, DocView | None]]:
+        results = list(self._label_chunk(docs, on_progress))
+        if self.config.cascade.enabled:
+            clock = time.perf_counter()
+            self._escalate(docs, [record for record, _ in results])
+            self._clock("escalate", clock)
+        yield from results
+
+    def _escalate(self, docs: list[Document], records: list[Record]) -> None:
+        """The cascade: the static tier's unsure decisions, one document each, through the
+        transformer tier in one pass; its answers replace them (every decision marked with its tier)."""
+        mine, theirs = self.config.encoder.model, self.tier.config.encoder.model
+        asked: list[tuple[Record, bool, list[int]]] = []
+        escalated: list[Document] = []
+        for doc, record in zip(docs, records):
+            mark(record, mine)
+            lead, teasers = escalations(record, self.config.cascade)
+            if "error" not in record and (lead or teasers):
+                asked.append((record, lead, teasers))
+                escalated.append(escalated_document(doc, lead, teasers))
+        for (record, lead, teasers), (answer, _) in zip(asked, self.tier._label_chunk(escalated, None) if escalated else []):
+            adopt(record, answer, lead, teasers, theirs)
+
+    @property
+    def tier(self) -> Pipeline:
+        """The cascade's transformer tier (cascade.config, or the packaged default), built once."""
+        if self._tier is None:
+            self._tier = Pipeline(tier_config(self.config))
+        return self._tier
+
+    def _label_chunk(self, docs: list[Document], on_progress: Progress | None) -> Iterator[tuple[Record, DocView | None]]:
+        clock = time.perf_counter()
+        bounded = [bound_document(doc, self.config.max_lead_chars, self.config.encoder.max_length) for doc in docs]
+        docs = [doc for doc, _ in bounded]
+        texts = ChunkTexts.of(docs, by_sentence=self.tasks.reads("teaser_sentences"), readable=10 * self.config.encoder.max_length)
+        progress = ChunkProgress(len(docs), len(texts.unique), on_progress)
+        clock = self._clock("split", clock)
+        vectors = self._encode(texts.unique, progress.on_texts)
+        clock = self._clock("encode", clock)
+        views = texts.views(vectors)
+        partials = [task(views) for task in self.tasks]
+        progress.finish()  # the rest: documents without text, hub-model tasks
+        by_id = {view.doc.id: [p[i] for p in partials] for i, view in enumerate(views)}
+        view_of = {view.doc.id: view for view in views}
+        self._clock("heads", clock)
+        for doc, warnings in bounded:
+            record = base_record(doc)
+            if doc.id not in by_id:
+                record["error"] = doc.error or "empty document: no lead text and no teasers"
+            else:
+                record["lang"] = document_language(doc)
+                if record["lang"] not in (ENGLISH, UNDETERMINED):
+                    warnings = [*warnings, not_english_warning(record["lang"])]
+            if warnings:
+                record["warnings"] = warnings
+            for partial in by_id.get(doc.id, []):
+                merge_partial(record, partial)
+            yield ordered(record), view_of.get(doc.id)
+
+    def _clock(self, stage: str, since: float) -> float:
+        """Add the time since `since` to `stage_seconds[stage]` (nlp bench's shares); now."""
+        now = time.perf_counter()
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + now - since
+        return now
+
+    def _encode(self, unique: list[str], on_texts: Callable[[int], None]) -> np.ndarray:
+        """The chunk's distinct texts in one encoder pass, or (no task reads embeddings) empty vectors."""
+        if self.tasks.reads("embeddings"):
+            vectors = self.encoder.encode(unique, on_batch=on_texts)
+            return vectors if len(vectors) else np.zeros((0, self.encoder.dim), dtype=np.float32)
+        return np.zeros((len(unique), 0), dtype=np.float32)
+
+
+def drain(steps: Generator[None, None, T]) -> T:
+    """Run a stepped computation to its end; its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
+def _enabled(task: T | None, name: str) -> T:
+    if task is None:
+        raise ConfigError(f"tasks.{name}.enabled is false in this config; enable it with --set tasks.{name}.enabled=true")
+    return task
+
+
+def _per_text(texts: str | Sequence[str], score: Callable[[list[str]], list[Result]], blank: Callable[[], Result]) -> list[Result]:
+    """One result per text, in order: `score` runs over the non-blank texts only (a string is one
+    text: iterating it gave one result per character)."""
+    items = [texts] if isinstance(texts, str) else list(texts)
+    kept = [i for i, text in enumerate(items) if text.strip()]
+    scored = dict(zip(kept, score([items[i] for i in kept]) if kept else []))
+    return [scored[i] if i in scored else blank() for i in range(len(items))]

@@ -1,0 +1,54 @@
+"""`nlp read`: a run's inputs parsed into documents and written as JSONL, without loading a
+model: what the parser saw, and input for other tools (`nlp run -i` takes it back)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from newsnlp.config import RunConfig
+from newsnlp.documents import Inputs, unique_ids
+from newsnlp.engine.output import check_output, output_lock
+from newsnlp.errors import InputError
+
+
+@dataclass
+class ReadResult:
+    documents: int = 0
+    errors: int = 0
+    output: Path | None = None
+
+
+def read_job(config: RunConfig, output: Path | None = None) -> ReadResult:
+    """Write every input document as a JSON line to `output` (atomically: the file appears
+    whole or not at all), or to stdout."""
+    result = ReadResult(output=output)
+    with closing(Inputs.of(config)) as inputs:
+        if output is None:
+            _write(inputs, config.on_duplicate, sys.stdout, result)
+            return result
+        check_output(output, config.input, what="nlp read")
+        with output_lock(output):
+            inputs.scan(config.on_duplicate)  # a bad input fails before the file exists
+            staging = output.with_name(output.name + ".writing")
+            try:
+                with staging.open("w", encoding="utf-8", newline="") as out:
+                    _write(inputs, config.on_duplicate, out, result)
+                os.replace(staging, output)
+            except OSError as exc:
+                raise InputError(f"cannot write {output}: {exc.strerror or exc}; choose another --output") from exc
+            finally:
+                staging.unlink(missing_ok=True)
+    return result
+
+
+def _write(inputs: Inputs, on_duplicate: str, out: TextIO, result: ReadResult) -> None:
+    for doc in unique_ids(inputs.documents(), on_duplicate):
+        out.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
+        result.documents += 1
+        result.errors += doc.error is not None

@@ -1,0 +1,297 @@
+"""`create_app(config)`: the pipeline of `nlp run` over HTTP (FastAPI). Models load once at
+start-up; requests that arrive together share one model pass (`Batcher`); records equal what
+`nlp run` writes for the same documents.
+
+Safe by default: the CLI binds 127.0.0.1; bodies, documents and texts per request are bounded
+(413); bad input is 422 with `{"error", "field"}`, never a traceback; with a token every route but
+the health checks needs `Authorization: Bearer <token>`; a full queue is 503 with Retry-After and
+a slow answer 504.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import os
+from collections.abc import AsyncIterator, Callable, Hashable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from newsnlp.config import RunConfig
+from newsnlp.documents import Document, Inputs, document_from_json, unique_ids
+from newsnlp.documents.feeds import documents_from_feed
+from newsnlp.documents.fetch import Fetcher, FetchError, public_only
+from newsnlp.documents.html import document_from_html
+from newsnlp.documents.text import split_sentences
+from newsnlp.engine.job import describe_run
+from newsnlp.engine.pipeline import STEP_TEXTS, Pipeline
+from newsnlp.errors import ConfigError, NlpError
+from newsnlp.resources.disk import cache_root
+from newsnlp.serve.batcher import Batcher, QueueFull, ShuttingDown, Steps
+from newsnlp.serve.errors import BadInput, BodyLimit, error_response, errors_as_json
+from newsnlp.serve.metrics import Metrics
+from newsnlp.serve.requests import PageIn, PagesIn, SummarizeIn, TextsIn
+from newsnlp.stories.run import group_records
+from newsnlp.version import VERSION as __version__
+
+log = logging.getLogger("newsnlp.serve")
+GPU_SHARED_PASS = 256  # serve.max_batch_texts 0 on a GPU; on a CPU, 1: measured, a shared ONNX pass cost more per text (README, Serving)
+
+
+def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
+    """The server's app for `config` (its `serve:` section sets the limits); `pipeline`: one
+    already built, e.g. shared with other code. Mount it or serve it with uvicorn."""
+    serve = config.serve
+    pipeline = pipeline or Pipeline(config)
+    metrics = Metrics(pipeline)
+    batcher = Batcher(
+        lambda kind, items: _steps(pipeline, kind, items),
+        max_wait_s=serve.max_wait_ms / 1000,
+        max_batch=serve.max_batch_texts or (GPU_SHARED_PASS if pipeline.runtime.on_gpu else 1),
+        max_queue=serve.max_queue,
+        shutdown_s=serve.shutdown_s,
+        on_batch=metrics.batch,
+    )
+    token = serve_token(config)
+    fetcher = Fetcher(config.fetch, cache_dir=cache_root() / "http", guard=public_only(serve.fetch_allow_hosts)) if serve.allow_fetch else None
+    state = {"ready": False}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pipeline.load()
+        if pipeline.tasks.reads("embeddings"):
+            pipeline.encoder.encode(["warm up"])  # the first pass allocates; not a user's request
+        batcher.start()
+        _on_sigterm(batcher)
+        state["ready"] = True
+        yield
+        state["ready"] = False
+        await batcher.stop()
+
+    app = FastAPI(title="nlp", version=__version__, lifespan=lifespan, summary="Summarize news pages, classify teasers by topic, score sentiment.")
+    docs_routes = {app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url}
+
+    def authorized(request: Request) -> None:
+        if token is None:
+            return
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise HTTPException(
+                401,
+                {"error": "missing or wrong token: send 'Authorization: Bearer <token>'", "field": "authorization"},
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    async def answer(kind: Hashable, items: list[Any]) -> list[Any]:
+        try:
+            return await batcher.submit(kind, items, serve.timeout_s)
+        except QueueFull:
+            raise HTTPException(503, "the server is busy; retry shortly", headers={"Retry-After": "1"}) from None
+        except ShuttingDown:
+            raise HTTPException(503, "the server is stopping; retry on another instance", headers={"Retry-After": "1"}) from None
+        except TimeoutError:  # asyncio.TimeoutError is TimeoutError from Python 3.11
+            raise HTTPException(504, f"no answer within serve.timeout_s ({serve.timeout_s:g} s)") from None
+
+    def bounded(n: int, limit: int, what: str, key: str) -> None:
+        if n > limit:
+            raise HTTPException(413, {"error": f"{n} {what} in one request; at most {limit} (serve.{key})", "field": what})
+
+    def long_texts(texts: list[str], field: str) -> None:
+        for i, text in enumerate(texts):
+            if len(text) > serve.max_text_chars:
+                where = field if field == "text" else f"{field}.{i}"
+                raise HTTPException(
+                    413, {"error": f"a text of {len(text):,} characters; at most {serve.max_text_chars:,} (serve.max_text_chars)", "field": where}
+                )
+
+    secured = [Depends(authorized)]
+
+    @app.middleware("http")
+    async def docs_need_the_token(request: Request, call_next: Any) -> Response:
+        """/docs, /redoc, /openapi.json and the OAuth redirect page are routes like the others."""
+        if token is not None and request.url.path in docs_routes:
+            try:
+                authorized(request)
+            except HTTPException as refused:
+                detail = refused.detail if isinstance(refused.detail, dict) else {"error": str(refused.detail)}
+                return error_response(401, detail["error"], detail.get("field"), headers=dict(refused.headers or {}))
+        response: Response = await call_next(request)
+        return response
+
+    @app.head("/healthz", include_in_schema=False)
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Alive: answers while a model pass runs."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "models still loading"}})
+    def readyz() -> JSONResponse:
+        """Models loaded: ready for requests."""
+        return JSONResponse({"status": "ready"} if state["ready"] else {"status": "loading"}, status_code=200 if state["ready"] else 503)
+
+    @app.get("/v1/info", dependencies=secured)
+    def info() -> dict[str, Any]:
+        """The package version, the encoder and each task's method and labels."""
+        return describe(config)
+
+    @app.get("/metrics", dependencies=secured, response_class=PlainTextResponse)
+    def prometheus() -> Response:
+        """Prometheus text format: requests by route and status, latency, pass sizes, texts encoded."""
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    @app.post("/v1/pages", dependencies=secured)
+    async def pages(body: PagesIn) -> dict[str, Any]:
+        """One record per document, equal to what `nlp run` writes for it."""
+        bounded(len(body.documents), serve.max_documents, "documents", "max_documents")
+        if not serve.allow_fetch:
+            for i, page in enumerate(body.documents):
+                if page.url is not None and not any(getattr(page, k) is not None for k in ("text", "lead", "html", "feed")):
+                    raise BadInput("this server does not fetch URLs (serve.allow_fetch is false); send the page's 'html'", f"documents.{i}.url")
+        docs = await asyncio.to_thread(page_documents, body.documents, config, fetcher)  # parsing and fetching: off the event loop
+        if config.on_duplicate == "suffix":  # as `nlp run` does with this config: id#2, id#3, ...
+            docs = list(unique_ids(iter(docs), "suffix"))
+        seen: dict[str, int] = {}
+        for i, doc in enumerate(docs):
+            if doc.id in seen:
+                raise BadInput(f"'{doc.id}' is also documents.{seen[doc.id]}.id; ids must be unique in a request", f"documents.{i}.id")
+            seen[doc.id] = i
+        pairs = await answer("pages", docs)
+        if body.stories or config.stories.path is not None:  # within this request, or (stories.path) in the server's index
+            return {"records": await asyncio.to_thread(group_records, pairs, config.stories, config.encoder.model)}
+        return {"records": [record for record, _ in pairs]}
+
+    @app.post("/v1/classify", dependencies=secured)
+    async def classify(body: TextsIn) -> dict[str, Any]:
+        """What `nlp classify --json` prints: each text's topic, every label's score, the labels that apply."""
+        bounded(len(body.texts), serve.max_texts, "texts", "max_texts")
+        long_texts(body.texts, "texts")
+        return {"results": [{"text": text, **row} for text, row in zip(body.texts, await answer("classify", body.texts))]}
+
+    @app.post("/v1/sentiment", dependencies=secured)
+    async def sentiment(body: TextsIn) -> dict[str, Any]:
+        """What `nlp sentiment --json` prints: each text's label, score in [-1, 1] and probabilities."""
+        bounded(len(body.texts), serve.max_texts, "texts", "max_texts")
+        long_texts(body.texts, "texts")
+        return {"results": [{"text": text, **row} for text, row in zip(body.texts, await answer("sentiment", body.texts))]}
+
+    @app.post("/v1/summarize", dependencies=secured)
+    async def summarize(body: SummarizeIn) -> dict[str, Any]:
+        """The summary of one article's text (`sentences`: the extractive summary's length)."""
+        long_texts([body.text], "text")
+        sentences = await asyncio.to_thread(lambda: sum(len(split_sentences(p)) for p in body.text.splitlines()))
+        if sentences > serve.max_sentences:
+            raise HTTPException(
+                413, {"error": f"{sentences} sentences in the text; at most {serve.max_sentences} (serve.max_sentences)", "field": "text"}
+            )
+        (summary,) = await answer(("summarize", body.sentences), [body.text])
+        return {"summary": summary}
+
+    errors_as_json(app)
+    app.middleware("http")(metrics.middleware)
+    if serve.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=serve.cors_origins, allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"]
+        )
+    app.add_middleware(BodyLimit, max_bytes=serve.max_body_bytes)
+    return app
+
+
+def page_documents(pages: list[PageIn], config: RunConfig, fetcher: Fetcher | None) -> list[Document]:
+    """The documents of a request's pages: JSON rows as `nlp run` reads them, HTML and feeds
+    through the same readers, URLs through `fetcher` (public addresses only)."""
+    docs: list[Document] = []
+    for i, page in enumerate(pages):
+        where = f"documents.{i}"
+        doc_id = str(page.id)
+        try:
+            if page.html is not None:
+                docs.append(document_from_html(page.html.encode("utf-8", "surrogatepass"), doc_id, url=page.url, options=config.html))
+            elif page.feed is not None:
+                docs.extend(documents_from_feed(page.feed.encode("utf-8", "surrogatepass"), doc_id, url=page.url, options=config.feed))
+            elif page.text is None and page.lead is None:
+                assert fetcher is not None and page.url is not None  # refused before, without allow_fetch
+                inputs = Inputs([page.url], fetch=config.fetch, html=config.html, feed=config.feed, fetcher=fetcher)
+                found = list(inputs.documents())
+                for doc in found:
+                    doc.id = doc_id if len(found) == 1 else doc.id
+                docs.extend(found)
+            else:
+                row = page.model_dump(exclude_none=True)
+                row["teasers"] = [t if isinstance(t, str) else t.model_dump(exclude_none=True) for t in page.teasers or []]
+                docs.append(document_from_json(row, where))
+        except NlpError as exc:
+            raise BadInput(str(exc), f"{where}.url" if isinstance(exc, FetchError) else where) from None
+    return docs
+
+
+def _on_sigterm(batcher: Batcher) -> None:
+    """Chain SIGTERM (and Ctrl-C) to the batcher before uvicorn's own handler: requests under
+    way get serve.shutdown_s, the rest are answered 503 at once, so uvicorn's graceful wait ends
+    when they do. Only where the app runs in the main thread (a server process, not a test's)."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            previous = signal.getsignal(sig)
+
+            def handler(signum: int, frame: Any, previous: Any = previous) -> None:
+                loop.call_soon_threadsafe(batcher.begin_shutdown)
+                if callable(previous):
+                    previous(signum, frame)
+
+            signal.signal(sig, handler)
+        except ValueError:  # not the main thread
+            return
+
+
+def serve_token(config: RunConfig) -> str | None:
+    """`serve.token`, else $NLP_SERVE_TOKEN; an empty one is refused (it served with no auth)."""
+    if config.serve.token is not None:
+        return config.serve.token.get_secret_value()
+    given = os.environ.get("NLP_SERVE_TOKEN")
+    if given is not None and not given.strip():
+        raise ConfigError("NLP_SERVE_TOKEN is set but empty, which would serve with no auth; set a token, or unset it to serve without auth")
+    return given
+
+
+DOCS_PER_STEP = 8  # documents of a /v1/pages pass run per step (texts: STEP_TEXTS)
+
+
+def _steps(pipeline: Pipeline, kind: Hashable, items: list[Any]) -> Steps:
+    """One model pass for a batch of requests' items, as short steps the batcher runs in turn
+    with other passes' (and waits for at shutdown): a summary's encoding goes a batch of
+    sentences at a time, pages a few documents at a time, texts STEP_TEXTS at a time."""
+    if isinstance(kind, tuple) and kind[0] == "summarize":
+        return (yield from pipeline.summarize_steps(items, sentences=kind[1]))
+    runs: dict[Hashable, tuple[int, Callable[[list[Any]], list[Any]]]] = {
+        "pages": (DOCS_PER_STEP, lambda part: list(pipeline.process_with_views(part))),  # views: what stories group
+        "classify": (STEP_TEXTS, lambda part: pipeline.classify(part)),
+        "sentiment": (STEP_TEXTS, lambda part: pipeline.sentiment(part)),
+    }
+    if kind not in runs:
+        raise ValueError(f"unknown kind {kind!r}")
+    size, run = runs[kind]
+    results: list[Any] = []
+    for start in range(0, len(items), size):
+        if start:
+            yield
+        results += run(list(items[start : start + size]))
+    return results
+
+
+def describe(config: RunConfig) -> dict[str, Any]:
+    """What the server runs (the run description records carry, less its title and date): the
+    version, the encoder and each task's method and labels, without a path or a secret."""
+    about = describe_run(config)
+    return {
+        "version": about["version"],
+        "encoder": about["encoder"],
+        "tasks": {k: about[k] for k in ("summarize", "topics", "sentiment") if k in about},
+    }

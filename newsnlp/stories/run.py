@@ -1,0 +1,180 @@
+"""Stories for a run: each record's items (its lead, its teasers) with their vectors go to a file
+beside the journal as the records are written (`<output>.partial.items`), and when the records are
+complete they are grouped, in time order, into the index in one transaction; the records then
+gain `story` (and `duplicate_of`) as the output is finalised. A run killed at any moment leaves
+the index untouched, and its resume groups exactly the same items in the same order."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from newsnlp.config.inputs import StoriesConfig
+from newsnlp.records import Record, ordered
+from newsnlp.stories.grouping import Assignment, Grouper
+from newsnlp.stories.index import StoryIndex
+from newsnlp.stories.items import Item, order_of
+from newsnlp.tasks.base import DocView
+
+
+def items_of(record: Record, view: DocView | None, fallback: float) -> list[Item]:
+    """A record's items: its lead (as the document, named by its title or summary) and each of
+    its teasers, with their vectors; a document without text has none."""
+    if view is None or view.lead_vector.size == 0:
+        return []
+    doc = view.doc
+    stamp = record.get("published") or record.get("fetched")
+    found: list[Item] = []
+    if doc.lead.strip():
+        text = record.get("title") or record.get("summary", {}).get("text") or doc.lead[:300]
+        topic = record.get("article", {}).get("topic", {}).get("label")
+        sentiment = record.get("article", {}).get("sentiment", {}).get("score")
+        found.append(
+            Item.of(doc.id, doc.id, None, text, view.lead_vector, stamp, fallback, url=doc.url, source=doc.source, topic=topic, sentiment=sentiment)
+        )
+    for teaser, vector in zip(record.get("teasers", []), view.teaser_vectors):
+        index = teaser["index"]
+        found.append(
+            Item.of(
+                f"{doc.id}#{index}",
+                doc.id,
+                index,
+                teaser["text"],
+                vector,
+                teaser.get("published") or record.get("fetched"),  # the page's own date is not its links'
+                fallback,
+                url=teaser.get("url"),
+                source=doc.source,
+                topic=teaser.get("topic", {}).get("label"),
+                sentiment=teaser.get("sentiment", {}).get("score"),
+            )
+        )
+    return found
+
+
+def items_path(journal: Path) -> Path:
+    return journal.with_name(journal.name + ".items")
+
+
+class RunStories:
+    """The items of a run's records, kept beside its journal, grouped when the run is complete."""
+
+    def __init__(self, config: StoriesConfig, encoder: str, journal: Path, started: float, resume_ids: set[str] | None = None) -> None:
+        self.config, self.encoder, self.started = config, encoder, started
+        self.path = items_path(journal)
+        self.assignments: dict[str, Assignment] = {}
+        self.seconds = 0.0  # spent on stories: keeping items, grouping them
+        self.count = 0  # stories in the index after grouping
+        keep = _kept_lines(self.path, resume_ids) if resume_ids is not None else []
+        with self.path.open("w", encoding="utf-8") as out:  # a resume keeps the items of the records the journal kept
+            out.writelines(keep)
+        self._out = self.path.open("a", encoding="utf-8")
+
+    def add(self, record: Record, view: DocView | None) -> None:
+        self.add_lines("".join(item.to_json() + "\n" for item in items_of(record, view, self.started)))
+
+    def add_lines(self, lines: str) -> None:
+        """Items as lines (a Ray worker, which holds the vectors, writes them itself)."""
+        began = time.perf_counter()
+        self._out.write(lines)
+        self._out.flush()
+        self.seconds += time.perf_counter() - began
+
+    def finish(self) -> None:
+        """Group every item, in time order, into the index (one transaction)."""
+        began = time.perf_counter()
+        self._out.close()
+        assert self.config.path is not None
+        index = StoryIndex(self.config.path, self.encoder)
+        try:
+            with index:
+                for item, assignment in Grouper(self.config, index).group(self._in_order()):
+                    self.assignments[item.key] = assignment
+            self.count = index.count()
+        finally:
+            index.close()
+        self.seconds += time.perf_counter() - began
+
+    def _in_order(self) -> Iterator[Item]:
+        """The items in grouping order, read one at a time: only their order keys and places in
+        the file are held, so memory stays flat however long the run."""
+        places = []
+        with self.path.open("rb") as lines:
+            offset = 0
+            for line in lines:
+                if line.endswith(b"\n"):  # a torn last line: its record was not kept either
+                    row = json.loads(line)
+                    places.append((order_of(row["known"], row["when"], row["key"]), offset))
+                offset += len(line)
+            places.sort()
+            for _, offset in places:
+                lines.seek(offset)
+                yield Item.from_json(lines.readline().decode("utf-8"))
+
+    def amend(self, record: Record) -> Record:
+        return ordered(with_stories(record, self.assignments))
+
+    def remove(self) -> None:
+        self._out.close()
+        self.path.unlink(missing_ok=True)
+
+
+def with_stories(record: Record, assignments: dict[str, Assignment]) -> Record:
+    """The record with `story` (and `duplicate_of`) on the document and each teaser that has one;
+    a document without a lead of its own and one teaser (a feed item) takes its teaser's story."""
+    found = assignments.get(record["id"])
+    if found is not None:
+        record["story"] = found.story
+        if found.duplicate_of:
+            record["duplicate_of"] = found.duplicate_of
+    for teaser in record.get("teasers", []):
+        found = assignments.get(f"{record['id']}#{teaser['index']}")
+        if found is not None:
+            teaser["story"] = found.story
+            if found.duplicate_of:
+                teaser["duplicate_of"] = found.duplicate_of
+    teasers = record.get("teasers", [])
+    if "story" not in record and len(teasers) == 1 and "story" in teasers[0]:
+        record["story"] = teasers[0]["story"]  # a feed item: the document is its one teaser
+    return record
+
+
+def group_records(pairs: Iterable[tuple[Record, DocView | None]], config: StoriesConfig, encoder: str) -> list[Record]:
+    """Stories within one set of records (a server request, a watch cycle): in the index when
+    `config.path` names one, else among these records alone."""
+    started = time.time()
+    records, items = [], []
+    for record, view in pairs:
+        records.append(record)
+        items += items_of(record, view, started)
+    assignments: dict[str, Assignment] = {}
+    if config.path is None:
+        for item, assignment in Grouper(config).group(sorted(items, key=Item.order)):
+            assignments[item.key] = assignment
+    else:
+        index = StoryIndex(config.path, encoder)
+        try:
+            with index:
+                for item, assignment in Grouper(config, index).group(sorted(items, key=Item.order)):
+                    assignments[item.key] = assignment
+        finally:
+            index.close()
+    return [with_stories(record, assignments) for record in records]
+
+
+def _kept_lines(path: Path, ids: set[str]) -> list[str]:
+    if not path.is_file():
+        return []
+    kept = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if not line.endswith("\n"):
+                break
+            try:
+                if json.loads(line)["doc_id"] in ids:
+                    kept.append(line)
+            except (ValueError, KeyError):
+                break
+    return kept

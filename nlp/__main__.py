@@ -1,3 +1,0 @@
-from nlp.cli import main
-
-main()

@@ -1,5 +1,0 @@
-"""Quality measurement: metrics, and scoring of each task on labelled data."""
-
-from nlp.evaluate.metrics import classification_metrics, rouge
-
-__all__ = ["classification_metrics", "rouge"]
