@@ -12,9 +12,15 @@ from typing_extensions import NotRequired  # typing's own from Python 3.11
 
 
 class Abstained(TypedDict):
-    best: str  # the best real label
-    score: float  # its score, under the threshold
-    threshold: float  # tasks.topics.threshold
+    """Why a text got the abstain label (topics: `other`; sentiment: `neutral`) rather than a
+    decision: `threshold` (topics: the best real label scored under it) or `language` (the text is
+    in a language the encoder does not read: no label is given from it)."""
+
+    reason: str  # threshold | language
+    best: NotRequired[str]  # threshold: the best real label
+    score: NotRequired[float]  # threshold: its score, under the threshold
+    threshold: NotRequired[float]  # threshold: tasks.topics.threshold
+    lang: NotRequired[str]  # language: the text's language code
 
 
 class TopicResult(TypedDict):
@@ -23,7 +29,7 @@ class TopicResult(TypedDict):
     labels: list[str]  # the decided label, then every other label that applies
     label_scores: dict[str, float]  # each real label's independent score in [0, 1]
     tier: NotRequired[str]  # with a cascade: the encoder of the tier that decided (static, mpnet)
-    abstained: NotRequired[Abstained]  # when the threshold made the label `other` (not when `other` won outright)
+    abstained: NotRequired[Abstained]  # when the threshold (or the text's language) made the label `other` (not when `other` won outright)
 
 
 class SentimentResult(TypedDict):
@@ -31,6 +37,7 @@ class SentimentResult(TypedDict):
     score: float  # P(positive) - P(negative), in [-1, 1]
     scores: dict[str, float]
     tier: NotRequired[str]  # with a cascade: the encoder of the tier that decided
+    abstained: NotRequired[Abstained]  # reason language: not scored (label neutral, every score 0)
 
 
 class SummarySentence(TypedDict):
@@ -148,11 +155,39 @@ def topic_text(topic: TopicResult) -> str:
     threshold, not `other`'s own probability, which hid it)."""
     why = topic.get("abstained")
     if why:
-        return f"{topic['label']} (best {why['best']} {why['score']:.2f} < {why['threshold']:g})"
+        return f"{topic['label']} ({abstention_text(why)})"
     text = f"{topic['label']} {topic_score(topic):.2f}"
     if len(topic.get("labels", [])) > 1:  # the other labels that apply
         text += " +" + " +".join(topic["labels"][1:])
     return text
+
+
+def abstention_text(why: Abstained) -> str:
+    """Why a label was withheld, as a person reads it."""
+    if why.get("reason") == "language":
+        return f"not read: language {why.get('lang', '?')}"
+    return f"best {why.get('best')} {why.get('score', 0.0):.2f} < {why.get('threshold', 0.0):g}"
+
+
+def sentiment_text(sentiment: SentimentResult) -> str:
+    """A sentiment as a person reads it: the label and its signed score, or why it was withheld."""
+    why = sentiment.get("abstained")
+    if why:
+        return f"{sentiment['label']} ({abstention_text(why)})"
+    return f"{sentiment['label']} {sentiment['score']:+.2f}"
+
+
+def withheld_for_language(record: Record, code: str, other: str) -> None:
+    """A record in a language the encoder does not read: every topic and sentiment it carries
+    becomes the abstain label with every score 0 and `abstained` {reason: language, lang}; the
+    summary (extractive: sentence positions and centrality) stands."""
+    why: Abstained = {"reason": "language", "lang": code}
+    for part in [cast(dict[str, Any], p) for p in [record.get("article") or {}, *record.get("teasers", [])]]:
+        if "topic" in part:
+            labels = list(part["topic"]["scores"])
+            part["topic"] = {**empty_topic(labels, other), "abstained": why}
+        if "sentiment" in part:
+            part["sentiment"] = {"label": "neutral", "score": 0.0, "scores": {k: 0.0 for k in part["sentiment"]["scores"]}, "abstained": why}
 
 
 def plural(count: int, noun: str) -> str:

@@ -226,7 +226,7 @@ def test_the_record_says_why_it_abstained_and_only_then():
     labels, config = ["markets", "energy", "other"], TopicsConfig(threshold=0.4)
     probs = np.array([[0.38, 0.33, 0.29], [0.2, 0.1, 0.7], [0.6, 0.3, 0.1]])
     under, won, labelled = topic_records(probs, labels, 2, config, np.zeros((3, 3)))
-    assert under["label"] == "other" and under["abstained"] == {"best": "markets", "score": 0.38, "threshold": 0.4}
+    assert under["label"] == "other" and under["abstained"] == {"reason": "threshold", "best": "markets", "score": 0.38, "threshold": 0.4}
     assert won["label"] == "other" and "abstained" not in won
     assert labelled["label"] == "markets" and "abstained" not in labelled
 

@@ -19,7 +19,7 @@ from newsnlp.config import RunConfig, load_config, parse_overrides
 from newsnlp.engine.job import print_notes
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.errors import ConfigError, NlpError
-from newsnlp.records import SentimentResult, TopicResult, topic_score
+from newsnlp.records import SentimentResult, TopicResult, abstention_text, topic_score
 
 app = typer.Typer(
     name="nlp",
@@ -122,13 +122,14 @@ def print_topics(texts: list[str], rows: Sequence[TopicResult], as_json: bool) -
     threshold it fell under (the row's `abstained`); --json: the whole row (every label's score)."""
     for text, row in zip(texts, rows):
         why = row.get("abstained")
-        _echo(text, row, as_json, f"{why['best']} {why['score']:.3f} < {why['threshold']:g}" if why else f"{topic_score(row):.3f}")
+        _echo(text, row, as_json, abstention_text(why) if why else f"{topic_score(row):.3f}")
 
 
 def print_sentiment(texts: list[str], rows: Sequence[SentimentResult], as_json: bool) -> None:
     """label, signed score, text per line; --json: the whole row (every label's probability)."""
     for text, row in zip(texts, rows):
-        _echo(text, row, as_json, f"{row['score']:+.3f}")
+        why = row.get("abstained")
+        _echo(text, row, as_json, abstention_text(why) if why else f"{row['score']:+.3f}")
 
 
 def _echo(text: str, row: TopicResult | SentimentResult, as_json: bool, score: str) -> None:

@@ -9,14 +9,14 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from newsnlp.records import Record, SentimentResult, topic_text
+from newsnlp.records import Record, SentimentResult, sentiment_text, topic_text
 
 
 def _sentiment(s: SentimentResult | None) -> Text:
     if not s:
         return Text("")
     style = {"positive": "green", "negative": "red"}.get(s["label"], "yellow")
-    return Text(f"{s['label']} {s['score']:+.2f}", style=style)
+    return Text(sentiment_text(s), style="dim" if "abstained" in s else style)
 
 
 def record_view(record: Record) -> Panel:

@@ -79,8 +79,8 @@ def run_cli(
     notes = [f"{result.resumed:,} from the interrupted run"] if result.resumed else []
     notes += [f"{plural(result.errors, 'error')}"] if result.errors else []
     extra = f" ({', '.join(notes)})" if notes else ""
-    if result.not_english():
-        err.print(f"note: {result.not_english()}", highlight=False)
+    if result.not_read():
+        err.print(f"note: {result.not_read()}", highlight=False)
     err.print(
         f"wrote {plural(result.documents + result.resumed, 'record')}{extra} to {result.output} ({result.format}) in {result.seconds:.1f}s",
         highlight=False,

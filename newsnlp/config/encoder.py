@@ -30,6 +30,11 @@ class EncoderConfig(Section):
     quantize: Quantize = Field(
         default="none", description="backend onnx: none | int8 (dynamic, per-channel MatMul weights; faster, labels can differ)"
     )
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        min_length=1,
+        description="the languages the encoder and its heads read (ISO 639-1); a text in another gets no topic or sentiment (abstained: language)",
+    )
 
 
 class CacheConfig(Section):

@@ -18,7 +18,7 @@ from rich.text import Text
 from newsnlp.config import RunConfig, config_without_secrets
 from newsnlp.documents import Inputs, unique_ids
 from newsnlp.documents.fetch import is_url
-from newsnlp.documents.language import ENGLISH, UNDETERMINED
+from newsnlp.documents.language import unreadable
 from newsnlp.engine.output import (
     RecordWriter,
     check_output,
@@ -54,14 +54,19 @@ class RunResult:
     stories: int = 0  # stories the index held when the run ended
     preview: list[Record] = field(default_factory=list)
     languages: Counter[str] = field(default_factory=Counter)  # documents per language read (`lang`)
+    readable: tuple[str, ...] = ("en",)  # encoder.languages
 
-    def not_english(self) -> str | None:
-        """One line for the log when some documents were not English (None when all were)."""
-        others = {code: n for code, n in self.languages.items() if code not in (ENGLISH, UNDETERMINED)}
+    def not_read(self) -> str | None:
+        """One line for the log naming the languages of documents the encoder does not read (None
+        when it reads them all)."""
+        others = {code: n for code, n in self.languages.items() if unreadable(code, self.readable)}
         if not others:
             return None
         listed = ", ".join(f"{code} {n}" for code, n in sorted(others.items(), key=lambda kv: -kv[1]))
-        return f"{sum(others.values())} of {sum(self.languages.values())} documents are not English ({listed}): nlp reads English, so their labels may be wrong"
+        return (
+            f"{sum(others.values())} of {sum(self.languages.values())} documents are in a language the encoder does not read ({listed}): "
+            f"they have summaries but no topic or sentiment (encoder.languages: {', '.join(self.readable)})"
+        )
 
     def add(self, record: Record, writer: RecordWriter) -> None:
         """Write one record and count it (and keep the first few for the terminal table)."""
@@ -143,7 +148,7 @@ def _run_locked(config: RunConfig, inputs: Inputs, progress: bool | None, consol
     docs = (d for d in unique_ids(inputs.documents(), config.on_duplicate) if d.id not in done)
     show = progress if progress is not None else total - len(done) >= PROGRESS_FROM
     result = RunResult(
-        output=output, format=fmt, resumed=len(done), errors=resumed_errors
+        output=output, format=fmt, resumed=len(done), errors=resumed_errors, readable=tuple(config.encoder.languages)
     )  # the closing line counts the interrupted part's errors too
     start, began = time.perf_counter(), time.time()
     stories = RunStories(config.stories, config.encoder.model, journal, began, done if resume else None) if config.stories.path else None

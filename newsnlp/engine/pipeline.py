@@ -18,7 +18,7 @@ import numpy as np
 
 from newsnlp.config import RunConfig
 from newsnlp.documents import Document, base_record
-from newsnlp.documents.language import ENGLISH, UNDETERMINED, document_language, not_english_warning
+from newsnlp.documents.language import document_language, language, not_read_warning, unreadable
 from newsnlp.engine.chunks import ChunkProgress, ChunkTexts, bound_document
 from newsnlp.errors import ConfigError, ModelError
 from newsnlp.models.encoder import Encoder, open_encoder
@@ -31,10 +31,12 @@ from newsnlp.records import (
     empty_topic,
     merge_partial,
     ordered,
+    withheld_for_language,
 )
 from newsnlp.static.cascade import adopt, escalated_document, escalations, mark, tier_config, unsure
 from newsnlp.static.encoder import StaticEncoder
 from newsnlp.tasks import DocView, SentimentTask, Task, TaskSet, TopicsTask, build_tasks
+from newsnlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 from newsnlp.tasks.sentiment import sentiment_record
 from newsnlp.tasks.summarize import ExtractiveSummarizer
 
@@ -126,7 +128,9 @@ class Pipeline:
             vectors = self._vectors_for(task, kept, on_batch)
             return self._cascaded(kept, vectors, "topic", task.classify(kept, vectors), lambda tier, escalated: tier.classify(escalated))
 
-        results = _per_text(texts, classify, lambda: empty_topic(task.labels, task.labels[task.other]))
+        blank = lambda: empty_topic(task.labels, task.labels[task.other])
+        withheld = lambda code: cast(TopicResult, {**blank(), "abstained": {"reason": "language", "lang": code}})
+        results = _per_text(texts, classify, blank, self._unread, withheld)
         return results[0] if isinstance(texts, str) else results
 
     @overload
@@ -143,8 +147,17 @@ class Pipeline:
             mine = [sentiment_record(p) for p in task.probabilities(kept, vectors)]
             return self._cascaded(kept, vectors, "sentiment", mine, lambda tier, escalated: tier.sentiment(escalated))
 
-        results = _per_text(texts, sentiment, lambda: sentiment_record(np.array([0.0, 1.0, 0.0])))
+        withheld = lambda code: cast(
+            SentimentResult,
+            {"label": "neutral", "score": 0.0, "scores": dict.fromkeys(SENTIMENT_LABELS, 0.0), "abstained": {"reason": "language", "lang": code}},
+        )
+        results = _per_text(texts, sentiment, lambda: sentiment_record(np.array([0.0, 1.0, 0.0])), self._unread, withheld)
         return results[0] if isinstance(texts, str) else results
+
+    def _unread(self, text: str) -> str | None:
+        """The language of `text` when the encoder does not read it (encoder.languages), else None."""
+        code = language(text)
+        return code if unreadable(code, self.config.encoder.languages) else None
 
     def summarize(self, texts: str | Sequence[str], sentences: int | None = None) -> list[Summary]:
         """The summary of each text (an article's body; a string is one text); `sentences`
@@ -275,12 +288,14 @@ class Pipeline:
                 record["error"] = doc.error or "empty document: no lead text and no teasers"
             else:
                 record["lang"] = document_language(doc)
-                if record["lang"] not in (ENGLISH, UNDETERMINED):
-                    warnings = [*warnings, not_english_warning(record["lang"])]
+                if unreadable(record["lang"], self.config.encoder.languages):
+                    warnings = [*warnings, not_read_warning(record["lang"])]
             if warnings:
                 record["warnings"] = warnings
             for partial in by_id.get(doc.id, []):
                 merge_partial(record, partial)
+            if unreadable(record.get("lang", "und"), self.config.encoder.languages):
+                withheld_for_language(record, record["lang"], self.config.tasks.topics.other_label)
             yield ordered(record), view_of.get(doc.id)
 
     def _clock(self, stage: str, since: float) -> float:
@@ -312,10 +327,18 @@ def _enabled(task: T | None, name: str) -> T:
     return task
 
 
-def _per_text(texts: str | Sequence[str], score: Callable[[list[str]], list[Result]], blank: Callable[[], Result]) -> list[Result]:
-    """One result per text, in order: `score` runs over the non-blank texts only (a string is one
-    text: iterating it gave one result per character)."""
+def _per_text(
+    texts: str | Sequence[str],
+    score: Callable[[list[str]], list[Result]],
+    blank: Callable[[], Result],
+    unread: Callable[[str], str | None],
+    withheld: Callable[[str], Result],
+) -> list[Result]:
+    """One result per text, in order: `score` runs over the non-blank texts in a language the
+    encoder reads only (a string is one text: iterating it gave one result per character); a text
+    in another language is `withheld` (its language code), a blank one `blank`."""
     items = [texts] if isinstance(texts, str) else list(texts)
-    kept = [i for i, text in enumerate(items) if text.strip()]
+    foreign = {i: code for i, text in enumerate(items) if text.strip() and (code := unread(text)) is not None}
+    kept = [i for i, text in enumerate(items) if text.strip() and i not in foreign]
     scored = dict(zip(kept, score([items[i] for i in kept]) if kept else []))
-    return [scored[i] if i in scored else blank() for i in range(len(items))]
+    return [scored[i] if i in scored else withheld(foreign[i]) if i in foreign else blank() for i in range(len(items))]

@@ -118,7 +118,7 @@ def _run_ray(ray: Any, config: RunConfig, level: int) -> RunResult:
         num_gpus=1 if gpu else 0,
         num_cpus=0 if gpu else 1,
     )
-    result = RunResult(output=output, format=fmt)
+    result = RunResult(output=output, format=fmt, readable=tuple(config.encoder.languages))
     start = time.perf_counter()
     stories = RunStories(config.stories, config.encoder.model, journal, began) if config.stories.path else None
     try:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from newsnlp.documents import Inputs
-from newsnlp.records import Record, topic_text
+from newsnlp.records import Record, sentiment_text, topic_text
 
 
 def write_records(records: Iterator[Record], out: TextIO, fmt: str, about: dict[str, Any] | None = None, leads_from: Inputs | None = None) -> None:
@@ -130,7 +130,7 @@ def markdown_page(record: Record) -> str:
     if "topic" in article:
         facts.append(f"topic **{article['topic']['label']}**")
     if "sentiment" in article:
-        facts.append(f"sentiment **{article['sentiment']['label']}** ({article['sentiment']['score']:+.2f})")
+        facts.append(f"sentiment **{sentiment_text(article['sentiment'])}**")
     if facts:
         out.write("Article: " + ", ".join(facts) + "\n\n")
     if record.get("teasers"):
@@ -138,7 +138,7 @@ def markdown_page(record: Record) -> str:
         for t in record["teasers"]:
             text = _one_line(t["text"]).replace("|", "\\|")
             topic = topic_text(t["topic"]) if "topic" in t else ""
-            sentiment = f"{t['sentiment']['label']} ({t['sentiment']['score']:+.2f})" if "sentiment" in t else ""
+            sentiment = sentiment_text(t["sentiment"]) if "sentiment" in t else ""
             out.write(f"| {t['index']} | {text} | {topic} | {sentiment} |\n")
         out.write("\n")
     return out.getvalue()

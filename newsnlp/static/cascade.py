@@ -46,6 +46,8 @@ def escalated_at(topic_margins: np.ndarray, sentiment_margins: np.ndarray, confi
 def unsure(part: Mapping[str, Any], config: CascadeConfig) -> bool:
     """Whether an article's or a teaser's topic or sentiment is too close to call."""
     topic, sentiment = part.get("topic"), part.get("sentiment")
+    if any(p is not None and "abstained" in p and p["abstained"].get("reason") == "language" for p in (topic, sentiment)):
+        return False  # withheld: no tier labels a language the encoders do not read
     return bool(
         (topic is not None and margin(topic["scores"]) < config.topic_margin)
         or (sentiment is not None and margin(sentiment["scores"]) < config.sentiment_margin)

@@ -253,7 +253,7 @@ def abstention(row: np.ndarray, label: int, labels: list[str], other: int, thres
     real = row.copy()
     real[other] = -1.0
     best = int(real.argmax())
-    return {"best": labels[best], "score": round(float(row[best]), 4), "threshold": float(threshold)}
+    return {"reason": "threshold", "best": labels[best], "score": round(float(row[best]), 4), "threshold": float(threshold)}
 
 
 def split_per_document(views: list[DocView], topics: list[TopicResult]) -> list[Partial]:
