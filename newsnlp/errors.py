@@ -17,3 +17,11 @@ class InputError(NlpError):
 
 class ModelError(NlpError):
     """A model reference that cannot be resolved offline, or a device that is not there."""
+
+
+class FetchError(InputError):
+    """A URL that could not be read: the message, one line, names it and the cause."""
+
+    def __init__(self, url: str, cause: str) -> None:
+        super().__init__(f"{url}: {cause}")
+        self.url, self.cause = url, cause

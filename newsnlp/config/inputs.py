@@ -42,7 +42,13 @@ class FetchConfig(Section):
     per_host_rps: float = Field(
         default=1.0, gt=0.0, le=100.0, description="requests per second to one host at most (robots.txt's Crawl-delay can lower it)"
     )
-    timeout_s: float = Field(default=20.0, gt=0.0, le=600.0, description="connect and read timeout of one request")
+    timeout_s: float = Field(default=20.0, gt=0.0, le=600.0, description="the longest wait for a connection or for the next bytes of a response")
+    deadline_s: float = Field(
+        default=60.0,
+        gt=0.0,
+        le=3600.0,
+        description="one fetch's whole time (DNS, connect, TLS, headers, body, redirects, retries; not the per-host rate's waits): past it, the URL's error",
+    )
     max_bytes: int = Field(default=10_000_000, ge=1, description="a larger body (after decompression) is refused")
     retries: int = Field(default=2, ge=0, le=10, description="retries of a request answered 429 or 503 (or a dropped connection)")
     backoff_s: float = Field(
