@@ -35,8 +35,8 @@ class BoundedBody:
         self.size = 0
         self.raw_size = 0
         self.full = False  # truncate mode: the cap is reached, read no more
-        self._inflater = self._new_inflater()
         self._deflate_raw_tried = False
+        self._inflater = self._new_inflater()
 
     def _new_inflater(self) -> zlib._Decompress | None:
         if self.coding in ("gzip", "x-gzip"):
