@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsnlp.config.inputs import FeedConfig
+from newsnlp.documents.budgets import check_budgets
 from newsnlp.documents.document import Document, TeaserInfo
 from newsnlp.documents.markup import collapse, scrub_surrogates, split_url, strip_markup, usable_charset
 from newsnlp.errors import InputError
@@ -101,6 +102,7 @@ def read_xml_feed(data: bytes, name: str, options: FeedConfig) -> Feed:
 
     if _ENTITY_DECLARATION.search(data[:65536]):
         raise InputError(f"{name}: the feed declares XML entities, which nlp never expands; not read")
+    check_budgets(data, name, max_elements=options.max_elements, max_attributes=options.max_attributes, section="feed")
     try:
         parsed = feedparser.parse(
             _no_surrogate_references(_readable_declaration(data)), sanitize_html=True, resolve_relative_uris=True

@@ -21,6 +21,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from newsnlp.config.inputs import HtmlConfig
+from newsnlp.documents.budgets import check_budgets
 from newsnlp.documents.document import Document, TeaserInfo
 from newsnlp.documents.markup import collapse, decode_markup, split_url
 
@@ -77,6 +78,7 @@ def document_from_html(data: bytes, id: str, *, url: str | None = None, options:
     from trafilatura.utils import load_html
 
     options = options or HtmlConfig()
+    check_budgets(data, url or id, max_elements=options.max_elements, max_attributes=options.max_attributes, section="html")
     _english_date_parser()
     tree = load_html(decode_markup(data, charset))
     if tree is None:
