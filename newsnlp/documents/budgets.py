@@ -47,8 +47,8 @@ def scan(data: bytes, max_elements: int, max_attributes: int) -> Shape:
         most = max(most, attributes)
         name = match.group(1).lower()
         if name in _RAW_TEXT:
-            close = re.compile(rb"</" + name + rb"[\s/>]", re.IGNORECASE).search(data, position)
-            position = len(data) if close is None else close.start()
+            end = re.compile(rb"</" + name + rb"[\s/>]", re.IGNORECASE).search(data, position)
+            position = len(data) if end is None else end.start()
     return Shape(elements, most)
 
 
