@@ -44,11 +44,12 @@ class Deadline:
         self.seconds = seconds
         self.at = time.monotonic() + seconds
         self.cancelled = False
+        self.passed = False  # the watchdog fired (a timer may wake a hair before `at`)
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
 
     def remaining(self) -> float:
-        return 0.0 if self.cancelled else max(0.0, self.at - time.monotonic())
+        return 0.0 if self.cancelled or self.passed else max(0.0, self.at - time.monotonic())
 
     @property
     def expired(self) -> bool:
@@ -79,6 +80,10 @@ class Deadline:
                 self._sockets.remove(twin)
         twin.close()
 
+    def _expire(self) -> None:
+        self.passed = True
+        self._shut_down()
+
     def cancel(self) -> None:
         self.cancelled = True
         self._shut_down()
@@ -95,7 +100,7 @@ class Deadline:
     def armed(self) -> Iterator[None]:
         """A watchdog over the block: past the deadline, the fetch's sockets are shut down, so a
         read blocked in the kernel (or a TLS handshake sent a byte at a time) returns."""
-        timer = threading.Timer(self.remaining(), self._shut_down)
+        timer = threading.Timer(self.remaining(), self._expire)
         timer.daemon = True
         timer.start()
         try:
@@ -173,12 +178,14 @@ class _Stream(httpcore.NetworkStream):
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         waited_until = time.monotonic() + (timeout if timeout is not None else float("inf"))
         while True:
-            step = min(self.deadline.clamp(timeout), SLICE_S, max(0.0, waited_until - time.monotonic()))
+            left = waited_until - time.monotonic()
+            if left <= 0.0:  # never a zero timeout: a TLS socket would answer SSLWantReadError, not a timeout
+                raise httpcore.ReadTimeout("no bytes within fetch.timeout_s")
+            step = min(self.deadline.clamp(timeout), SLICE_S, left)  # past the deadline: ReadTimeout, out of the loop
             try:
                 return self.inner.read(max_bytes, step)
             except httpcore.ReadTimeout:
-                if time.monotonic() >= waited_until:
-                    raise
+                continue
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self.inner.write(buffer, self.deadline.clamp(timeout))
