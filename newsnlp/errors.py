@@ -23,5 +23,6 @@ class FetchError(InputError):
     """A URL that could not be read: the message, one line, names it and the cause."""
 
     def __init__(self, url: str, cause: str) -> None:
+        cause = " ".join(cause.split())  # one line, whatever a server's header or an exception's text held
         super().__init__(f"{url}: {cause}")
         self.url, self.cause = url, cause

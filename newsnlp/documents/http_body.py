@@ -48,8 +48,10 @@ class BoundedBody:
     def feed(self, chunk: bytes) -> None:
         """One chunk as it came off the wire."""
         self.raw_size += len(chunk)
-        if self.raw_size > self.cap and not self.truncate:
-            raise BodyRefused(f"body is over {self.cap_name} ({self.cap:,} bytes)")
+        if self.raw_size > self.cap:  # as sent: no more than the cap is read either
+            if not self.truncate:
+                raise BodyRefused(f"body is over {self.cap_name} ({self.cap:,} bytes)")
+            self.full = True
         inflater = self._inflater
         if inflater is None:
             self._take(chunk)

@@ -120,3 +120,7 @@ def test_a_retry_after_of_unicode_digits_is_one_line_or_a_wait(site, tmp_path):
     with Fetcher(FetchConfig(per_host_rps=100, retries=1), cache_dir=tmp_path, sleep=waits.append) as f, pytest.raises(FetchError, match="HTTP 429"):
         f.get(site.url("/busy"))
     assert 1.0 in waits  # not a number of seconds: the backoff's wait
+
+
+def test_a_fetch_error_is_one_line_whatever_its_cause_held():
+    assert str(FetchError("https://a.example/", "bad\r\nheader\tvalue")) == "https://a.example/: bad header value"
