@@ -17,3 +17,12 @@ class InputError(NlpError):
 
 class ModelError(NlpError):
     """A model reference that cannot be resolved offline, or a device that is not there."""
+
+
+class FetchError(InputError):
+    """A URL that could not be read: the message, one line, names it and the cause."""
+
+    def __init__(self, url: str, cause: str) -> None:
+        cause = " ".join(cause.split())  # one line, whatever a server's header or an exception's text held
+        super().__init__(f"{url}: {cause}")
+        self.url, self.cause = url, cause

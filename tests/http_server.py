@@ -23,6 +23,7 @@ class Route:
     gzip: bool = False
     busy_times: int = 0  # answer 429 with Retry-After this many times first
     delay_s: float = 0.0
+    drip_s: float = 0.0  # send the body one byte at a time, this long apart (a slow-drip server)
 
 
 @dataclass
@@ -87,8 +88,24 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             if status != 304:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if status != 304:
+            if status == 304:
+                return
+            route = site.routes.get(self.path)
+            if route is not None and route.drip_s:
+                self._drip(body, route.drip_s)
+            else:
                 self.wfile.write(body)
+
+        def _drip(self, body: bytes, pause_s: float) -> None:
+            import time
+
+            try:
+                for n in range(len(body)):
+                    self.wfile.write(body[n : n + 1])
+                    self.wfile.flush()
+                    time.sleep(pause_s)
+            except OSError:  # the client gave up: what a slow server sees
+                pass
 
     return Handler
 

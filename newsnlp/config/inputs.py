@@ -19,6 +19,12 @@ class HtmlConfig(Section):
         default=60, ge=0, description="a page whose main text is shorter and whose story links outnumber its paragraphs is a front page: lead empty"
     )
     min_teaser_words: int = Field(default=4, ge=1, le=50, description="a link's text reads as a headline from this many words")
+    max_elements: int = Field(
+        default=100_000, ge=1, description="a page with more start tags is refused before parsing (parsing grows with them: 400,000 took 65 s)"
+    )
+    max_attributes: int = Field(
+        default=256, ge=1, description="a page with an element of more attributes is refused before parsing (their cost grows with the square)"
+    )
 
 
 class FeedConfig(Section):
@@ -28,6 +34,8 @@ class FeedConfig(Section):
         default="teasers", description="teasers: one document per feed, each item a teaser; documents: each item its own document"
     )
     max_summary_chars: int = Field(default=400, ge=0, description="an item's summary is cut to this many characters in its teaser (0: all)")
+    max_elements: int = Field(default=100_000, ge=1, description="a feed with more start tags is refused before parsing")
+    max_attributes: int = Field(default=256, ge=1, description="a feed with an element of more attributes is refused before parsing")
 
 
 class FetchConfig(Section):
@@ -42,7 +50,13 @@ class FetchConfig(Section):
     per_host_rps: float = Field(
         default=1.0, gt=0.0, le=100.0, description="requests per second to one host at most (robots.txt's Crawl-delay can lower it)"
     )
-    timeout_s: float = Field(default=20.0, gt=0.0, le=600.0, description="connect and read timeout of one request")
+    timeout_s: float = Field(default=20.0, gt=0.0, le=600.0, description="the longest wait for a connection or for the next bytes of a response")
+    deadline_s: float = Field(
+        default=60.0,
+        gt=0.0,
+        le=3600.0,
+        description="one fetch's whole time (DNS, connect, TLS, headers, body, redirects, retries; not the per-host rate's waits): past it, the URL's error",
+    )
     max_bytes: int = Field(default=10_000_000, ge=1, description="a larger body (after decompression) is refused")
     retries: int = Field(default=2, ge=0, le=10, description="retries of a request answered 429 or 503 (or a dropped connection)")
     backoff_s: float = Field(

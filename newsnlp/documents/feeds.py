@@ -8,19 +8,22 @@ A feed that declares XML entities is refused before parsing (nlp never expands t
 from __future__ import annotations
 
 import calendar
+import codecs
 import json
 import re
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from newsnlp.config.inputs import FeedConfig
+from newsnlp.documents.budgets import check_budgets
 from newsnlp.documents.document import Document, TeaserInfo
-from newsnlp.documents.markup import collapse, strip_markup
+from newsnlp.documents.markup import collapse, scrub_surrogates, split_url, strip_markup, usable_charset
 from newsnlp.errors import InputError
 
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_CHARACTER_REFERENCE = re.compile(rb"&(amp;)?#(?:([0-9]{1,8})|[xX]([0-9a-fA-F]{1,8}));")
+_XML_DECLARED_ENCODING = re.compile(rb"""^(\s*<\?xml[^>]+encoding\s*=\s*["'])([A-Za-z0-9._:-]+)(["'])""", re.IGNORECASE)
 # What feeds append to a summary: "Read more", "Continue reading →", WordPress's "The post X
 # appeared first on Y.", "[…]".
 _BOILERPLATE = re.compile(
@@ -67,7 +70,8 @@ def documents_from_feed(
     options = options or FeedConfig()
     name = where or id
     feed = read_json_feed(data, name, options) if json_feed else read_xml_feed(data, name, options)
-    host = urlsplit(feed.link or url or "").hostname
+    parts = split_url(feed.link) or split_url(url)
+    host = parts.hostname if parts else None
     source = feed.title or (host.removeprefix("www.") if host else None)
     if options.items_as == "documents":
         docs = []
@@ -98,7 +102,13 @@ def read_xml_feed(data: bytes, name: str, options: FeedConfig) -> Feed:
 
     if _ENTITY_DECLARATION.search(data[:65536]):
         raise InputError(f"{name}: the feed declares XML entities, which nlp never expands; not read")
-    parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=True)  # bytes: feedparser never fetches
+    check_budgets(data, name, max_elements=options.max_elements, max_attributes=options.max_attributes, section="feed")
+    try:
+        parsed = feedparser.parse(
+            _no_surrogate_references(_readable_declaration(data)), sanitize_html=True, resolve_relative_uris=True
+        )  # bytes: never fetches
+    except (UnicodeError, LookupError, ValueError, RecursionError) as exc:
+        raise InputError(f"{name}: a feed feedparser could not read ({type(exc).__name__}: {collapse(str(exc))[:120]})") from None
     warnings = []
     if parsed.get("bozo"):
         reason = collapse(str(parsed.get("bozo_exception", "")))[:160]
@@ -120,7 +130,7 @@ def read_xml_feed(data: bytes, name: str, options: FeedConfig) -> Feed:
             )
         )
     info = parsed.get("feed", {})
-    return Feed(title=collapse(info.get("title", "")) or None, link=info.get("link"), items=items, warnings=warnings)
+    return _repaired(Feed(title=collapse(info.get("title", "")) or None, link=info.get("link"), items=items, warnings=warnings), name)
 
 
 def read_json_feed(data: bytes, name: str, options: FeedConfig) -> Feed:
@@ -147,7 +157,60 @@ def read_json_feed(data: bytes, name: str, options: FeedConfig) -> Feed:
                 options=options,
             )
         )
-    return Feed(title=collapse(_text(feed.get("title"))) or None, link=_text(feed.get("home_page_url")) or None, items=items, warnings=[])
+    title, link = collapse(_text(feed.get("title"))) or None, _text(feed.get("home_page_url")) or None
+    return _repaired(Feed(title=title, link=link, items=items, warnings=[]), name)
+
+
+def _readable_declaration(data: bytes) -> bytes:
+    """The feed with an XML declaration naming a codec that is no charset (`undefined`,
+    `punycode`: feedparser's decoding raises on them) read as UTF-8 instead."""
+    match = _XML_DECLARED_ENCODING.match(data[:1024])
+    if not match:
+        return data
+    name = match.group(2).decode("ascii")
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return data  # unknown to Python: feedparser falls back by itself
+    if usable_charset(name):
+        return data
+    return match.group(1) + b"utf-8" + match.group(3) + data[match.end() :]
+
+
+def _no_surrogate_references(data: bytes) -> bytes:
+    """`&#55296;` (or `&amp;#xD800;` in an escaped summary) names a lone surrogate, which
+    feedparser decodes and then fails to encode: each becomes U+FFFD's reference."""
+    if b"&#" not in data and b"&amp;#" not in data:
+        return data
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        value = int(match.group(2)) if match.group(2) else int(match.group(3), 16)
+        return b"&" + (match.group(1) or b"") + b"#xFFFD;" if 0xD800 <= value <= 0xDFFF else match.group(0)
+
+    return _CHARACTER_REFERENCE.sub(replace, data)
+
+
+def _repaired(feed: Feed, name: str) -> Feed:
+    """The feed with each lone surrogate (a JSON Feed's "\\ud800", an RSS item's `&#55296;`)
+    made U+FFFD and each url that cannot be parsed dropped: a bad item is repaired, not the
+    feed's end."""
+    repaired = 0
+    for item in feed.items:
+        for key in ("title", "summary", "content", "id", "published"):
+            value = getattr(item, key)
+            if value and scrub_surrogates(value) != value:
+                setattr(item, key, scrub_surrogates(value))
+                repaired += 1
+        if item.url and (scrub_surrogates(item.url) != item.url or split_url(item.url) is None):
+            item.url = None
+            repaired += 1
+    if feed.title and scrub_surrogates(feed.title) != feed.title:
+        feed.title, repaired = scrub_surrogates(feed.title), repaired + 1
+    if feed.link and (scrub_surrogates(feed.link) != feed.link or split_url(feed.link) is None):
+        feed.link, repaired = None, repaired + 1
+    if repaired:
+        feed.warnings.append(f"{name}: {repaired} field(s) held a lone surrogate or an unreadable url; repaired (U+FFFD) or dropped")
+    return feed
 
 
 def _text(value: Any) -> str:

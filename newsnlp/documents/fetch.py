@@ -1,44 +1,43 @@
-"""A polite fetcher for URL inputs, on httpx: robots.txt obeyed, a User-Agent that names the
-project, at most `fetch.per_host_rps` requests a second to a host, timeouts, at most 5
-redirects (http and https only), bodies capped after decompression, retries with backoff on 429
-and 503 honouring Retry-After.
+"""A polite fetcher for URL inputs, on httpx: robots.txt obeyed (protego, RFC 9309), a
+User-Agent that names the project, at most `fetch.per_host_rps` requests a second to a host,
+one deadline per fetch (`fetch.deadline_s`: connect, headers and body, redirects and retries
+included), at most 5 redirects (http and https only), bodies decoded here and capped after
+decompression, retries with backoff on 429 and 503 honouring Retry-After.
 
-Responses are kept on disk (`$NLP_CACHE_DIR/http`) with their ETag and Last-Modified, so a
-re-run sends conditional requests and re-reads nothing unchanged; robots.txt is kept a day. In
-one process each URL is fetched once (the run's scan and its pass read the same response).
-Every failure is a `FetchError`: one line naming the URL and the cause."""
+Every connection goes to an address the policy checked (newsnlp/documents/network.py): a fetch
+that reached a public address never connects to a private one after it (a redirect), and the
+server's policy refuses private addresses altogether. Responses are kept on disk
+(`$NLP_CACHE_DIR/http`) as a private RFC 9111 cache (newsnlp/documents/http_cache.py). In one
+process each URL is fetched once (the run's scan and its pass read the same response). Every
+failure is a `FetchError`: one line naming the URL and the cause."""
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
-import ipaddress
-import json
-import os
-import socket
+import logging
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
+from urllib.parse import urljoin
+
+import httpx
 
 from newsnlp.config.inputs import FetchConfig
-from newsnlp.documents.http_headers import conditional_headers, content_type, epoch_of, reason_phrase
-from newsnlp.errors import InputError
+from newsnlp.documents.addresses import AddressPolicy, public_only
+from newsnlp.documents.http_body import ACCEPT_ENCODING, BodyRefused, BoundedBody
+from newsnlp.documents.http_cache import DiskCache, Entry, freshness, storable, vary_of
+from newsnlp.documents.http_headers import clean_validator, conditional_headers, content_type, reason_phrase, retry_after_seconds
+from newsnlp.documents.markup import split_url
+from newsnlp.documents.network import Deadline, Journey, Refused, journey, pinned_transport
+from newsnlp.documents.robots import DISALLOW_ALL, ROBOTS_MAX_BYTES, ROBOTS_TTL_S, Robots
+from newsnlp.errors import FetchError
 
 MAX_REDIRECTS = 5
-ROBOTS_TTL_S = 24 * 3600  # RFC 9309: a robots.txt may be cached up to a day
-Guard = Callable[[str, int], None]
-
-
-class FetchError(InputError):
-    """A URL that could not be read: the message names it and the cause."""
-
-    def __init__(self, url: str, cause: str) -> None:
-        super().__init__(f"{url}: {cause}")
-        self.url, self.cause = url, cause
+REDIRECTS = (301, 302, 303, 307, 308)
+__all__ = ["Deadline", "FetchError", "Fetched", "Fetcher", "is_url", "public_only"]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,19 @@ class Fetched:
     sha256: str
     etag: str | None = None
     last_modified: str | None = None
-    revalidated: bool = False  # answered 304: the stored body stands
+    revalidated: bool = False  # the stored body stands: answered 304, or still fresh (no request)
+
+    @classmethod
+    def of(cls, entry: Entry, revalidated: bool) -> Fetched:
+        fields = {k: getattr(entry, k) for k in cls.__dataclass_fields__ if k != "revalidated"}
+        return cls(**fields, revalidated=revalidated)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]  # names in lower case
+    body: bytes
 
 
 def is_url(ref: str) -> bool:
@@ -65,53 +76,33 @@ def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def public_only(allow_hosts: list[str] | None = None) -> Guard:
-    """A guard that refuses a host resolving to a loopback, private, link-local or otherwise
-    non-public address, before any connection (the server's fetches); `allow_hosts` are exempt."""
-    allowed = set(allow_hosts or [])
-
-    def guard(host: str, port: int) -> None:
-        if host in allowed:
-            return
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise FetchError(f"http://{host}", f"DNS lookup failed ({exc})") from None
-        for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            mapped = getattr(address, "ipv4_mapped", None)
-            if not (mapped or address).is_global:
-                raise FetchError(f"http://{host}", f"resolves to {address}, a loopback, private or link-local address, which is never fetched")
-
-    return guard
-
-
 class Fetcher:
-    """GETs URLs politely, each once per process, through an on-disk conditional cache."""
+    """GETs URLs politely, each once per process, through an on-disk RFC 9111 cache.
+    `guard`: where it may connect (default: a user's URL may be private, a redirect from a
+    public address to a private one is refused; `public_only()`: private never)."""
 
     def __init__(
         self,
         config: FetchConfig | None = None,
         *,
         cache_dir: Path | None = None,
-        guard: Guard | None = None,
+        guard: AddressPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        import httpx
-
         from newsnlp.version import VERSION as __version__
 
         self.config = config or FetchConfig()
-        self.cache_dir = cache_dir if self.config.cache else None
-        self.guard, self.sleep = guard, sleep
+        self.cache = DiskCache(cache_dir, max(self.config.max_bytes, ROBOTS_MAX_BYTES)) if (self.config.cache and cache_dir) else None
+        self.policy, self.sleep = guard or AddressPolicy(), sleep
         self.user_agent = self.config.user_agent.replace("{version}", __version__)
-        self.client = httpx.Client(
-            timeout=httpx.Timeout(self.config.timeout_s), follow_redirects=False, headers={"User-Agent": self.user_agent}, trust_env=False
-        )
+        self.headers = {"User-Agent": self.user_agent, "Accept-Encoding": ACCEPT_ENCODING}
+        self.transport = pinned_transport()
         self._done: dict[str, Fetched | FetchError] = {}
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots: dict[str, Robots] = {}
         self._next_at: dict[str, float] = {}
         self._delay: dict[str, float] = {}
+        self._active: set[Deadline] = set()
+        self._lock = threading.Lock()
         self.requests = 0  # sent this process (robots.txt included)
         self.conditional = 0  # of which carried If-None-Match or If-Modified-Since
 
@@ -122,206 +113,222 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
-        self.client.close()
+        """Ends every fetch under way (their sockets shut down) and the transport."""
+        with self._lock:
+            for deadline in list(self._active):
+                deadline.cancel()
+        self.transport.close()
 
     def forget(self) -> None:
         """Fetch every URL again on its next `get` (conditionally): `nlp watch`'s next cycle."""
         self._done.clear()
         self._robots.clear()
 
-    def get(self, url: str) -> Fetched:
+    def get(self, url: str, deadline: Deadline | None = None) -> Fetched:
         """The URL's body, fetched once per process; a failure is a FetchError (and stays one
-        for this process: a run's scan and pass see the same answer)."""
+        for this process: a run's scan and pass see the same answer). `deadline`: the caller's
+        (which it may `cancel()` from another thread); else `fetch.deadline_s` from now."""
         if url not in self._done:
+            deadline = deadline or Deadline(self.config.deadline_s)
+            with self._lock:
+                self._active.add(deadline)
             try:
-                self._done[url] = self._fetch(url)
+                self._done[url] = self._fetch(url, deadline)
             except FetchError as exc:
                 self._done[url] = exc
+            except Exception as exc:  # the contract: one line per source, whatever a hostile server found
+                log.debug("fetching %s", url, exc_info=True)
+                self._done[url] = FetchError(url, f"{type(exc).__name__}: {str(exc)[:160]}")
+            finally:
+                with self._lock:
+                    self._active.discard(deadline)
         result = self._done[url]
         if isinstance(result, FetchError):
             raise result
         return result
 
-    def _fetch(self, url: str) -> Fetched:
+    def _fetch(self, url: str, deadline: Deadline) -> Fetched:
         stored = self._load(url)
-        target = url
-        for _ in range(MAX_REDIRECTS + 1):
-            parts = urlsplit(target)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise FetchError(url, f"redirected to {target[:120]}, which is not http or https" if target != url else "not an http or https URL")
-            if self.guard:
-                try:
-                    self.guard(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-                except FetchError as exc:
-                    raise FetchError(url, exc.cause) from None
-            try:
-                allowed = self._allowed(target)
-            except FetchError as exc:
-                raise FetchError(url, exc.cause) from None  # robots.txt unreachable: named by the URL asked for
-            if not allowed:
-                raise FetchError(url, f"refused by {parts.scheme}://{parts.netloc}/robots.txt")
-            headers = conditional_headers(stored.etag, stored.last_modified) if stored and target == url else {}
-            status, response_headers, body = self._send(url, target, headers)
-            if status in (301, 302, 303, 307, 308) and response_headers.get("location"):
-                target = urljoin(target, response_headers["location"])
-                continue
-            break
-        else:
-            raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
-        if status == 304 and stored:
-            fresh = Fetched(**{**asdict(stored), "fetched": now_iso(), "revalidated": True})
-            self._store(fresh)
-            return fresh
-        if status >= 400 or status == 304:
-            raise FetchError(url, f"HTTP {status}{reason_phrase(status)}")
-        media, charset = content_type(response_headers.get("content-type", ""))
-        fetched = Fetched(
+        if stored is not None and stored.fresh() and stored.matches(self.headers):
+            return Fetched.of(stored, revalidated=True)  # RFC 9111: fresh, used without a request
+        usable = stored if stored is not None and stored.matches(self.headers) else None
+        validators = conditional_headers(usable.etag, usable.last_modified) if usable else {}
+        with journey(Journey(self.policy, deadline)):
+            target, answer = self._follow(url, validators, deadline)
+        if answer.status == 304 and usable is not None and validators:
+            return self._freshened(usable, answer)
+        if answer.status != 200:
+            raise FetchError(url, f"HTTP {answer.status}{reason_phrase(answer.status)}")
+        media, charset = content_type(answer.headers.get("content-type", ""))
+        now = time.time()
+        fresh_until, no_cache = freshness(answer.headers, now)
+        entry = Entry(
             url=url,
             final_url=target,
-            body=body,
+            body=answer.body,
             content_type=media,
             charset=charset,
             fetched=now_iso(),
-            sha256=hashlib.sha256(body).hexdigest(),
-            etag=response_headers.get("etag"),
-            last_modified=response_headers.get("last-modified"),
+            sha256=hashlib.sha256(answer.body).hexdigest(),
+            etag=clean_validator(answer.headers.get("etag")),
+            last_modified=clean_validator(answer.headers.get("last-modified")),
+            fresh_until=fresh_until,
+            no_cache=no_cache,
+            vary=vary_of(self.headers, answer.headers),
         )
-        self._store(fetched)
-        return fetched
+        if self.cache is not None:
+            self.cache.store(entry) if storable(self.headers, answer.headers) else self.cache.remove(url)
+        return Fetched.of(entry, revalidated=False)
 
-    def _send(self, url: str, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        """One GET (retried on 429, 503 and dropped connections), the body read up to max_bytes."""
-        import httpx
+    def _follow(self, url: str, validators: dict[str, str], deadline: Deadline) -> tuple[str, Answer]:
+        """GET `url`, following redirects within http(s), robots.txt checked at each hop."""
+        target = url
+        for _ in range(MAX_REDIRECTS + 1):
+            parts = split_url(target)
+            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+                raise FetchError(url, f"redirected to {target[:120]}, which is not http or https" if target != url else "not an http or https URL")
+            if not self._allowed(url, target, deadline):
+                raise FetchError(url, f"refused by {parts.scheme}://{parts.netloc}/robots.txt")
+            answer = self._send(url, target, validators if target == url else {}, deadline, self.config.max_bytes)
+            if answer.status in REDIRECTS and answer.headers.get("location"):
+                target = self._redirect(url, target, answer.headers["location"])
+                continue
+            return target, answer
+        raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
-        host = urlsplit(target).netloc
+    @staticmethod
+    def _redirect(url: str, target: str, location: str) -> str:
+        try:
+            return urljoin(target, location.strip())
+        except ValueError:
+            raise FetchError(url, f"redirected to {location[:120]!r}, which is not a URL") from None
+
+    def _freshened(self, stored: Entry, answer: Answer) -> Fetched:
+        """A 304: the stored body stands, with the 304's validators and freshness (RFC 9111 4.3.4)."""
+        stored.fetched = now_iso()
+        stored.etag = clean_validator(answer.headers.get("etag")) or stored.etag
+        stored.last_modified = clean_validator(answer.headers.get("last-modified")) or stored.last_modified
+        if "cache-control" in answer.headers or "expires" in answer.headers:
+            stored.fresh_until, stored.no_cache = freshness(answer.headers, time.time())
+        if self.cache is not None:
+            self.cache.store(stored) if storable(self.headers, answer.headers) else self.cache.remove(stored.url)
+        return Fetched.of(stored, revalidated=True)
+
+    def _send(self, url: str, target: str, extra: dict[str, str], deadline: Deadline, cap: int, *, truncate: bool = False) -> Answer:
+        """One GET (retried on 429, 503 and dropped connections), the body read up to `cap`."""
+        parts = split_url(target)
+        host = parts.netloc if parts is not None else target
         for attempt in range(self.config.retries + 1):
-            self._wait_turn(host)
+            self._wait_turn(host, deadline)
             self.requests += 1
-            self.conditional += bool(headers)
+            self.conditional += bool(extra)
             try:
-                with self.client.stream("GET", target, headers=headers) as response:
-                    status = response.status_code
-                    found = {k.lower(): v for k, v in response.headers.items()}
-                    if status in (429, 503) and attempt < self.config.retries:
-                        self.sleep(self._retry_wait(url, found.get("retry-after"), attempt))
-                        continue
-                    body = self._read_capped(url, response, found) if status == 200 else b""
-                    return status, found, body
-            except httpx.TimeoutException:
-                raise FetchError(url, f"timed out after {self.config.timeout_s:g} s") from None
-            except httpx.ConnectError as exc:
-                text = str(exc)
-                lookup = any(s in text for s in ("Name or service not known", "nodename nor servname", "getaddrinfo", "No address associated"))
-                raise FetchError(url, f"DNS lookup failed for {urlsplit(target).hostname}" if lookup else f"cannot connect ({text[:120]})") from None
+                with deadline.armed():
+                    answer = self._exchange(target, extra, cap, truncate)
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-                if attempt >= self.config.retries:
-                    raise FetchError(url, f"the connection broke ({str(exc)[:120] or type(exc).__name__})") from None
-                self.sleep(self.config.backoff_s * 2**attempt)
-            except httpx.HTTPError as exc:  # a malformed URL or header, a decoding error
-                raise FetchError(url, f"{type(exc).__name__}: {str(exc)[:120]}") from None
+                if deadline.expired or attempt >= self.config.retries:
+                    raise self._failure(url, target, exc, deadline) from None
+                self._pause(url, self.config.backoff_s * 2**attempt, deadline)
+                continue
+            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, Refused, BodyRefused) as exc:
+                raise self._failure(url, target, exc, deadline) from None
+            if answer.status in (429, 503) and attempt < self.config.retries:
+                wait = retry_after_seconds(answer.headers.get("retry-after"))
+                self._pause(url, self.config.backoff_s * 2**attempt if wait is None else wait, deadline, asked=wait is not None)
+                continue
+            return answer
         raise FetchError(url, f"still busy after {self.config.retries} retries")  # every attempt answered 429/503
 
-    def _read_capped(self, url: str, response: Any, headers: dict[str, str]) -> bytes:
-        cap = self.config.max_bytes
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise FetchError(url, f"body of {int(declared):,} bytes is over fetch.max_bytes ({cap:,})")
-        chunks, size = [], 0
-        for chunk in response.iter_bytes():  # decompressed: the cap holds against gzip bombs
-            size += len(chunk)
-            if size > cap:
-                raise FetchError(url, f"body is over fetch.max_bytes ({cap:,} bytes, after decompression)")
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _exchange(self, target: str, extra: dict[str, str], cap: int, truncate: bool) -> Answer:
+        timeout = self.config.timeout_s
+        request = httpx.Request(
+            "GET", target, headers={**self.headers, **extra}, extensions={"timeout": dict.fromkeys(("connect", "read", "write", "pool"), timeout)}
+        )
+        response = self.transport.handle_request(request)
+        try:
+            found = {k.lower(): v for k, v in response.headers.items()}
+            body = b""
+            if response.status_code == 200:
+                body = BoundedBody(found.get("content-encoding", ""), cap, truncate=truncate).read_all(response.iter_raw())
+            return Answer(response.status_code, found, body)
+        finally:
+            response.close()
 
-    def _retry_wait(self, url: str, retry_after: str | None, attempt: int) -> float:
-        wait = self.config.backoff_s * 2**attempt
-        if retry_after:
-            if retry_after.strip().isdigit():
-                wait = float(retry_after.strip())
-            else:
-                try:
-                    wait = max(0.0, email.utils.parsedate_to_datetime(retry_after).timestamp() - time.time())
-                except (TypeError, ValueError):
-                    pass
-        if wait > self.config.max_retry_after_s:
+    def _failure(self, url: str, target: str, exc: Exception, deadline: Deadline) -> FetchError:
+        """The one line for a request that failed."""
+        if isinstance(exc, (Refused, BodyRefused)):
+            return FetchError(url, exc.cause)
+        if deadline.cancelled:
+            return FetchError(url, "cancelled")
+        if deadline.expired:
+            return FetchError(url, f"took longer than fetch.deadline_s ({deadline.seconds:g} s)")
+        if isinstance(exc, httpx.TimeoutException):
+            return FetchError(url, f"timed out after {self.config.timeout_s:g} s (fetch.timeout_s)")
+        text = str(exc)[:120] or type(exc).__name__
+        if isinstance(exc, httpx.ConnectError):
+            return FetchError(url, f"cannot connect ({text})")
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            return FetchError(url, f"the connection broke ({text})")
+        return FetchError(url, f"{type(exc).__name__}: {text}")
+
+    def _pause(self, url: str, wait: float, deadline: Deadline, *, asked: bool = False) -> None:
+        if asked and wait > self.config.max_retry_after_s:
             raise FetchError(url, f"the server asks to retry after {wait:.0f} s, over fetch.max_retry_after_s ({self.config.max_retry_after_s:g})")
-        return wait
+        if wait > deadline.remaining():
+            raise FetchError(url, f"a retry in {wait:.0f} s would pass fetch.deadline_s ({deadline.seconds:g} s)")
+        self.sleep(wait)
 
-    def _wait_turn(self, host: str) -> None:
-        """At most per_host_rps requests a second to one host (or its robots.txt Crawl-delay)."""
+    def _wait_turn(self, host: str, deadline: Deadline) -> None:
+        """At most per_host_rps requests a second to one host (or its robots.txt Crawl-delay);
+        that wait is politeness, not the server's time: the deadline moves by it."""
         now = time.monotonic()
         at = self._next_at.get(host, now)
         if at > now:
             self.sleep(at - now)
+            deadline.extend(at - now)
         self._next_at[host] = max(at, now) + max(1.0 / self.config.per_host_rps, self._delay.get(host, 0.0))
 
-    def _allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
+    def _allowed(self, url: str, target: str, deadline: Deadline) -> bool:
+        parts = split_url(target)
+        assert parts is not None  # checked by the caller
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
-            self._robots[origin] = self._read_robots(origin)
+            self._robots[origin] = self._read_robots(url, origin, deadline)
         rules = self._robots[origin]
-        if rules is None:
-            return True
-        delay = rules.crawl_delay(self.user_agent)
+        delay = rules.delay(self.user_agent)
         if delay:
-            self._delay[parts.netloc] = min(float(delay), 60.0)
-        return rules.can_fetch(self.user_agent, url)
+            self._delay[parts.netloc] = delay
+        return rules.allows(target, self.user_agent)
 
-    def _read_robots(self, origin: str) -> RobotFileParser | None:
-        """The origin's robots.txt rules (None: everything allowed), kept on disk for a day."""
-        url = origin + "/robots.txt"
-        stored = self._load(url)
-        if stored and time.time() - epoch_of(stored.fetched) < ROBOTS_TTL_S:
-            text = stored.body.decode("utf-8", errors="replace")
+    def _read_robots(self, url: str, origin: str, deadline: Deadline) -> Robots:
+        """The origin's robots.txt (its first 500 KiB), kept on disk for a day; redirects are
+        followed (RFC 9309: five at most); a failure to reach it is the page's FetchError."""
+        robots_url = origin + "/robots.txt"
+        stored = self._load(robots_url)
+        if stored is not None and stored.fresh():
+            return Robots.parse(stored.body)
+        target = robots_url
+        for _ in range(MAX_REDIRECTS + 1):
+            answer = self._send(url, target, {}, deadline, ROBOTS_MAX_BYTES, truncate=True)
+            location = answer.headers.get("location")
+            if answer.status not in REDIRECTS or not location:
+                break
+            target = self._redirect(url, target, location)
+            parts = split_url(target)
+            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+                break  # a robots.txt redirected out of http(s): unavailable, everything allowed
+        if 300 <= answer.status < 500:
+            body = b""  # no robots.txt (or unavailable): everything allowed
+        elif answer.status != 200:
+            body = DISALLOW_ALL
         else:
-            status, _, body = self._send(url, url, {})
-            if 400 <= status < 500:
-                text = ""  # no robots.txt: everything allowed
-            elif status != 200:
-                text = "User-agent: *\nDisallow: /\n"  # a server error: RFC 9309 treats the site as disallowed
-            else:
-                text = body.decode("utf-8", errors="replace")
-            data = text.encode("utf-8")
-            self._store(Fetched(url, url, data, "text/plain", "utf-8", now_iso(), hashlib.sha256(data).hexdigest()))
-        if not text.strip():
-            return None
-        rules = RobotFileParser()
-        rules.parse(text.splitlines())
-        return rules
+            body = answer.body
+        entry = Entry(
+            robots_url, robots_url, body, "text/plain", "utf-8", now_iso(), hashlib.sha256(body).hexdigest(), fresh_until=time.time() + ROBOTS_TTL_S
+        )
+        if self.cache is not None:
+            self.cache.store(entry)
+        return Robots.parse(body)
 
-    # The on-disk cache: <key>.body beside <key>.json (written after the body, atomically).
-
-    def _paths(self, url: str) -> tuple[Path, Path] | None:
-        if self.cache_dir is None:
-            return None
-        key = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-        return self.cache_dir / f"{key}.json", self.cache_dir / f"{key}.body"
-
-    def _load(self, url: str) -> Fetched | None:
-        paths = self._paths(url)
-        if paths is None:
-            return None
-        try:
-            meta = json.loads(paths[0].read_text(encoding="utf-8"))
-            body = paths[1].read_bytes()
-            if meta.get("url") != url or hashlib.sha256(body).hexdigest() != meta.get("sha256"):
-                return None  # torn or edited: fetched again, unconditionally
-            return Fetched(**{**{k: meta.get(k) for k in Fetched.__dataclass_fields__ if k != "body"}, "body": body, "revalidated": False})
-        except (OSError, ValueError, TypeError):
-            return None
-
-    def _store(self, fetched: Fetched) -> None:
-        paths = self._paths(fetched.url)
-        if paths is None:
-            return
-        meta = {k: v for k, v in asdict(fetched).items() if k not in ("body", "revalidated")}
-        try:
-            paths[0].parent.mkdir(parents=True, exist_ok=True)
-            for path, data in ((paths[1], fetched.body), (paths[0], json.dumps(meta).encode("utf-8"))):
-                staging = path.with_name(path.name + f".{os.getpid()}.writing")
-                staging.write_bytes(data)
-                os.replace(staging, path)
-        except OSError:
-            pass  # a cache that cannot be written: the next run fetches again
+    def _load(self, url: str) -> Entry | None:
+        return self.cache.load(url) if self.cache is not None else None

@@ -21,8 +21,9 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from newsnlp.config.inputs import HtmlConfig
+from newsnlp.documents.budgets import check_budgets
 from newsnlp.documents.document import Document, TeaserInfo
-from newsnlp.documents.markup import collapse, decode_markup
+from newsnlp.documents.markup import collapse, decode_markup, split_url
 
 # Regions that are never a page's stories: by tag, ARIA role, or a class/id word.
 _SKIP_TAGS = {"nav", "header", "footer", "form", "button", "select", "script", "style", "noscript"}
@@ -77,6 +78,7 @@ def document_from_html(data: bytes, id: str, *, url: str | None = None, options:
     from trafilatura.utils import load_html
 
     options = options or HtmlConfig()
+    check_budgets(data, url or id, max_elements=options.max_elements, max_attributes=options.max_attributes, section="html")
     _english_date_parser()
     tree = load_html(decode_markup(data, charset))
     if tree is None:
@@ -150,7 +152,8 @@ def _is_story_line(line: str, stories: list[Teaser]) -> bool:
 
 
 def _http(url: str | None) -> str | None:
-    return url if url and urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname else None
+    parts = split_url(url)
+    return url if parts and parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def _title(tree: HtmlElement) -> str | None:
@@ -164,7 +167,7 @@ def page_teasers(tree: HtmlElement, page_url: str | None, options: HtmlConfig) -
     base = page_url or ""
     bases = tree.xpath("//base/@href")
     if bases:
-        base = urljoin(base, str(bases[0]))
+        base = _joined(base, str(bases[0])) or base
     page = urldefrag(page_url or "").url.rstrip("/")
     scan = _Scan(page_url)
     seen: set[str] = set()
@@ -174,9 +177,16 @@ def page_teasers(tree: HtmlElement, page_url: str | None, options: HtmlConfig) -
         href = (link.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
-        target = urldefrag(urljoin(base, href)).url
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or target in seen or target.rstrip("/") == page or _LISTING_PATH.search(parts.path):
+        target = _joined(base, href)
+        parts = split_url(target)
+        if (
+            target is None
+            or parts is None
+            or parts.scheme not in ("http", "https")
+            or target in seen
+            or target.rstrip("/") == page
+            or _LISTING_PATH.search(parts.path)
+        ):
             continue
         if not scan.same_site(parts.hostname or "", href):
             continue
@@ -190,6 +200,15 @@ def page_teasers(tree: HtmlElement, page_url: str | None, options: HtmlConfig) -
         texts.add(headline.lower())
         found.append(Teaser(headline, _standfirst(card, link, headline), target, _card_time(card)))
     return found
+
+
+def _joined(base: str, href: str) -> str | None:
+    """`href` made absolute against `base`, without its fragment; None for a link that cannot be
+    parsed (`http://[ccpa-preferences]`, a real one): that link is skipped, not the page."""
+    try:
+        return urldefrag(urljoin(base, href)).url
+    except ValueError:
+        return None
 
 
 class _Scan:

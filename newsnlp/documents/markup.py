@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import re
 from typing import Literal
+from urllib.parse import SplitResult, urlsplit
 
 Kind = Literal["html", "feed", "jsonfeed", "jsonl", "urls", "page"]
 
@@ -52,7 +53,8 @@ def url_lines(text: str) -> list[str]:
 
 def declared_charset(data: bytes, header: str | None = None) -> str | None:
     """The charset a response or page declares: a byte-order mark, the Content-Type header, then
-    `<meta charset>` or the XML declaration in the first bytes; None if none is known to Python."""
+    `<meta charset>` or the XML declaration in the first bytes; None if none is a text charset
+    Python can decode with (`usable_charset`)."""
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -60,25 +62,81 @@ def declared_charset(data: bytes, header: str | None = None) -> str | None:
     head = data[:SNIFF_BYTES]
     match = _XML_ENCODING.match(head.lstrip()) or _META_CHARSET.search(head)
     for name in (header, match.group(1).decode("ascii", "replace") if match else None):
-        if name:
-            try:
-                return codecs.lookup(name).name
-            except LookupError:
-                continue
+        usable = usable_charset(name)
+        if usable:
+            return usable
     return None
 
 
-def decode_markup(data: bytes, header: str | None = None) -> str:
-    """Markup as text: its declared charset, else UTF-8, else Windows-1252 (which decodes any
-    byte: a mis-declared page reads with a few wrong characters rather than not at all)."""
-    charset = declared_charset(data, header)
-    for name in (charset, "utf-8"):
+# Codecs Python knows that are no page's charset: they fail on ordinary bytes with errors other
+# than UnicodeDecodeError (undefined, punycode), or turn escapes in the text into characters
+# (unicode_escape makes lone surrogates of "\ud800"); WHATWG's Encoding Standard has none of them.
+_NOT_A_CHARSET = {"undefined", "punycode", "idna", "unicode_escape", "raw_unicode_escape", "utf_7", "utf-7"}
+
+
+def usable_charset(name: str | None) -> str | None:
+    """`name`'s codec if it is a text charset to decode a page with, else None."""
+    if not name:
+        return None
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a name holding NUL
+        return None
+    if info.name in _NOT_A_CHARSET or not getattr(info, "_is_text_encoding", True):
+        return None
+    return info.name
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Bytes as text in `charset` if it decodes them, else UTF-8, else Windows-1252 (which decodes
+    any byte: a mis-declared page reads with a few wrong characters rather than not at all)."""
+    for name in (usable_charset(charset), "utf-8"):
         if name:
             try:
                 return data.decode(name)
-            except (UnicodeDecodeError, LookupError):
+            except (UnicodeError, LookupError, ValueError):  # a codec's own failure, not only UnicodeDecodeError
                 continue
     return data.decode("cp1252", errors="replace")
+
+
+def charset_that_decodes(data: bytes, charset: str | None) -> str:
+    """The charset to read a response's text with: the server's if it decodes the bytes, else
+    UTF-8 if that does, else Latin-1 (which decodes any byte)."""
+    for name in (usable_charset(charset), "utf-8"):
+        if name:
+            try:
+                data.decode(name)
+                return name
+            except (UnicodeError, LookupError, ValueError):
+                continue
+    return "latin-1"
+
+
+def split_url(url: str | None) -> SplitResult | None:
+    """`url` split into its parts, or None where it cannot be (`http://[ccpa-preferences]`, a
+    real link, is a ValueError to urlsplit and urljoin)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port out of range)
+    except ValueError:
+        return None
+    return parts
+
+
+def decode_markup(data: bytes, header: str | None = None) -> str:
+    """Markup as text: its declared charset, else UTF-8, else Windows-1252."""
+    return decode_bytes(data, declared_charset(data, header))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub_surrogates(text: str) -> str:
+    """A lone surrogate (JSON's "\\ud800", XML's `&#55296;`) is no character: no encoder,
+    tokenizer or JSON writer takes it. Each becomes U+FFFD, as a decoder marks a bad byte."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 _BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "table", "section", "article", "figure", "pre"}

@@ -58,6 +58,8 @@ def decode_text(data: bytes, path: Path, encoding: str = "utf-8") -> str:
         ) from exc
     except LookupError as exc:
         raise InputError(f"--encoding {encoding}: unknown encoding; e.g. utf-8, latin-1, cp1252") from exc
+    except UnicodeError as exc:  # a codec's own failure (punycode, undefined): not a charset for text
+        raise InputError(f"{path}: cannot be read as {encoding} ({exc}); convert it to UTF-8 or pass another --encoding") from None
 
 
 def _name(encoding: str) -> str:

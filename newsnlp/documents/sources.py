@@ -20,7 +20,7 @@ from newsnlp.documents.document import Document
 from newsnlp.documents.feeds import documents_from_feed
 from newsnlp.documents.fetch import Fetched, Fetcher, FetchError, is_url
 from newsnlp.documents.html import document_from_html
-from newsnlp.documents.markup import Kind, sniff, url_lines
+from newsnlp.documents.markup import Kind, charset_that_decodes, sniff, url_lines, usable_charset
 from newsnlp.documents.readers import iter_jsonl, page_from_bytes, unique_ids
 from newsnlp.errors import InputError
 
@@ -73,6 +73,8 @@ class Inputs:
             codecs.lookup(encoding)
         except LookupError:
             raise InputError(f"--encoding {encoding}: unknown encoding; e.g. utf-8, latin-1, cp1252") from None
+        if usable_charset(encoding) is None:  # punycode, undefined, unicode_escape: codecs, not charsets
+            raise InputError(f"--encoding {encoding}: not a text charset; e.g. utf-8, latin-1, cp1252")
         self.encoding = encoding
         self.max_bytes = max_bytes
         self.html, self.feed, self.fetch = html or HtmlConfig(), feed or FeedConfig(), fetch or FetchConfig()
@@ -217,6 +219,8 @@ class Inputs:
             raise InputError(f"{where}: a list of URLs inside a list; give the URLs themselves")
         if kind == "jsonl":
             raise InputError(f"{where}: JSON that is not a JSON Feed; JSONL documents are read from .jsonl files")
+        if url is not None:  # a server's charset: one that cannot decode the body gives way to UTF-8, then Latin-1
+            charset = charset_that_decodes(data, charset)
         doc = page_from_bytes(data, Path(where), self.encoding if charset is None else charset)
         doc.id = id
         return [doc]
