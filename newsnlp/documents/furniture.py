@@ -52,16 +52,21 @@ _BOILERPLATE = re.compile(
     r"advertiser\s+disclosure|affiliate\s+(?:links?|commissions?|partnerships?)|advertisers?\s+(?:do|does)\s+not\s+influence"
     r"|\b(?:we|i|this\s+site)\s+(?:may|might|will|could)\s+(?:earn|receive|get|be\s+paid)\s+(?:an?\s+)?(?:small\s+)?(?:commission|compensation|fee)"
     r"|(?:paid|sponsored)\s+(?:partnership|content|post)\b|this\s+(?:post|article|page)\s+(?:may\s+)?contains?\s+(?:affiliate|sponsored)"
-    r"|(?:submit|send|write|e-?mail)\s+(?:us\s+)?(?:your|a)\s+letters?\b|we\s+welcome\s+(?:your\s+)?(?:responses|letters)",
+    r"|(?:submit|send|write|e-?mail)\s+(?:us\s+)?(?:your|a)\s+letters?\b|we\s+welcome\s+(?:your\s+)?(?:responses|letters)"
+    r"|subscribe\s+to\s+(?:our|my)\s+(?:youtube|channel|podcast|newsletter|feed|mailing\s+list)",
     re.IGNORECASE,
 )
-_BOILERPLATE_KEYS = ("disclos", "affiliate", "advertis", "commission", "compensation", "fee", "paid", "sponsor", "letter", "welcome")
+_BOILERPLATE_KEYS = ("disclos", "affiliate", "advertis", "commission", "compensation", "fee", "paid", "sponsor", "letter", "welcome", "subscribe")
 _BOILERPLATE_START = re.compile(
     r"(?:letters?\s+to\s+the\s+editor\b"
     r"|(?:sign\s*up|subscribe|register|join|get|receive)\b.{0,60}\b(?:newsletters?|inbox|e-?mail\s+alerts?)\b"
     r"|(?:follow\s+us|like\s+us\s+on|click\s+(?:here|through)|tap\s+here|download\s+(?:our|the)\s+app|share\s+this|all\s+rights\s+reserved)\b"
     r"|this\s+(?:article|story|post|piece|interview|essay)\b.{0,40}\b(?:originally|first)\s+(?:appeared|published|ran)\b"
-    r"|this\s+(?:article|story|post|piece)\s+(?:is|was|has\s+been)\s+republished\b)",
+    r"|this\s+(?:article|story|post|piece)\s+(?:is|was|has\s+been)\s+republished\b"
+    r"|already\s+(?:have|a|an|registered|subscribed)\b.{0,60}\?|(?:don't|do\s+not)\s+have\s+an\s+account\b"  # sign-in and upsell prompts
+    r"|at\s+(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3},\s+we(?:'re|\s+are)?\s+"  # the publisher about itself: "At Acme, we provide"
+    r"(?:provide|offer|help|believe|build|deliver|speciali[sz]e|strive|committed|dedicated|passionate)\b"
+    r"|welcome\s+to\s+(?:the\s+)?(?-i:[A-Z])[^,]{0,60},\s+(?:our|the|a)\s)",  # a series' or newsletter's welcome line
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?…][\"'’”)\]»]*$")

@@ -11,20 +11,22 @@ import re
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from newsnlp.documents.furniture import cut_share_row, is_call_to_action, is_furniture
+from newsnlp.documents.furniture import cut_share_row, is_byline, is_call_to_action, is_furniture
 from newsnlp.documents.markup import collapse
 
 FURNITURE_ATTRIBUTE = "data-nlp-furniture"
 PRUNE_XPATH = f"//*[@{FURNITURE_ATTRIBUTE}]"  # trafilatura prunes its copy of the tree with it
-# A class or id token that names furniture: "byline", "post-date", "photo-credit", "advertiser-disclosure".
+# A class or id token that names furniture: "byline", "post-date", "photo-credit", "advertiser-disclosure", "author-card".
 _FURNITURE_TOKEN = re.compile(
     r"(?:^|[-_])(?:byline|bylines|dateline|timestamp|disclosure|disclaimer|newsletter|signup|sign-up|credits?|pubdate|"
-    r"published|updated|date|datetime|posted-on|posted|read-?time|reading-?time)(?:$|[-_])",
+    r"published|updated|date|datetime|posted-on|posted|read-?time|reading-?time|notice|spoiler|ambox|author|authors|bio)(?:$|[-_])",
     re.IGNORECASE,
 )
 _FURNITURE_HINTS = ("byline", "date", "time", "disclos", "disclaim", "newsletter", "sign", "credit", "published", "posted")
-_CAPTION_TOKEN = re.compile(r"(?:^|[-_])(?:caption|captions|figcaption|wp-caption-text)(?:$|[-_])")
-_FURNITURE_TAGS = frozenset({"div", "p", "span", "section", "aside", "small", "ul", "li", "dl", "address", "figcaption", "time"})
+_FURNITURE_HINTS += ("notice", "spoiler", "ambox", "author", "bio", "caption", "image", "img", "photo", "picture")  # one is in every name below
+_CAPTION_TOKEN = re.compile(r"(?:^|[-_])(?:caption|captions|figcaption)(?:$|[-_])|(?:image|img|photo|picture)[-_]*(?:title|caption|credit)")
+_FURNITURE_TAGS = frozenset({"div", "p", "span", "section", "aside", "small", "ul", "li", "dl", "address", "table", "figcaption", "time"})
+_BYLINE_TAGS = frozenset({"div", "p", "span", "em", "strong", "b", "i", "small"})
 MAX_FURNITURE_WORDS = 80  # a longer block is content, whatever its class says
 GALLERY_CAPTIONS = 8  # a page with more figure captions is a gallery, told by its captions
 _WORD = re.compile(r"\w+")
@@ -43,7 +45,9 @@ def prepare_tree(tree: HtmlElement) -> None:
             continue
         if not len(element) and _is_drop_cap(element):
             drop_caps.append(element)
-        if tag in _FURNITURE_TAGS and _is_furniture_block(element, captions) and not _inside_marked(element):
+        if (
+            (tag in _FURNITURE_TAGS and _is_furniture_block(element, captions)) or (tag in _BYLINE_TAGS and _is_byline_element(element))
+        ) and not _inside_marked(element):
             element.set(FURNITURE_ATTRIBUTE, "1")
     for element in drop_caps:
         _rejoin(element)
@@ -75,16 +79,31 @@ def _inside_marked(element: HtmlElement) -> bool:
 
 
 def _is_furniture_block(element: HtmlElement, captions: bool) -> bool:
+    """A caption (unless the page is a gallery), a `time` standing alone, a dialog, or a block
+    whose class or id names furniture; short, whatever it is named."""
     if element.tag == "time":
         return _stands_alone(element)
+    if element.tag == "figcaption":
+        return captions and _short(element)
     if element.get("role") in ("dialog", "alertdialog"):
-        return len(_WORD.findall(element.text_content())) <= MAX_FURNITURE_WORDS
+        return _short(element)
     names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-    if element.tag == "figcaption" or "caption" in names:
-        named = captions and (element.tag == "figcaption" or any(_CAPTION_TOKEN.search(t) for t in names.split()))
-    else:
-        named = any(hint in names for hint in _FURNITURE_HINTS) and any(_FURNITURE_TOKEN.search(t) for t in names.split())
-    return named and len(_WORD.findall(element.text_content())) <= MAX_FURNITURE_WORDS
+    if not any(hint in names for hint in _FURNITURE_HINTS):
+        return False
+    tokens = names.split()
+    if any(_CAPTION_TOKEN.search(t) for t in tokens):
+        return captions and _short(element)
+    return any(_FURNITURE_TOKEN.search(t) for t in tokens) and _short(element)
+
+
+def _short(element: HtmlElement) -> bool:
+    return len(_WORD.findall(element.text_content())) <= MAX_FURNITURE_WORDS
+
+
+def _is_byline_element(element: HtmlElement) -> bool:
+    """An element of its own that holds a byline ("---- by Ann Poe"), whatever its class."""
+    own = (element.text or "").lstrip(" \t\n-–—|·").lower()
+    return (own[:3] in ("by ", "by\n") or own.strip() == "by") and is_byline(collapse(element.text_content()).strip(" -–—|·"))
 
 
 def _stands_alone(element: HtmlElement) -> bool:
@@ -150,13 +169,20 @@ _PLACEHOLDER_TITLES = frozenset(
 
 def choose_title(title: str | None, tree: HtmlElement, names: list[str]) -> str | None:
     """The page's headline: trafilatura's title, unless it is the site's or a CMS's name (or a
-    placeholder), when og:title or the `h1` gives the headline."""
-    if title and not _names_site(title, tree, names):
+    placeholder), or one word that no title of the page states (a box's label, "Contact"), when
+    og:title, the `h1` or the `<title>` gives the headline."""
+    candidates = headline_texts(tree)
+    if title and not _names_site(title, tree, names) and not _is_label(title, candidates):
         return title
-    for candidate in headline_texts(tree):
-        if not _names_site(candidate, tree, names) and len(candidate) <= 300:
+    for candidate in candidates:
+        if not _names_site(candidate, tree, names) and len(candidate) <= 300 and len(candidate.split()) > 1:
             return candidate
     return title
+
+
+def _is_label(title: str, candidates: list[str]) -> bool:
+    key = _key(title)
+    return len(key.split()) == 1 and not any(key in _key(c).split() for c in candidates)
 
 
 def _names_site(title: str, tree: HtmlElement, names: list[str]) -> bool:
@@ -199,6 +225,8 @@ def _after_headline(line: str, key: str) -> str | None:
     own, wanted = _key(line), key.split()
     if own == key or (len(own.split()) >= max(3, len(wanted) / 2) and f" {own} " in f" {key} "):
         return ""
+    if len(wanted) >= 3 and sorted(own.split()) == sorted(wanted):
+        return ""  # the same words in another order ("Anno 1800 Beta Industriell Revolutioniert?")
     if len(wanted) < 3:
         return None
     position = 0

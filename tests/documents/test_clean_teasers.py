@@ -66,6 +66,15 @@ CASES = {
     ),
     "a link home": ('<li class="story"><a href="https://news.example.com/en-gb">Go to Harbour News Home</a></li>', None),
     "a fragment": ('<li class="story"><a href="/news/2024/05/03/recycling-scheme">with varying measures of success</a></li>', None),
+    "a link inside a sentence": (
+        '<li class="story"><p>Officials said <a href="/news/2024/05/01/housing-report">The Housing Report For Spring</a>'
+        " would be published next week, after a delay of a month.</p></li>",
+        None,
+    ),
+    "a headline the page cut mid-word": (
+        '<li class="story"><a href="/news/2024/05/03/harbour-board-approves-new-lighthouse-repairs">Harbour board approves new lighthouse rep</a></li>',
+        None,
+    ),
 }
 
 
