@@ -22,8 +22,9 @@ _FURNITURE_TOKEN = re.compile(
     r"published|updated|date|datetime|posted-on|posted|read-?time|reading-?time|notice|spoiler|ambox|author|authors|bio)(?:$|[-_])",
     re.IGNORECASE,
 )
-_FURNITURE_HINTS = ("byline", "date", "time", "disclos", "disclaim", "newsletter", "sign", "credit", "published", "posted")
-_FURNITURE_HINTS += ("notice", "spoiler", "ambox", "author", "bio", "caption", "image", "img", "photo", "picture")  # one is in every name below
+# Substrings one of which every furniture name holds: a cheap test before the token patterns.
+_FURNITURE_HINTS: tuple[str, ...] = ("byline", "date", "time", "disclos", "disclaim", "newsletter", "sign", "credit", "published", "posted")
+_FURNITURE_HINTS += ("notice", "spoiler", "ambox", "author", "bio", "caption", "image", "img", "photo", "picture")
 _CAPTION_TOKEN = re.compile(r"(?:^|[-_])(?:caption|captions|figcaption)(?:$|[-_])|(?:image|img|photo|picture)[-_]*(?:title|caption|credit)")
 _FURNITURE_TAGS = frozenset({"div", "p", "span", "section", "aside", "small", "ul", "li", "dl", "address", "table", "figcaption", "time"})
 _BYLINE_TAGS = frozenset({"div", "p", "span", "em", "strong", "b", "i", "small"})
