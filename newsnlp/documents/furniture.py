@@ -60,7 +60,8 @@ _BOILERPLATE_KEYS = ("disclos", "affiliate", "advertis", "commission", "compensa
 _BOILERPLATE_START = re.compile(
     r"(?:letters?\s+to\s+the\s+editor\b"
     r"|(?:sign\s*up|subscribe|register|join|get|receive)\b.{0,60}\b(?:newsletters?|inbox|e-?mail\s+alerts?)\b"
-    r"|(?:follow\s+us|like\s+us\s+on|click\s+(?:here|through)|tap\s+here|download\s+(?:our|the)\s+app|share\s+this|all\s+rights\s+reserved)\b"
+    r"|(?:follow\s+us|like\s+us\s+on|click\s+(?:here|through)|tap\s+here|download\s+(?:our|the)\s+app|all\s+rights\s+reserved)\b"
+    r"|share\s+this(?:\s+(?:article|story|post|page))?\s*[:!.]?\s*$"
     r"|this\s+(?:article|story|post|piece|interview|essay)\b.{0,40}\b(?:originally|first)\s+(?:appeared|published|ran)\b"
     r"|this\s+(?:article|story|post|piece)\s+(?:is|was|has\s+been)\s+republished\b"
     r"|already\s+(?:have|a|an|registered|subscribed)\b.{0,60}\?|(?:don't|do\s+not)\s+have\s+an\s+account\b"  # sign-in and upsell prompts
@@ -69,7 +70,7 @@ _BOILERPLATE_START = re.compile(
     r"|welcome\s+to\s+(?:the\s+)?(?-i:[A-Z])[^,]{0,60},\s+(?:our|the|a)\s)",  # a series' or newsletter's welcome line
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"[.!?…][\"'’”)\]»]*$")
+_SENTENCE_END = re.compile(r"[.!?…](?:\s?[\"'’”)\]»`])*$")  # closing quotes may stand apart, as tokenised text has them ("fine . '")
 _WORD = re.compile(r"[^\W_][\w'’.&-]*")
 MAX_FURNITURE_WORDS = 30  # a line longer than this is prose, whatever it starts with
 

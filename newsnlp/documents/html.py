@@ -92,7 +92,7 @@ def document_from_html(data: bytes, id: str, *, url: str | None = None, options:
     sitename = found.sitename if found is not None else None
     title = choose_title((found.title if found is not None else None) or _title(tree), tree, [sitename or "", host or ""])
     text = (found.text or "") if found is not None else ""
-    lead = _article_text(text, tree, title)
+    lead = _article_text(text, tree, title, found.description if found is not None else None)
     published = found.date if found is not None else None
     stories = page_teasers(tree, page_url or url, options)
     paragraphs = [line for line in lead.splitlines() if line.strip()]
@@ -154,10 +154,12 @@ def _is_front_page(text: str, stories: list[Teaser], options: HtmlConfig) -> boo
     return len(text.split()) < options.min_article_words and len(stories) > sum(1 for line in text.splitlines() if line.strip())
 
 
-def _article_text(text: str, tree: HtmlElement, title: str | None) -> str:
+def _article_text(text: str, tree: HtmlElement, title: str | None, description: str | None) -> str:
     """trafilatura's main text without the headline above it (the record's title, not its first
-    sentence) and without lines that are furniture (bylines, timestamps, credits, disclosures)."""
-    text = split_glued_headline(text, [title, *headline_texts(tree)] if title else headline_texts(tree))
+    sentence; a standfirst glued on goes on a line of its own) and without lines that are
+    furniture (bylines, timestamps, credits, disclosures)."""
+    headlines = [title, *headline_texts(tree)] if title else headline_texts(tree)
+    text = split_glued_headline(text, [h for h in headlines if h], [description] if description else [])
     lines = (strip_leading_stamp(cut_related_tail(line)) for line in text.split("\n") if not is_furniture(line))
     return "\n".join(line for line in lines if line.strip())
 

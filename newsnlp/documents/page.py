@@ -198,36 +198,40 @@ def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def split_glued_headline(lead: str, headlines: list[str]) -> str:
+def split_glued_headline(lead: str, headlines: list[str], standfirsts: list[str] | None = None) -> str:
     """The lead without the page's headline where the extractor put it before the first sentence:
     an opening line that is the headline (or part of a title that adds the site's name) is
     dropped, a headline glued to the first sentence without a full stop ("... amid outbreak
     Images have emerged") is cut off it, and so is a header glued on whole (breadcrumbs,
-    headline, byline, then a row of share buttons)."""
+    headline, byline, then a row of share buttons). A standfirst glued to the first sentence
+    (the page's description) is set on a line of its own: article text, but no sentence of it."""
     lines = lead.split("\n")
     lines[:3] = [cut_share_row(line) for line in lines[:3]]
     keys = sorted({_key(h) for h in headlines if h and _key(h)}, key=len, reverse=True)  # the longest first
+    dek = sorted({_key(d) for d in standfirsts or [] if d and not d.rstrip().endswith(("...", "…")) and _key(d)}, key=len, reverse=True)
     for i, line in enumerate(lines[:3]):
-        for key in keys:
-            rest = _after_headline(line, key)
-            if rest is not None:
-                lines[i] = rest
-                break
-    return "\n".join(line for line in lines if line.strip())
+        cut = next((c for c in (_headline_end(line, key) for key in keys) if c is not None), None)
+        if cut is not None:
+            lines[i] = line[cut:]
+            continue
+        glued = next((c for c in (_headline_end(line, key, glued_only=True) for key in dek) if c is not None), None)
+        if glued is not None:
+            lines[i] = line[:glued].rstrip(" :;,|–—-") + "\n" + line[glued:]
+    return "\n".join(line for line in "\n".join(lines).split("\n") if line.strip())
 
 
 _NEXT_WORD = re.compile(r"\W*(\w+)")
 
 
-def _after_headline(line: str, key: str) -> str | None:
-    """What follows the headline (`key`: its words, lower case) in `line`: "" where the line is
-    the headline or most of it (three words or more); the rest where the line opens with a
-    headline of three words or more and the rest opens a sentence; else None."""
+def _headline_end(line: str, key: str, glued_only: bool = False) -> int | None:
+    """Where `line` goes on after the headline (`key`: its words, lower case): the line's end
+    where the line is the headline or most of it (three words or more), or the same words in
+    another order; where the rest starts where the line opens with a headline of three words or
+    more and the rest opens a sentence; else None. `glued_only`: only the latter."""
     own, wanted = _key(line), key.split()
-    if own == key or (len(own.split()) >= max(3, len(wanted) / 2) and f" {own} " in f" {key} "):
-        return ""
-    if len(wanted) >= 3 and sorted(own.split()) == sorted(wanted):
-        return ""  # the same words in another order ("Anno 1800 Beta Industriell Revolutioniert?")
+    whole = own == key or (len(own.split()) >= max(3, len(wanted) / 2) and f" {own} " in f" {key} ")
+    if whole or (len(wanted) >= 3 and sorted(own.split()) == sorted(wanted)):
+        return None if glued_only else len(line)
     if len(wanted) < 3:
         return None
     position = 0
@@ -237,9 +241,11 @@ def _after_headline(line: str, key: str) -> str | None:
             return None
         position = match.end()
     rest = line[position:].lstrip(" .:;,|!?…’”)»–—-")
+    if not rest and glued_only:
+        return None
     if rest and not (rest[0].isupper() or rest[0].isdigit() or rest[0] in "\"'“‘("):
         return None  # the line goes on with the same sentence: the headline is its opening words
-    return rest
+    return len(line) - len(rest)
 
 
 # What a page with no main text says instead: sign-in forms, errors, cookie walls, script shells.

@@ -70,6 +70,18 @@ def test_a_headline_glued_to_the_first_sentence_is_the_title_not_sentence_one():
     assert doc.sentences()[0].startswith("The harbour authority approved"), doc.sentences()[0]
 
 
+def test_a_standfirst_glued_to_the_first_sentence_stays_in_the_lead_but_out_of_the_summary():
+    dek = "Quay crews brace for a year of works amid silting"
+    glued = BODY.replace("<p>The harbour", f'<p><span class="dek">{dek}</span> The harbour', 1)
+    head = f'<title>Harbour plan approved</title><meta property="og:description" content="{dek}">'
+    doc = document_from_html(page(glued, head=head), "dek")
+    assert doc.lead.startswith(dek + "\n")  # article text, on a line of its own
+    sentences = doc.sentences()
+    assert sentences[1].startswith("The harbour authority approved")
+    picked = summarize_sentences(sentences, np.eye(len(sentences), dtype=np.float32), SummarizeConfig(sentences=2))
+    assert 0 not in [s["index"] for s in picked]
+
+
 def test_an_agency_dateline_with_its_region_is_cut_off():
     body = BODY.replace("<p>The harbour", "<p>PORTREE, Skye (HNS) -- The harbour", 1)
     assert sentences_of(body)[0].startswith("The harbour authority approved")

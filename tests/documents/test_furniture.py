@@ -26,6 +26,7 @@ FURNITURE = [
     "Sign up for our morning newsletter to get the news in your inbox.",
     "Follow us for more stories like this.",
     "This story originally appeared on Harbour Weekly.",
+    "Share this article",
 ]
 PROSE = [
     "The ferry returned to service on May 3, 2023.",
@@ -36,6 +37,7 @@ PROSE = [
     "Sunday lunch at the harbour",
     "Pictures of the flood show the damage to the quay.",
     "March 15 protesters gathered outside the town hall to demand a vote.",
+    "Share this withEmailTwitterCopy this linkThe ferry returned on Monday after a month.",  # the sentence is glued on
 ]
 
 
@@ -78,4 +80,5 @@ def test_a_headline_loses_its_chrome_and_keeps_its_words(raw, clean):
 
 def test_a_summary_sentence_ends_as_a_sentence():
     assert ends_as_sentence("The ferry returned.") and ends_as_sentence("“We are back,” she said.”")
+    assert ends_as_sentence("the ferry is back . '")  # tokenised text sets the closing quote apart
     assert not ends_as_sentence("Ferry timetable and fares")
