@@ -199,12 +199,12 @@ def cut_share_row(line: str) -> str:
 # A list of other stories run on after the article's last sentence: "... could do so. Related
 # Videos Related articles More from author ...".
 _RELATED_TAIL = re.compile(
-    r"(?<=[.!?”\"’])\s+(?:Related\s+(?:Videos?|Articles?|Stories|Posts|Content|Links|Reading)|More\s+from\s+(?:the\s+)?author"
+    r"(?:^|(?<=[.!?”\"’])\s+)(?:Related\s+(?:Videos?|Articles?|Stories|Posts|Content|Links|Reading)|More\s+from\s+(?:the\s+)?author"
     r"|Recommended\s+for\s+you|You\s+may\s+also\s+like)\b.*$",
     re.DOTALL,
 )
 
 
 def cut_related_tail(line: str) -> str:
-    """A line without the list of other stories glued after its last sentence."""
+    """A line without the list of other stories glued after its last sentence (or opening it)."""
     return _RELATED_TAIL.sub("", line, count=1)

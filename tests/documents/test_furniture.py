@@ -60,6 +60,8 @@ def test_a_glued_header_and_a_glued_list_of_stories_are_cut():
     header = "Home News Ferry back in service By Jo Roe - Share Facebook Twitter WhatsApp Email The ferry returned on Monday."
     assert cut_share_row(header) == "The ferry returned on Monday."
     assert cut_related_tail("The ferry returned on Monday. Related Articles Bridge closes for repairs") == "The ferry returned on Monday."
+    assert cut_related_tail("Related Articles Bridge closes for repairs Quay works start") == ""
+    assert cut_related_tail("Related articles were kept on file.") == "Related articles were kept on file."
 
 
 @pytest.mark.parametrize(
