@@ -7,6 +7,7 @@ Each page here is written for its test (no text of the shared pages)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from newsnlp.config import SummarizeConfig
 from newsnlp.documents.html import document_from_html
@@ -107,6 +108,24 @@ def test_a_login_page_has_an_empty_lead_one_notice_and_no_date():
     assert doc.lead == "" and doc.sentences() == []
     assert len(doc.warnings) == 1 and "no main text" in doc.warnings[0]
     assert doc.published is None  # not 2026-01-01 from the copyright line
+
+
+SHELLS = {
+    "an error page": "<h1>Page not found</h1><p>Sorry, the page you were looking for does not exist or is no longer available.</p>"
+    "<p>Error 404. Check the address, or go back to the home page.</p>",
+    "a cookie wall": "<h1>Before you continue</h1><p>We use cookies to show you the news that matters to you.</p>"
+    "<p>Accept all cookies to continue, or open the cookie settings to choose.</p>",
+    "a script shell": "<div id='root'></div><noscript><p>You need to enable JavaScript to run this app.</p>"
+    "<p>Please update your browser or turn on JavaScript.</p></noscript>",
+}
+
+
+@pytest.mark.parametrize("kind", list(SHELLS))
+def test_a_page_whose_text_is_its_interface_has_an_empty_lead_and_one_notice(kind):
+    html = f"<html><head><title>Harbour Ledger</title></head><body><main>{SHELLS[kind]}</main><footer>(c) 2026 Harbour Ledger</footer></body></html>"
+    doc = document_from_html(html.encode(), "shell")
+    assert doc.lead == "" and len(doc.warnings) == 1 and "empty lead" in doc.warnings[0]
+    assert doc.published is None
 
 
 def test_a_shop_page_with_main_text_and_a_sign_in_box_is_still_read():
