@@ -3,10 +3,13 @@ of ours over the same parsed page finds its teasers, the other stories it links 
 main text (trafilatura drops such link lists rather than returning them).
 
 A teaser is a link to another page of the same site, outside the main text and outside
-navigation, header and footer, whose text reads as a headline (enough words, not a menu phrase),
-in a block that repeats (list items, cards, `article`/`section` children); its standfirst is the
-paragraph after it in the same card. A page with little main text and more story links than
-paragraphs is a front or section page: its lead is empty and its teasers are its story list.
+navigation, header and footer, whose headline (the card's heading without its chrome:
+newsnlp/documents/teasers.py) reads as one (enough words, not a menu phrase, a call to action or
+a fragment), in a block that repeats (list items, cards, `article`/`section` children); its
+standfirst is the paragraph after the headline in the same card. A page with little main text
+and more story links than paragraphs is a front or section page: its lead is empty and its
+teasers are its story list. Page furniture, the headline above the body and pages without main
+text of their own: newsnlp/documents/page.py and furniture.py.
 """
 
 from __future__ import annotations
