@@ -16,9 +16,14 @@ class HtmlConfig(Section):
 
     max_teasers: int = Field(default=30, ge=0, le=1000, description="teasers (the other stories a page links to) kept per page, in page order")
     min_article_words: int = Field(
-        default=60, ge=0, description="a page whose main text is shorter and whose story links outnumber its paragraphs is a front page: lead empty"
+        default=60,
+        ge=0,
+        description="a page whose main text is shorter and whose story links outnumber its paragraphs is a front page: lead empty;"
+        " one whose shorter text is its interface (sign-in, error, cookie wall) has no main text: lead empty, a warning",
     )
-    min_teaser_words: int = Field(default=4, ge=1, le=50, description="a link's text reads as a headline from this many words")
+    min_teaser_words: int = Field(
+        default=4, ge=1, le=50, description="a link's headline, its chrome removed, reads as a headline from this many words"
+    )
     max_elements: int = Field(
         default=100_000, ge=1, description="a page with more start tags is refused before parsing (parsing grows with them: 400,000 took 65 s)"
     )

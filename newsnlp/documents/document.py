@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from newsnlp.documents.furniture import is_furniture
 from newsnlp.documents.text import clean_paragraph, is_crosshead, split_sentences
 from newsnlp.records import Record, TeaserResult
 
@@ -57,8 +58,9 @@ class Document:
         return "\n".join(p.text for p in self.paragraphs)
 
     def sentences(self) -> list[str]:
-        """Lead sentences, in order; crossheads are headings, never sentences."""
-        return [s for p in self.paragraphs if not p.crosshead for s in split_sentences(p.text)]
+        """Lead sentences, in order; crossheads are headings and furniture (bylines, timestamps,
+        credits, disclosures) is the page's, never sentences."""
+        return [s for p in self.paragraphs if not p.crosshead for s in split_sentences(p.text) if not is_furniture(s)]
 
     def teaser(self, index: int) -> TeaserInfo:
         return self.teaser_info[index] if index < len(self.teaser_info) else TeaserInfo()

@@ -3,10 +3,13 @@ of ours over the same parsed page finds its teasers, the other stories it links 
 main text (trafilatura drops such link lists rather than returning them).
 
 A teaser is a link to another page of the same site, outside the main text and outside
-navigation, header and footer, whose text reads as a headline (enough words, not a menu phrase),
-in a block that repeats (list items, cards, `article`/`section` children); its standfirst is the
-paragraph after it in the same card. A page with little main text and more story links than
-paragraphs is a front or section page: its lead is empty and its teasers are its story list.
+navigation, header and footer, whose headline (the card's heading without its chrome:
+newsnlp/documents/teasers.py) reads as one (enough words, not a menu phrase, a call to action or
+a fragment), in a block that repeats (list items, cards, `article`/`section` children); its
+standfirst is the paragraph after the headline in the same card. A page with little main text
+and more story links than paragraphs is a front or section page: its lead is empty and its
+teasers are its story list. Page furniture, the headline above the body and pages without main
+text of their own: newsnlp/documents/page.py and furniture.py.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from lxml.html import HtmlElement
 from newsnlp.config.inputs import HtmlConfig
 from newsnlp.documents.budgets import check_budgets
 from newsnlp.documents.document import Document, TeaserInfo
+from newsnlp.documents.furniture import cut_related_tail, is_call_to_action, is_fragment, is_furniture, strip_leading_stamp
 from newsnlp.documents.markup import collapse, decode_markup, split_url
+from newsnlp.documents.page import PRUNE_XPATH, choose_title, headline_texts, lacks_main_text, prepare_tree, split_glued_headline
+from newsnlp.documents.teasers import card_standfirst, in_prose, is_cut, link_headline
 
 # Regions that are never a page's stories: by tag, ARIA role, or a class/id word.
 _SKIP_TAGS = {"nav", "header", "footer", "form", "button", "select", "script", "style", "noscript"}
@@ -40,18 +46,18 @@ _MENU = re.compile(
     r"share (?:on|this)|download (?:the|our) app|manage (?:your )?(?:cookies|preferences)|accept)",
     re.IGNORECASE,
 )
-_STANDFIRST = re.compile(r"summary|standfirst|dek|excerpt|description|teaser|intro|lede|blurb|abstract|strap|subtitle", re.IGNORECASE)
-_BLOCKISH = {"p", "div", "span", "section"}
 # Links to listings rather than stories: the site's root, tags, sections, authors, search.
 _LISTING_PATH = re.compile(
     r"^/?$|/(?:tags?|category|categories|author|authors|search|label|labels|topics?|page|feed|rss|login|account|subscribe|archives?)(?:/|$)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+_PAGED = re.compile(r"(?:^|&)page=", re.IGNORECASE)
+_SLUG_SEPARATOR = re.compile(r"[-_+ ]|%20")
 for _library in ("trafilatura", "htmldate", "courlan"):  # their parse notes are not the user's errors: a bad page gets a warning
     logging.getLogger(_library).addHandler(logging.NullHandler())
 MAX_HEADLINE_CHARS = 300
-MAX_STANDFIRST_CHARS = 400
 CARD_LEVELS = 6  # how far up from a link its repeating card may be
 
 
@@ -83,36 +89,40 @@ def document_from_html(data: bytes, id: str, *, url: str | None = None, options:
     tree = load_html(decode_markup(data, charset))
     if tree is None:
         return Document(id=id, paragraphs=[], url=url, warnings=["no HTML content could be parsed: empty lead"])
-    extracted = bare_extraction(tree, url=url, with_metadata=True, include_comments=False)  # works on its own copy of the tree
+    prepare_tree(tree)  # drop caps rejoined; furniture marked, left out of trafilatura's copy (after it reads the metadata)
+    extracted = bare_extraction(tree, url=url, with_metadata=True, include_comments=False, prune_xpath=PRUNE_XPATH)
     found = extracted if isinstance(extracted, Extracted) else None
-    lead = (found.text or "") if found is not None else ""
-    title = (found.title if found is not None else None) or _title(tree)
-    first, _, rest = lead.partition("\n")
-    if title and collapse(first).lower() == collapse(title).lower():
-        lead = rest  # the headline is the record's title, not the article's first sentence
     page_url = _http(found.url if found is not None else None) or url
+    host = (urlsplit(page_url or "").hostname or "").removeprefix("www.") or None
+    sitename = found.sitename if found is not None else None
+    title = choose_title((found.title if found is not None else None) or _title(tree), tree, [sitename or "", host or ""])
+    text = (found.text or "") if found is not None else ""
+    lead = _article_text(text, tree, title, found.description if found is not None else None)
+    published = found.date if found is not None else None
     stories = page_teasers(tree, page_url or url, options)
     paragraphs = [line for line in lead.splitlines() if line.strip()]
     warnings = []
-    if len(lead.split()) < options.min_article_words and len(stories) > len(paragraphs):
+    if _is_front_page(text, stories, options):
         lead, teasers = "", stories  # a front or section page: its story list is the document
     else:
         lead = "\n".join(line for line in paragraphs if not _is_story_line(line, stories))  # a related list the extractor kept
         in_lead = collapse(lead).lower()
         teasers = [story for story in stories if story.headline.lower() not in in_lead]  # links inside the article are not teasers
-        if not lead.strip():
+        if lacks_main_text(tree, lead, options.min_article_words):
+            lead, published = "", None  # a login, error or cookie page: its text is the interface, its date a copyright line's
+            warnings.append("no main text on the page (a sign-in, error or cookie page): empty lead")
+        elif not lead.strip():
             warnings.append("no article text found on the page: empty lead")
     teasers = teasers[: options.max_teasers]
-    host = urlsplit(page_url or "").hostname
     doc = Document.from_parts(
         id,
         lead,
         [t.text for t in teasers],
-        source=(found.sitename if found is not None else None) or (host.removeprefix("www.") if host else None),
+        source=sitename or host,
         title=title,
         info=[TeaserInfo(url=t.url, published=t.published) for t in teasers],
         url=page_url,
-        published=found.date if found is not None else None,
+        published=published,
         author=found.author if found is not None else None,
     )
     doc.warnings = warnings + doc.warnings
@@ -141,6 +151,22 @@ def _english_date_parser() -> None:
         "STRICT_PARSING": True,
     }  # htmldate's own settings (htmldate/extractors.py), with English as the language
     extractors.get_external_parser = lru_cache(maxsize=None)(lambda: DateDataParser(languages=["en"], settings=settings))
+
+
+def _is_front_page(text: str, stories: list[Teaser], options: HtmlConfig) -> bool:
+    """Little main text (as trafilatura read it: cleaning it does not make a page a front) and
+    more story links than paragraphs."""
+    return len(text.split()) < options.min_article_words and len(stories) > sum(1 for line in text.splitlines() if line.strip())
+
+
+def _article_text(text: str, tree: HtmlElement, title: str | None, description: str | None) -> str:
+    """trafilatura's main text without the headline above it (the record's title, not its first
+    sentence; a standfirst glued on goes on a line of its own) and without lines that are
+    furniture (bylines, timestamps, credits, disclosures)."""
+    headlines = [title, *headline_texts(tree)] if title else headline_texts(tree)
+    text = split_glued_headline(text, [h for h in headlines if h], [description] if description else [])
+    lines = (strip_leading_stamp(cut_related_tail(line)) for line in text.split("\n") if not is_furniture(line))
+    return "\n".join(line for line in lines if line.strip())
 
 
 def _is_story_line(line: str, stories: list[Teaser]) -> bool:
@@ -188,17 +214,21 @@ def page_teasers(tree: HtmlElement, page_url: str | None, options: HtmlConfig) -
             or _LISTING_PATH.search(parts.path)
         ):
             continue
+        if _is_section_front(parts.path, parts.query):
+            continue
         if not scan.same_site(parts.hostname or "", href):
             continue
-        headline = collapse(link.text_content())
+        headline, heading = link_headline(link)
         if not _reads_as_headline(headline, options.min_teaser_words) or headline.lower() in texts or scan.in_furniture(link):
+            continue
+        if in_prose(link) or is_cut(headline, parts.path):
             continue
         card = scan.repeating_card(link)
         if card is None:
             continue
         seen.add(target)
         texts.add(headline.lower())
-        found.append(Teaser(headline, _standfirst(card, link, headline), target, _card_time(card)))
+        found.append(Teaser(headline, card_standfirst(card, heading, link, headline), target, _card_time(card)))
     return found
 
 
@@ -264,7 +294,22 @@ class _Scan:
 
 
 def _reads_as_headline(text: str, min_words: int) -> bool:
-    return min_words <= len(_WORD.findall(text)) and len(text) <= MAX_HEADLINE_CHARS and not _MENU.match(text)
+    """Enough words, not too long, not a menu phrase, a call to action or a cut fragment."""
+    if len(_WORD.findall(text)) < min_words or len(text) > MAX_HEADLINE_CHARS:
+        return False
+    return not (_MENU.match(text) or is_call_to_action(text) or is_fragment(text))
+
+
+def _is_section_front(path: str, query: str) -> bool:
+    """A section or site front rather than a story: the path's last part is one or two words
+    ("/world", "/en-us", "/photography/photo-day"), with no number, no file suffix and no query."""
+    segments = [part for part in path.split("/") if part]
+    if _PAGED.search(query):
+        return True  # a listing's page of results
+    if query or not segments:
+        return not query
+    last = segments[-1]
+    return not _DIGIT.search(path) and "." not in last and len(_SLUG_SEPARATOR.split(last)) < 3
 
 
 def _shape(element: HtmlElement) -> tuple[str, frozenset[str]]:
@@ -273,31 +318,6 @@ def _shape(element: HtmlElement) -> tuple[str, frozenset[str]]:
 
 def _has_link(element: HtmlElement) -> bool:
     return element.tag == "a" or element.find(".//a[@href]") is not None
-
-
-def _standfirst(card: HtmlElement, link: HtmlElement, headline: str) -> str | None:
-    """The paragraph that follows the headline in its card, if the card shows one."""
-    after = False
-    for element in card.iter():
-        if element is link:
-            after = True
-            continue
-        if not after or not isinstance(element.tag, str) or element.tag == "a" or _ancestor_is(element, link):
-            continue
-        if element.tag == "p" or (element.tag in _BLOCKISH and _STANDFIRST.search(element.get("class") or "")):
-            text = collapse(element.text_content())
-            if len(text.split()) >= 5 and headline.lower() not in text.lower():
-                return text if len(text) <= MAX_STANDFIRST_CHARS else text[: text.rfind(" ", 0, MAX_STANDFIRST_CHARS)] + "..."
-    return None
-
-
-def _ancestor_is(element: HtmlElement, ancestor: HtmlElement) -> bool:
-    node = element.getparent()
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.getparent()
-    return False
 
 
 def _card_time(card: HtmlElement) -> str | None:

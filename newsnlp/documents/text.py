@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import pysbd
 
+from newsnlp.documents.furniture import strip_leading_stamp
+
 # "said . Next" / "rose 5 % ." : a lone end mark between spaces closes a tokenised sentence.
 _PTB_END = re.compile(r"(?<=\s[.!?])\s+(?=[\"'`(\[]*[A-Z0-9])")
 # "community.Dr Venter": a word of 2+ lowercase letters, an end mark, then a capitalised word.
@@ -109,10 +111,12 @@ def _is_title_case_heading(line: str) -> bool:
 
 
 # A dateline opening a paragraph: "LONDON, Nov 2 (Reuters) —", "NEW YORK (AP) --", "BEIJING —",
+# "HOUSTON, Texas (KTRK) --",
 # "(Reuters) -". It belongs to no sentence: a summary's first sentence starts after it.
 _DATELINE = re.compile(
     r"^(?:"
     r"[A-Z][A-Z.'’]+(?:[ -][A-Z][A-Z.'’]+){0,3}"  # the place, in capitals
+    r"(?:,\s*[A-Z][A-Za-z.'’]+(?:\s[A-Z][A-Za-z.'’]+){0,2}(?=\s*(?:\(|—|–|--)))?"  # its region: ", Texas (KTRK)", ", GAZA —"
     r"(?:(?:,\s*[A-Z][a-z]{2,9}\.?\s+\d{1,2}(?:,\s*\d{4})?)?\s*\([A-Z][A-Za-z .&/-]{0,30}\)\s*(?:—|–|--?)|,\s*[A-Z][a-z]{2,9}\.?\s+\d{1,2}(?:,\s*\d{4})?\s*(?:—|–|--?)|\s*(?:—|–))"
     r"|\([A-Z][A-Za-z .&/-]{0,30}\)\s*(?:—|–|--?)"  # or the agency alone
     r")\s+(?=[\"'“‘(]*[A-Z0-9])"
@@ -143,7 +147,7 @@ def forget_splits() -> None:
 def _split(paragraph: str) -> tuple[str, ...]:
     sentences: list[str] = []
     for line in paragraph.splitlines():
-        line = strip_dateline(clean_paragraph(line))
+        line = strip_leading_stamp(strip_dateline(clean_paragraph(line)))
         if not line:
             continue
         for chunk in _PTB_END.split(line):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from newsnlp.config import SummarizeConfig
+from newsnlp.documents.furniture import ends_as_sentence
 from newsnlp.documents.text import word_count
 from newsnlp.records import Partial, SummarySentence
 from newsnlp.tasks.base import DocView, Reads
@@ -87,7 +88,7 @@ def summarize_sentences(
     if not sentences:
         return []
     scores = article_scores(vectors, config, document)
-    eligible = np.array([word_count(s) >= config.min_words for s in sentences])
+    eligible = np.array([word_count(s) >= config.min_words and ends_as_sentence(s) for s in sentences])
     picked = select_mmr(scores, vectors, config.sentences, config.redundancy, eligible)
     return [{"index": i, "text": sentences[i], "score": round(float(scores[i]), 4)} for i in picked]
 
