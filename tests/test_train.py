@@ -53,6 +53,8 @@ def test_train_topics_on_two_sources_and_use_the_head(tmp_path, tiny_bert):
             "tasks.topics.train.folds=2",
             "--set",
             "tasks.topics.train.data_labels=true",
+            "--set",
+            "tasks.topics.train.familiarity=true",  # the gate is an option (the packaged heads fit without it)
         ],
     )
     assert result.exit_code == 0, result.output
@@ -89,7 +91,24 @@ def test_topics_head_also_fits_and_scores_teaser_cuts(tmp_path, tiny_bert):
     b = write_config(tmp_path, tiny_bert, "b", [(t.upper() + filler, y) for t, y in ROWS])
     out = tmp_path / "topics.npz"
     cuts = ["--set", "tasks.topics.train.teaser_chars=200", "--set", "tasks.topics.train.anchor_clusters=0"]
-    result = runner.invoke(app, ["train", "topics", "-c", a, "-c", b, "--out", str(out), "--set", "tasks.topics.train.folds=2", *cuts])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "topics",
+            "-c",
+            a,
+            "-c",
+            b,
+            "--out",
+            str(out),
+            "--set",
+            "tasks.topics.train.folds=2",
+            "--set",
+            "tasks.topics.train.familiarity=true",
+            *cuts,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "on teaser cuts (200 characters): macro-F1" in result.stdout and "its teaser cuts" in result.stdout
     card = json.loads(out.with_suffix(".json").read_text())
@@ -174,7 +193,20 @@ def test_one_source_over_files_fit_only_rows_weights_and_multi_label(tmp_path, t
         configs += ["-c", str(config)]
     out = tmp_path / "news.npz"
     result = runner.invoke(
-        app, ["train", "topics", *configs, "--out", str(out), "--set", "tasks.topics.train.folds=2", "--set", "tasks.topics.train.anchor_clusters=3"]
+        app,
+        [
+            "train",
+            "topics",
+            *configs,
+            "--out",
+            str(out),
+            "--set",
+            "tasks.topics.train.folds=2",
+            "--set",
+            "tasks.topics.train.anchor_clusters=3",
+            "--set",
+            "tasks.topics.train.familiarity=true",
+        ],
     )
     assert result.exit_code == 0, result.output
     card = json.loads(out.with_suffix(".json").read_text())

@@ -103,7 +103,7 @@ class TopicsTrainConfig(HeadTrainConfig):
 
     c: float = Field(default=2.0, gt=0.0)
     multi_label: bool = True
-    familiarity: bool = True
+    familiarity: bool = False  # fitted on news and the open web, the head is trusted on every text (README, Quality)
     anchor_clusters: int = 16
     familiarity_k: int = 1
     familiarity_low: float = 0.25
@@ -133,7 +133,7 @@ class TopicsConfig(Section):
     quantize: Quantize = Field(default="none", description="method nli, backend onnx: none | int8")
     head: str = Field(default="default", description="'default' (the packaged head for the encoder) or a path to a head .npz")
     head_weight: float = Field(
-        default=0.8,
+        default=0.7,
         ge=0.0,
         le=1.0,
         description="method head: the head's weight against the prototypes (times its familiarity with the text, for a head with anchors)",

@@ -12,7 +12,9 @@ def test_seed_teasers_get_sensible_topics(seed_record):
     topics = [t["topic"]["label"] for t in seed_record["teasers"]]
     # 0 tariffs ruling as a test for stocks, 1 oil tankers seized, 2 Greenland plan, 3 UN on Venezuela,
     # 4 Iran threats, 5 gold prices, 6 oil prices, 7 Nikkei index
-    assert topics[0] == "markets" and topics[5] == "markets" and topics[7] == "markets"
+    # 5: the gold teaser's body is about tariffs and Greenland; the fast head fitted on news and the
+    # open web (Step 2) reads it as diplomacy, the default (MPNet) as markets (tests/test_cli.py)
+    assert topics[0] == "markets" and topics[5] in ("markets", "diplomacy") and topics[7] == "markets"
     assert topics[2] == "diplomacy" and topics[3] == "diplomacy" and topics[4] == "diplomacy"
     assert topics[6] == "energy" and topics[1] in ("energy", "diplomacy")
     assert seed_record["article"]["topic"]["label"] == "diplomacy"
