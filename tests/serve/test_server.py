@@ -308,23 +308,26 @@ def test_the_server_fetches_no_url_unless_allowed_and_never_a_private_address(se
     url, config = server
     refused = post(url, "/v1/pages", {"documents": [{"id": "x", "url": "http://127.0.0.1:9/page"}]})
     assert refused.status_code == 422 and refused.json()["field"] == "documents.0.url" and "allow_fetch" in refused.json()["error"]
-    from newsnlp.serve.app import PageIn, page_documents
+    import asyncio
+
+    from newsnlp.serve.app import PageIn, server_fetches
+    from newsnlp.serve.offload import Offload
+    from newsnlp.serve.pages import read_pages
     from tests.http_server import Route, Site, serving
 
-    fetching = load_config(FAST, {"serve.allow_fetch": True})
+    def read(allow_hosts: list[str]):
+        fetching = load_config(
+            FAST, {"serve.allow_fetch": True, "serve.fetch_allow_hosts": allow_hosts, "fetch.per_host_rps": 50, "fetch.cache": False}
+        )
+        return asyncio.run(read_pages([PageIn(id="x", url=site.url("/page"))], fetching, Offload(1, 1), server_fetches(fetching)))
+
     with serving(Site()) as site:
         site.routes["/page"] = Route(b"<html><head><title>T</title></head><body><p>A page with some words in it.</p></body></html>")
-        with pytest.raises(Exception, match="loopback, private or link-local"):
-            page_documents([PageIn(id="x", url=site.url("/page"))], fetching, _fetcher(fetching, []))
+        [refused_doc] = read([])  # Step 3: that document's error, no longer the request's
+        assert "loopback, private or link-local" in refused_doc.error and refused_doc.id == "x"
         assert site.requests == []  # refused before connecting
-        [doc] = page_documents([PageIn(id="x", url=site.url("/page"))], fetching, _fetcher(fetching, ["127.0.0.1"]))
+        [doc] = read(["127.0.0.1"])
     assert doc.id == "x" and doc.title == "T"
-
-
-def _fetcher(config, allow_hosts):
-    from newsnlp.documents.fetch import Fetcher, public_only
-
-    return Fetcher(config.fetch.model_copy(update={"per_host_rps": 50}), cache_dir=None, guard=public_only(allow_hosts))
 
 
 def test_a_lone_surrogate_is_that_requests_422_and_fails_no_other_client():
