@@ -25,18 +25,17 @@ from fastapi_offline import FastAPIOffline
 
 from newsnlp.config import RunConfig
 from newsnlp.documents import unique_ids
-from newsnlp.documents.fetch import Fetcher, is_url, public_only
+from newsnlp.documents.fetch import is_url
 from newsnlp.documents.text import split_sentences
 from newsnlp.engine.isolate import one_at_a_time, writable
 from newsnlp.engine.job import describe_run
 from newsnlp.engine.pipeline import STEP_TEXTS, Pipeline
 from newsnlp.errors import ConfigError
-from newsnlp.resources.disk import cache_root
 from newsnlp.serve.batcher import Batcher, QueueFull, ShuttingDown, Steps
 from newsnlp.serve.errors import BadInput, BodyLimit, error_response, errors_as_json
-from newsnlp.serve.fetching import FetchCache
+from newsnlp.serve.fetching import server_fetches
 from newsnlp.serve.metrics import Metrics
-from newsnlp.serve.offload import Offload, Stopping
+from newsnlp.serve.offload import ClientGone, Offload, Stopping, unless_gone
 from newsnlp.serve.pages import read_pages
 from newsnlp.serve.requests import PageIn, PagesIn, SummarizeIn, TextsIn  # noqa: F401  # PageIn: re-exported
 from newsnlp.stories.run import group_records
@@ -243,40 +242,6 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimit, max_bytes=serve.max_body_bytes)
     return app
-
-
-def server_fetches(config: RunConfig) -> FetchCache:
-    """The server's fetcher (public addresses only) behind its bounded, expiring memory."""
-    serve = config.serve
-    fetcher = Fetcher(config.fetch, cache_dir=cache_root() / "http", guard=public_only(serve.fetch_allow_hosts))
-    return FetchCache(fetcher, entries=serve.fetch_cache_entries, max_bytes=serve.fetch_cache_bytes, ttl_s=serve.fetch_cache_s)
-
-
-class ClientGone(Exception):
-    """The client closed its connection before its answer: the work for it was abandoned."""
-
-
-async def unless_gone(request: Request, work: Awaitable[T]) -> T:
-    """The work's result; if the client disconnects first, the work is cancelled: its fetches and
-    parses not yet started are skipped, and its model pass stops at its next step."""
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_disconnected(request))
-    try:
-        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watcher.cancel()
-    if task.done():
-        return task.result()
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    raise ClientGone
-
-
-async def _disconnected(request: Request) -> None:
-    """Returns when the client hangs up (the body is read: the next message is the disconnect).
-    Starlette's `is_disconnected` never saw it through the server's HTTP middlewares."""
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
 
 
 def _on_sigterm(batcher: Batcher, offload: Offload) -> None:

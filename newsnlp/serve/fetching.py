@@ -15,7 +15,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from newsnlp.documents.fetch import Fetched, Fetcher
+from newsnlp.config import RunConfig
+from newsnlp.documents.fetch import Fetched, Fetcher, public_only
+from newsnlp.resources.disk import cache_root
 
 
 class FetchCache:
@@ -85,3 +87,10 @@ def _forget(fetcher: Fetcher, url: str) -> None:
     done = getattr(fetcher, "_done", None)
     if isinstance(done, dict):
         done.pop(url, None)
+
+
+def server_fetches(config: RunConfig) -> FetchCache:
+    """The server's fetcher (public addresses only) behind its bounded, expiring memory."""
+    serve = config.serve
+    fetcher = Fetcher(config.fetch, cache_dir=cache_root() / "http", guard=public_only(serve.fetch_allow_hosts))
+    return FetchCache(fetcher, entries=serve.fetch_cache_entries, max_bytes=serve.fetch_cache_bytes, ttl_s=serve.fetch_cache_s)

@@ -7,16 +7,19 @@ joined at exit, so SIGTERM left the process alive while a fetch dragged on.
 Here each pool has a fixed number of daemon threads (never waited for at exit); a call that is
 abandoned before it starts (its client left, or the server is stopping) is skipped; and the
 caller's wait ends at once when the server begins to stop (`Stopping`: the route answers 503),
-whatever the thread is still doing."""
+whatever the thread is still doing. A request whose client hangs up is cancelled
+(`unless_gone`), which skips its calls not yet started."""
 
 from __future__ import annotations
 
 import asyncio
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
+
+from starlette.requests import Request
 
 T = TypeVar("T")
 
@@ -115,3 +118,30 @@ class Offload:
             future.cancel()
             raise Stopping
         return future.result()
+
+
+class ClientGone(Exception):
+    """The client closed its connection before its answer: the work for it was abandoned."""
+
+
+async def unless_gone(request: Request, work: Awaitable[T]) -> T:
+    """The work's result; if the client disconnects first, the work is cancelled: its fetches and
+    parses not yet started are skipped, and its model pass stops at its next step."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    raise ClientGone
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client hangs up (the body is read: the next message is the disconnect).
+    Starlette's `is_disconnected` never saw it through the server's HTTP middlewares."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass

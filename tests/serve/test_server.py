@@ -310,7 +310,8 @@ def test_the_server_fetches_no_url_unless_allowed_and_never_a_private_address(se
     assert refused.status_code == 422 and refused.json()["field"] == "documents.0.url" and "allow_fetch" in refused.json()["error"]
     import asyncio
 
-    from newsnlp.serve.app import PageIn, server_fetches
+    from newsnlp.serve.app import PageIn
+    from newsnlp.serve.fetching import server_fetches
     from newsnlp.serve.offload import Offload
     from newsnlp.serve.pages import read_pages
     from tests.http_server import Route, Site, serving

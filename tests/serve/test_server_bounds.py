@@ -169,7 +169,7 @@ def test_a_fetch_that_failed_is_not_remembered():
 
 def test_fetched_pages_expire_and_the_cache_is_bounded():
     """A page that changed was served in its first version for ever; memory grew ~9 MB per URL."""
-    from newsnlp.serve.app import server_fetches
+    from newsnlp.serve.fetching import server_fetches
 
     config = load_config(FAST, {**FETCHING, "serve.fetch_cache_s": 1.0, "serve.fetch_cache_entries": 2})
     with serving(Site()) as site, running(config) as url:
