@@ -63,7 +63,10 @@ class ServeConfig(Section):
         default=8, ge=1, le=256, description="URLs fetched at once, server-wide, on threads of their own; more wait their turn (within timeout_s)"
     )
     parse_threads: int = Field(
-        default=2, ge=1, le=64, description="threads that parse /v1/pages html and feeds (and split texts), off the event loop"
+        default=2, ge=1, le=64, description="threads that split texts and group stories off the event loop (and parse pages without parse_processes)"
+    )
+    parse_processes: int = Field(
+        default=2, ge=0, le=64, description="processes at the lowest CPU priority that parse /v1/pages html and feeds; 0: on the parse threads"
     )
     max_teasers: int = Field(
         default=1000, ge=1, description="teasers per /v1/pages document (a page's or feed's: the rest cut, with a warning; a JSON row's: 413)"

@@ -36,7 +36,7 @@ from newsnlp.serve.errors import BadInput, BodyLimit, error_response, errors_as_
 from newsnlp.serve.fetching import server_fetches
 from newsnlp.serve.metrics import Metrics
 from newsnlp.serve.offload import ClientGone, Offload, Stopping, unless_gone
-from newsnlp.serve.pages import read_pages
+from newsnlp.serve.pages import parse_given, read_pages
 from newsnlp.serve.requests import PageIn, PagesIn, SummarizeIn, TextsIn  # noqa: F401  # PageIn: re-exported
 from newsnlp.stories.run import group_records
 from newsnlp.version import VERSION as __version__
@@ -63,7 +63,7 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
     )
     token = serve_token(config)
     fetches = server_fetches(config) if serve.allow_fetch else None
-    offload = Offload(fetch_threads=serve.max_fetches, parse_threads=serve.parse_threads)
+    offload = Offload(fetch_threads=serve.max_fetches, parse_threads=serve.parse_threads, parse_processes=serve.parse_processes)
     state = {"ready": False}
 
     @asynccontextmanager
@@ -72,6 +72,8 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
         if pipeline.tasks.reads("embeddings"):
             pipeline.encoder.encode(["warm up"])  # the first pass allocates; not a user's request
         batcher.start()
+        warm = [offload.parse_page(parse_given, "<p>warm up</p>", None, "warm", None, config.html, config.feed) for _ in range(serve.parse_processes)]
+        await asyncio.gather(*warm)  # each parse process started and its readers imported: not a user's request
         _on_sigterm(batcher, offload)
         state["ready"] = True
         yield
@@ -278,7 +280,7 @@ def serve_token(config: RunConfig) -> str | None:
 
 
 DOCS_PER_STEP = 8  # documents of a /v1/pages pass prepared (split into sentences) per step
-PAGE_STEP_TEXTS = 256  # and their texts encoded per step: measured, 64 a step took twice as long as one pass, 256 as long
+PAGE_STEP_TEXTS = STEP_TEXTS  # and their texts encoded per step: a feed of 1,000 teasers took turns 256 at a time and tripled other clients' latency (scripts/serve_hostile.py)
 
 
 def _steps(pipeline: Pipeline, kind: Hashable, items: list[Any]) -> Steps:

@@ -14,8 +14,10 @@ import asyncio
 from dataclasses import replace
 
 from newsnlp.config import RunConfig
+from newsnlp.config.inputs import FeedConfig, FetchConfig, HtmlConfig
 from newsnlp.documents import Document, Inputs, document_from_json
 from newsnlp.documents.feeds import documents_from_feed
+from newsnlp.documents.fetch import Fetched
 from newsnlp.documents.html import document_from_html
 from newsnlp.errors import NlpError, one_line
 from newsnlp.serve.errors import BadInput
@@ -52,13 +54,12 @@ async def _read(page: PageIn, config: RunConfig, offload: Offload, fetches: Fetc
     doc_id = str(page.id)
     try:
         if page.html is not None or page.feed is not None:
-            docs = await offload.parse(lambda: _parsed(page, doc_id, config))
+            docs = await offload.parse_page(parse_given, page.html, page.feed, doc_id, page.url, config.html, config.feed)
         else:
             assert fetches is not None and page.url is not None  # refused before, without allow_fetch
             url = page.url
             fetched = await offload.fetch(lambda: fetches.get(url))
-            inputs = Inputs([url], fetch=config.fetch, html=config.html, feed=config.feed, fetcher=fetches.fetcher)
-            docs = await offload.parse(lambda: inputs.documents_of(fetched))
+            docs = await offload.parse_page(parse_fetched, fetched, config.fetch, config.html, config.feed)
             if len(docs) == 1:
                 docs[0].id = doc_id
     except (Stopping, asyncio.CancelledError):
@@ -69,13 +70,19 @@ async def _read(page: PageIn, config: RunConfig, offload: Offload, fetches: Fetc
     return [capped(doc, limit) for doc in docs[:limit]]
 
 
-def _parsed(page: PageIn, doc_id: str, config: RunConfig) -> list[Document]:
-    if page.html is not None:
-        return [document_from_html(page.html.encode("utf-8", "surrogatepass"), doc_id, url=page.url, options=config.html)]
-    assert page.feed is not None
-    data = page.feed.encode("utf-8", "surrogatepass")
+def parse_given(html: str | None, feed: str | None, doc_id: str, url: str | None, options: HtmlConfig, feed_options: FeedConfig) -> list[Document]:
+    """An html or feed page's documents (in a parse process: everything it takes pickles)."""
+    if html is not None:
+        return [document_from_html(html.encode("utf-8", "surrogatepass"), doc_id, url=url, options=options)]
+    assert feed is not None
+    data = feed.encode("utf-8", "surrogatepass")
     json_feed = data.lstrip().startswith(b"{")  # a JSON Feed; XML never starts so
-    return documents_from_feed(data, doc_id, url=page.url, options=config.feed, json_feed=json_feed)
+    return documents_from_feed(data, doc_id, url=url, options=feed_options, json_feed=json_feed)
+
+
+def parse_fetched(fetched: Fetched, fetch: FetchConfig, html: HtmlConfig, feed: FeedConfig) -> list[Document]:
+    """A fetched response's documents, as `nlp run` reads them (in a parse process)."""
+    return Inputs([fetched.url], fetch=fetch, html=html, feed=feed).documents_of(fetched)
 
 
 def capped(doc: Document, max_teasers: int) -> Document:

@@ -121,7 +121,7 @@ def test_work_for_a_client_that_left_is_abandoned_and_health_answers(monkeypatch
         return real(data, doc_id, **kwargs)
 
     monkeypatch.setattr(pages, "document_from_html", slow)
-    config = load_config(FAST, {"serve.parse_threads": 1})
+    config = load_config(FAST, {"serve.parse_threads": 1, "serve.parse_processes": 0})  # the test's slow parse is in this process
     with running(config) as url:
         before = pages_passes(url)
         body = json.dumps({"documents": [{"id": str(i), "html": PAGE} for i in range(8)]}).encode()
