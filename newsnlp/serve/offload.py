@@ -96,7 +96,7 @@ class ParseProcesses:
         return asyncio.wrap_future(self._pool.submit(call, *args))
 
     def stop(self) -> None:
-        processes = list(getattr(self._pool, "_processes", {}).values())  # CPython's; nothing else names them
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())  # CPython's; None once shut down
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.kill()
