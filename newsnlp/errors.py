@@ -26,3 +26,11 @@ class FetchError(InputError):
         cause = " ".join(cause.split())  # one line, whatever a server's header or an exception's text held
         super().__init__(f"{url}: {cause}")
         self.url, self.cause = url, cause
+
+
+def one_line(exc: BaseException, limit: int = 1000) -> str:
+    """An exception as one line for a record's `error` and a line on stderr: a typed error's own
+    message; any other names its class (a bug or a library's surprise, never a traceback)."""
+    text = str(exc) if isinstance(exc, NlpError) else f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

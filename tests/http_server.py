@@ -24,6 +24,7 @@ class Route:
     busy_times: int = 0  # answer 429 with Retry-After this many times first
     delay_s: float = 0.0
     drip_s: float = 0.0  # send the body one byte at a time, this long apart (a slow-drip server)
+    trickle_s: float = 0.0  # a slow loris: the body one byte every trickle_s seconds
 
 
 @dataclass
@@ -79,7 +80,25 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             if route.gzip:
                 body = gzip.compress(body)
                 headers["Content-Encoding"] = "gzip"
+            if route.trickle_s:
+                self._trickle(route, body, headers)
+                return
             self._send(route.status, body, headers)
+
+        def _trickle(self, route: Route, body: bytes, headers: dict[str, str]) -> None:
+            import time
+
+            self.send_response(route.status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            try:
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(route.trickle_s)
+            except OSError:  # the client gave up: so does the loris
+                pass
 
         def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
             self.send_response(status)

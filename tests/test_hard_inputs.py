@@ -100,7 +100,7 @@ def test_a_bad_page_in_a_folder_is_an_error_record_not_a_stop(tmp_path, config):
     (folder / "c.txt").write_text("   \n")
     out = tmp_path / "o.jsonl"
     result = run(config, folder, out)
-    assert result.exit_code == 0 and "(2 errors)" in result.output  # Step 2: "2 with errors", "1 errors"
+    assert result.exit_code == 3 and "(2 errors)" in result.output  # Step 2: "2 with errors", "1 errors"; Step 3: exit 3, the rest written
     by_id = {r["id"]: r for r in records(out)}
     assert "binary file" in by_id["b"]["error"] and "empty" in by_id["c"]["error"] and "error" not in by_id["a"]
 

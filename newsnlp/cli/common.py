@@ -38,6 +38,7 @@ SET_HELP = "Override a config key, e.g. --set tasks.topics.threshold=0.3 (repeat
 SetOpt = typer.Option(None, "--set", "-s", help=SET_HELP, metavar="KEY=VALUE")
 ConfigOpt = typer.Option(None, "--config", "-c", help="Run config YAML (default: the packaged default).", dir_okay=False)
 EXIT_USAGE = 2
+EXIT_SOME_FAILED = 3  # read, run, watch --once: finished and wrote the rest, but some sources or documents failed (their records' `error`)
 
 
 @contextlib.contextmanager

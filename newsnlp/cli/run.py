@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from newsnlp.cli.common import SetOpt, config_from_cli, err, friendly_errors, out
+from newsnlp.cli.common import EXIT_SOME_FAILED, SetOpt, config_from_cli, err, friendly_errors, out
 from newsnlp.cli.display import record_view
 from newsnlp.config import OUTPUT_FORMATS
 from newsnlp.engine.job import RunInterrupted, run_job, stop_on_signals
@@ -43,7 +43,8 @@ def run_cli(
         "local", "--engine", help="local | ray (Ray Data over the cluster in ray.address; pip install 'newsnlp\\[ray]')."
     ),  # escaped: Typer reads help as rich markup
 ) -> None:
-    """Summarize, classify and score every document of the configured input."""
+    """Summarize, classify and score every document of the configured input. Exit 3: written,
+    but some documents failed (each record's `error`, and a line on stderr)."""
     with friendly_errors():
         cfg = config_from_cli(config, sets, {"input": input, "input_encoding": encoding, "on_duplicate": on_duplicate, "stories.path": stories})
         cfg.output = cfg.output.chosen(output, format.value if format else None)  # --format, then the --output suffix, then the config
@@ -87,3 +88,5 @@ def run_cli(
     )
     if cfg.stories.path is not None:
         err.print(f"{plural(result.stories, 'story')} in {cfg.stories.path} (grouping took {result.stories_seconds:.1f}s)", highlight=False)
+    if result.errors:
+        raise typer.Exit(EXIT_SOME_FAILED)  # written, but some documents failed: each record's `error`

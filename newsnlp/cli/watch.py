@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from newsnlp.cli.common import ConfigOpt, SetOpt, config_from_cli, err, friendly_errors
+from newsnlp.cli.common import EXIT_SOME_FAILED, ConfigOpt, SetOpt, config_from_cli, err, friendly_errors
 from newsnlp.records import plural
 
 
@@ -21,7 +21,8 @@ def watch_cli(
     sets: Optional[list[str]] = SetOpt,
 ) -> None:
     """Poll feeds and pages with conditional requests; process only items not seen before and
-    append their records to OUTPUT (a record per item; the seen set is rebuilt from OUTPUT)."""
+    append their records to OUTPUT (a record per item; the seen set is rebuilt from OUTPUT). A
+    source that fails is a line, and tried again next cycle; --once exits 3 when one did."""
     from newsnlp.engine.job import stop_on_signals
     from newsnlp.engine.watch import Watch, parse_every
 
@@ -36,4 +37,7 @@ def watch_cli(
             err.print(f"stopped after {plural(watch.cycles, 'cycle')}; {plural(watch.written, 'record')} appended to {output}", highlight=False)
             return
     if once:
-        err.print(f"{plural(watch.written, 'record')} appended to {output}", highlight=False)
+        failed = f" ({plural(watch.failures, 'failure')})" if watch.failures else ""
+        err.print(f"{plural(watch.written, 'record')} appended to {output}{failed}", highlight=False)
+        if watch.failures:
+            raise typer.Exit(EXIT_SOME_FAILED)  # the rest were appended; the failed sources are tried again next time

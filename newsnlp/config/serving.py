@@ -59,3 +59,20 @@ class ServeConfig(Section):
         default=False, description="POST /v1/pages may name a 'url' to fetch (public addresses only: never loopback, private or link-local)"
     )
     fetch_allow_hosts: list[str] = Field(default_factory=list, description="with allow_fetch: hosts exempt from the public-address rule (tests)")
+    max_fetches: int = Field(
+        default=8, ge=1, le=256, description="URLs fetched at once, server-wide, on threads of their own; more wait their turn (within timeout_s)"
+    )
+    parse_threads: int = Field(
+        default=2, ge=1, le=64, description="threads that split texts and group stories off the event loop (and parse pages without parse_processes)"
+    )
+    parse_processes: int = Field(
+        default=2, ge=0, le=64, description="processes at the lowest CPU priority that parse /v1/pages html and feeds; 0: on the parse threads"
+    )
+    max_teasers: int = Field(
+        default=1000, ge=1, description="teasers per /v1/pages document (a page's or feed's: the rest cut, with a warning; a JSON row's: 413)"
+    )
+    fetch_cache_s: float = Field(default=300.0, ge=0.0, description="with allow_fetch: a fetched page is reused this long (0: never); failures never")
+    fetch_cache_entries: int = Field(
+        default=256, ge=0, description="with allow_fetch: fetched pages kept in memory at most (least recently used go first)"
+    )
+    fetch_cache_bytes: int = Field(default=64_000_000, ge=0, description="with allow_fetch: bytes of fetched bodies kept in memory at most")

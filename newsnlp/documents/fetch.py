@@ -88,7 +88,10 @@ class Fetcher:
         cache_dir: Path | None = None,
         guard: AddressPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        remember: bool = True,
     ) -> None:
+        """`remember`: keep each URL's answer for the process (a run's scan and pass see the same);
+        False for a caller with its own bounded memory (the server's fetch cache)."""
         from newsnlp.version import VERSION as __version__
 
         self.config = config or FetchConfig()
@@ -97,6 +100,7 @@ class Fetcher:
         self.user_agent = self.config.user_agent.replace("{version}", __version__)
         self.headers = {"User-Agent": self.user_agent, "Accept-Encoding": ACCEPT_ENCODING}
         self.transport = pinned_transport()
+        self.remember = remember
         self._done: dict[str, Fetched | FetchError] = {}
         self._robots: dict[str, Robots] = {}
         self._next_at: dict[str, float] = {}
@@ -142,7 +146,7 @@ class Fetcher:
             finally:
                 with self._lock:
                     self._active.discard(deadline)
-        result = self._done[url]
+        result = self._done[url] if self.remember else self._done.pop(url)
         if isinstance(result, FetchError):
             raise result
         return result

@@ -22,7 +22,7 @@ from newsnlp.documents.fetch import Fetched, Fetcher, FetchError, is_url
 from newsnlp.documents.html import document_from_html
 from newsnlp.documents.markup import Kind, charset_that_decodes, sniff, url_lines, usable_charset
 from newsnlp.documents.readers import iter_jsonl, page_from_bytes, unique_ids
-from newsnlp.errors import InputError
+from newsnlp.errors import InputError, NlpError, one_line
 
 MAX_DOCUMENT_BYTES = 32_000_000  # run config's max_document_bytes
 READ_SUFFIXES = (".txt", ".html", ".htm", ".xml", ".rss", ".atom", ".json", ".jsonl", ".ndjson", ".urls")
@@ -174,10 +174,13 @@ class Inputs:
                 yield from iter_jsonl(item.path, self.encoding, self.max_bytes)
                 return
             docs = self._read_url(item.ref) if item.url else self._read_file(item.path)
-        except InputError as exc:
+        except Exception as exc:  # typed or not: a listed item's failure is its document's error, never the run's
+            error = _failure(item, exc)
             if not item.listed:
-                raise
-            yield Document(id=name, paragraphs=[], url=item.ref if item.url else None, error=str(exc))
+                if error is exc:
+                    raise
+                raise error from exc
+            yield Document(id=name, paragraphs=[], url=item.ref if item.url else None, error=str(error))
             return
         yield from docs
 
@@ -202,7 +205,11 @@ class Inputs:
         return docs
 
     def _read_url(self, url: str) -> list[Document]:
-        fetched = self.fetcher.get(url)
+        return self.documents_of(self.fetcher.get(url))
+
+    def documents_of(self, fetched: Fetched) -> list[Document]:
+        """A fetched response's documents (the server fetches on threads of its own, then parses)."""
+        url = fetched.url
         kind = _kind_of_response(fetched)
         docs = self._parse(kind, fetched.body, url, url=fetched.final_url, charset=fetched.charset, where=url)
         for doc in docs:
@@ -248,6 +255,8 @@ class Inputs:
                     marks.append({"url": item.ref, "sha256": self.fetcher.get(item.ref).sha256})
                 except FetchError as exc:
                     marks.append({"url": item.ref, "error": exc.cause})
+                except Exception as exc:  # a fetch that failed untyped is that URL's mark, as its document's error
+                    marks.append({"url": item.ref, "error": one_line(exc)})
             else:
                 marks.append({"path": str(item.path.resolve()), "sha256": file_sha256(item.path)})
         return marks
@@ -262,6 +271,14 @@ def file_sha256(path: Path) -> str | None:
     except OSError:
         return None
     return digest.hexdigest()
+
+
+def _failure(item: Item, exc: Exception) -> NlpError:
+    """What reading `item` raised, as a typed one-line error: a typed error as it is, any other
+    (a parser's or a library's surprise) as an InputError naming the item and the class."""
+    if isinstance(exc, NlpError):
+        return exc
+    return InputError(f"{item.ref}: could not be read ({one_line(exc)})")
 
 
 def _head(path: Path) -> bytes:

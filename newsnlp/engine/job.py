@@ -6,7 +6,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +19,7 @@ from newsnlp.config import RunConfig, config_without_secrets
 from newsnlp.documents import Inputs, unique_ids
 from newsnlp.documents.fetch import is_url
 from newsnlp.documents.language import unreadable
+from newsnlp.engine.isolate import failure_line, isolated_records, writable
 from newsnlp.engine.output import (
     RecordWriter,
     check_output,
@@ -55,6 +56,7 @@ class RunResult:
     preview: list[Record] = field(default_factory=list)
     languages: Counter[str] = field(default_factory=Counter)  # documents per language read (`lang`)
     readable: tuple[str, ...] = ("en",)  # encoder.languages
+    say: Callable[[str], None] | None = None  # hears a line for each record with an `error`
 
     def not_read(self) -> str | None:
         """One line for the log naming the languages of documents the encoder does not read (None
@@ -69,10 +71,15 @@ class RunResult:
         )
 
     def add(self, record: Record, writer: RecordWriter) -> None:
-        """Write one record and count it (and keep the first few for the terminal table)."""
+        """Write one record and count it (and keep the first few for the terminal table); one
+        that cannot be written is its id and an `error`."""
+        record = writable(record)
         writer.write(record)
         self.documents += 1
-        self.errors += "error" in record
+        if "error" in record:
+            self.errors += 1
+            if self.say:
+                self.say(failure_line(str(record["id"]), str(record["error"])))
         if "lang" in record:
             self.languages[record["lang"]] += 1
         if len(self.preview) < PREVIEW:
@@ -148,7 +155,12 @@ def _run_locked(config: RunConfig, inputs: Inputs, progress: bool | None, consol
     docs = (d for d in unique_ids(inputs.documents(), config.on_duplicate) if d.id not in done)
     show = progress if progress is not None else total - len(done) >= PROGRESS_FROM
     result = RunResult(
-        output=output, format=fmt, resumed=len(done), errors=resumed_errors, readable=tuple(config.encoder.languages)
+        output=output,
+        format=fmt,
+        resumed=len(done),
+        errors=resumed_errors,
+        readable=tuple(config.encoder.languages),
+        say=lambda line: console.print(Text(line), soft_wrap=True),
     )  # the closing line counts the interrupted part's errors too
     start, began = time.perf_counter(), time.time()
     stories = RunStories(config.stories, config.encoder.model, journal, began, done if resume else None) if config.stories.path else None
@@ -158,7 +170,7 @@ def _run_locked(config: RunConfig, inputs: Inputs, progress: bool | None, consol
             progress_bar("documents", total=total - len(done), show=show, console=console) as bar,
         ):
             write_json_atomically(meta_path(journal), fingerprint)  # what --resume checks it continues
-            for record, view in pipeline.process_with_views(docs, on_progress=bar.advance):  # moves per encoder batch
+            for record, view in isolated_records(pipeline, docs, on_progress=bar.advance):  # moves per encoder batch; a failing document fails alone
                 if stories is not None:  # items first: a kill between the two leaves items a resume drops, never a record without them
                     stories.add(record, view)
                 result.add(record, writer)

@@ -267,14 +267,35 @@ class Pipeline:
             self._tier = Pipeline(tier_config(self.config))
         return self._tier
 
-    def _label_chunk(self, docs: list[Document], on_progress: Progress | None) -> Iterator[tuple[Record, DocView | None]]:
+    def process_steps(self, docs: list[Document], step_texts: int = STEP_TEXTS) -> Generator[None, None, list[tuple[Record, DocView | None]]]:
+        """`process_with_views` of one chunk in steps of at most `step_texts` encoded texts,
+        yielding between them: the server's pages pass takes turns with other requests, however
+        many teasers a page has; its return value is the pairs."""
+        results = yield from self._label_steps(docs, None, step_texts)
+        if self.config.cascade.enabled:
+            self._escalate(docs, [record for record, _ in results])
+        return results
+
+    def _label_chunk(self, docs: list[Document], on_progress: Progress | None) -> list[tuple[Record, DocView | None]]:
+        return drain(self._label_steps(docs, on_progress, None))
+
+    def _label_steps(
+        self, docs: list[Document], on_progress: Progress | None, step_texts: int | None
+    ) -> Generator[None, None, list[tuple[Record, DocView | None]]]:
+        """A chunk's records and views; with `step_texts`, its texts encoded that many at a time,
+        yielding before each (else in one pass)."""
         clock = time.perf_counter()
         bounded = [bound_document(doc, self.config.max_lead_chars, self.config.encoder.max_length) for doc in docs]
         docs = [doc for doc, _ in bounded]
         texts = ChunkTexts.of(docs, by_sentence=self.tasks.reads("teaser_sentences"), readable=10 * self.config.encoder.max_length)
         progress = ChunkProgress(len(docs), len(texts.unique), on_progress)
         clock = self._clock("split", clock)
-        vectors = self._encode(texts.unique, progress.on_texts)
+        parts = []
+        for start in range(0, len(texts.unique), step_texts or max(1, len(texts.unique))):
+            if step_texts:
+                yield
+            parts.append(self._encode(texts.unique[start : start + (step_texts or len(texts.unique))], progress.on_texts))
+        vectors = np.vstack(parts) if parts else self._encode([], progress.on_texts)
         clock = self._clock("encode", clock)
         views = texts.views(vectors)
         partials = [task(views) for task in self.tasks]
@@ -282,6 +303,7 @@ class Pipeline:
         by_id = {view.doc.id: [p[i] for p in partials] for i, view in enumerate(views)}
         view_of = {view.doc.id: view for view in views}
         self._clock("heads", clock)
+        results = []
         for doc, warnings in bounded:
             record = base_record(doc)
             if doc.id not in by_id:
@@ -296,7 +318,8 @@ class Pipeline:
                 merge_partial(record, partial)
             if unreadable(record.get("lang", "und"), self.config.encoder.languages):
                 withheld_for_language(record, record["lang"], self.config.tasks.topics.other_label)
-            yield ordered(record), view_of.get(doc.id)
+            results.append((ordered(record), view_of.get(doc.id)))
+        return results
 
     def _clock(self, stage: str, since: float) -> float:
         """Add the time since `since` to `stage_seconds[stage]` (nlp bench's shares); now."""
@@ -305,7 +328,7 @@ class Pipeline:
         return now
 
     def _encode(self, unique: list[str], on_texts: Callable[[int], None]) -> np.ndarray:
-        """The chunk's distinct texts in one encoder pass, or (no task reads embeddings) empty vectors."""
+        """Distinct texts in one encoder pass, or (no task reads embeddings) empty vectors."""
         if self.tasks.reads("embeddings"):
             vectors = self.encoder.encode(unique, on_batch=on_texts)
             return vectors if len(vectors) else np.zeros((0, self.encoder.dim), dtype=np.float32)

@@ -21,6 +21,7 @@ from typing import Any
 
 from newsnlp.config import RunConfig
 from newsnlp.documents import Document, Inputs, document_from_json
+from newsnlp.engine.isolate import isolated_records
 from newsnlp.engine.job import RunResult, check_journal, describe_run, run_description, run_fingerprint, run_path, write_json_atomically
 from newsnlp.engine.output import RecordWriter, check_output, output_lock
 from newsnlp.engine.pipeline import Pipeline
@@ -40,7 +41,7 @@ class PipelineActor:
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
         docs = [_parse(row) for row in _rows(batch) if str(row["text"]).strip()]  # a JSONL file's blank lines
         records, items = [], []
-        for record, view in self.pipeline.process_with_views(docs):
+        for record, view in isolated_records(self.pipeline, docs):  # a document that breaks the pipeline fails alone
             records.append(json.dumps(record, ensure_ascii=False))
             found = items_of(record, view, self.started) if self.config.stories.path else []
             items.append("".join(item.to_json() + "\n" for item in found))
@@ -118,7 +119,7 @@ def _run_ray(ray: Any, config: RunConfig, level: int) -> RunResult:
         num_gpus=1 if gpu else 0,
         num_cpus=0 if gpu else 1,
     )
-    result = RunResult(output=output, format=fmt, readable=tuple(config.encoder.languages))
+    result = RunResult(output=output, format=fmt, readable=tuple(config.encoder.languages), say=lambda line: print(line, file=sys.stderr, flush=True))
     start = time.perf_counter()
     stories = RunStories(config.stories, config.encoder.model, journal, began) if config.stories.path else None
     try:

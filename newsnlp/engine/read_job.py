@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import TextIO
 
 from newsnlp.config import RunConfig
 from newsnlp.documents import Inputs, unique_ids
+from newsnlp.engine.isolate import failure_line, writable
 from newsnlp.engine.output import check_output, output_lock
 from newsnlp.errors import InputError
 
@@ -22,12 +24,14 @@ class ReadResult:
     documents: int = 0
     errors: int = 0
     output: Path | None = None
+    say: Callable[[str], None] | None = None
 
 
-def read_job(config: RunConfig, output: Path | None = None) -> ReadResult:
+def read_job(config: RunConfig, output: Path | None = None, say: Callable[[str], None] | None = None) -> ReadResult:
     """Write every input document as a JSON line to `output` (atomically: the file appears
-    whole or not at all), or to stdout."""
-    result = ReadResult(output=output)
+    whole or not at all), or to stdout; `say` hears a line for each document that failed (its
+    record holds the same `error`)."""
+    result = ReadResult(output=output, say=say)
     with closing(Inputs.of(config)) as inputs:
         if output is None:
             _write(inputs, config.on_duplicate, sys.stdout, result)
@@ -49,6 +53,10 @@ def read_job(config: RunConfig, output: Path | None = None) -> ReadResult:
 
 def _write(inputs: Inputs, on_duplicate: str, out: TextIO, result: ReadResult) -> None:
     for doc in unique_ids(inputs.documents(), on_duplicate):
-        out.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
+        row = writable(doc.to_json())  # a document that cannot be written is its error
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
         result.documents += 1
-        result.errors += doc.error is not None
+        if "error" in row:
+            result.errors += 1
+            if result.say:
+                result.say(failure_line(str(row["id"]), str(row["error"])))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +25,13 @@ from newsnlp.config import RunConfig
 from newsnlp.config.base import seconds_of
 from newsnlp.documents import Document, Inputs, TeaserInfo
 from newsnlp.engine.append_log import AppendLog
+from newsnlp.engine.isolate import failure_line, isolated_records, writable
 from newsnlp.engine.output import check_output, output_lock
 from newsnlp.engine.pipeline import Pipeline
-from newsnlp.errors import InputError, NlpError
+from newsnlp.errors import InputError, NlpError, one_line
 from newsnlp.records import Record, plural
 from newsnlp.stories.run import group_records
+from newsnlp.tasks import DocView
 
 
 @dataclass
@@ -91,33 +93,60 @@ class Watch:
     seen: set[str] = field(default_factory=set)
     cycles: int = 0
     written: int = 0
+    failures: int = 0  # sources and items that failed, all cycles together (`--once` exits 3 when any did)
 
     def run(self, every_s: float, once: bool, sleep: Callable[[float], None] = time.sleep) -> None:
         check_output(self.output, self.config.input, what="nlp watch")
         with output_lock(self.output), closing(Inputs.of(self.config)) as inputs, AppendLog(self.output) as log:
             for record in log.records():
                 self.seen.update(seen_keys(record))
+            inputs.items()  # a missing path or a bad list is the command's error (exit 2), before any cycle
             self.pipeline = Pipeline(self.config).load()
             while True:
                 started = time.monotonic()
-                self.say(self.cycle(inputs, log).line())
+                cycle = self.cycle(inputs, log)
+                self.failures += len(cycle.failed)
+                self.say(cycle.line())
                 if once:
                     return
                 sleep(max(0.0, every_s - (time.monotonic() - started)))
 
     def cycle(self, inputs: Inputs, log: AppendLog) -> Cycle:
-        """Fetch every source (conditionally), process its new items, append their records."""
+        """Fetch every source (conditionally), process its new items, append their records. A
+        source, or an item, that fails is this cycle's line (and tried again next cycle)."""
         assert self.pipeline is not None
         self.cycles += 1
         inputs.refresh()
-        items = inputs.items()
+        try:
+            items = inputs.items()
+        except NlpError as exc:  # a folder emptied or a list removed since the start: next cycle lists again
+            cycle = Cycle(self.cycles, 0)
+            cycle.failed.append(str(exc))
+            return cycle
         cycle = Cycle(self.cycles, len(items))
+        fresh = self._fresh(inputs, items, cycle)
+        pairs = self._processed(fresh, cycle)
+        records: Iterable[Record] = (record for record, _ in pairs)
+        if self.config.stories.path is not None:  # the index first: an item it holds keeps its story if the cycle is cut short
+            records = group_records(pairs, self.config.stories, self.config.encoder.model)
+        for record in records:
+            log.append(dict(record))
+            self.written += 1
+            cycle.new += 1
+            topics = [t["topic"]["label"] for t in record.get("teasers", []) if "topic" in t]
+            article = record.get("article", {}).get("topic")
+            cycle.topics.update(topics or ([article["label"]] if article else []))
+        return cycle
+
+    def _fresh(self, inputs: Inputs, items: list[Any], cycle: Cycle) -> list[Document]:
+        """The new items of every source; a source that fails (however it fails) is the cycle's
+        line, and its items wait for the next cycle."""
         fresh: list[Document] = []
         for item in items:
             try:
                 docs = list(inputs.read(item))
-            except NlpError as exc:
-                cycle.failed.append(str(exc))
+            except Exception as exc:  # typed or not: this source's failure, never the watch's
+                cycle.failed.append(one_line(exc))
                 continue
             for doc in docs:
                 if doc.error:
@@ -127,14 +156,14 @@ class Watch:
                     if not any(k in self.seen for k in keys):
                         self.seen.update(keys)
                         fresh.append(new)
-        records: Iterable[Record] = self.pipeline.process(fresh)
-        if self.config.stories.path is not None:  # the index first: an item it holds keeps its story if the cycle is cut short
-            records = group_records(self.pipeline.process_with_views(fresh), self.config.stories, self.config.encoder.model)
-        for record in records:
-            log.append(dict(record))
-            self.written += 1
-            cycle.new += 1
-            topics = [t["topic"]["label"] for t in record.get("teasers", []) if "topic" in t]
-            article = record.get("article", {}).get("topic")
-            cycle.topics.update(topics or ([article["label"]] if article else []))
-        return cycle
+        return fresh
+
+    def _processed(self, fresh: list[Document], cycle: Cycle) -> Iterator[tuple[Record, DocView | None]]:
+        """The new items' records; an item the pipeline cannot process is a record with its
+        `error` (appended, as `nlp run` writes it) and a failure of the cycle's line."""
+        assert self.pipeline is not None
+        for record, view in isolated_records(self.pipeline, fresh):
+            record = writable(record)
+            if "error" in record:
+                cycle.failed.append(failure_line(str(record["id"]), str(record["error"])).removeprefix("failed: "))
+            yield record, view

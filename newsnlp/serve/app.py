@@ -14,32 +14,36 @@ import asyncio
 import hmac
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi_offline import FastAPIOffline
 
 from newsnlp.config import RunConfig
-from newsnlp.documents import Document, Inputs, document_from_json, unique_ids
-from newsnlp.documents.feeds import documents_from_feed
-from newsnlp.documents.fetch import Fetcher, FetchError, public_only
-from newsnlp.documents.html import document_from_html
+from newsnlp.documents import unique_ids
+from newsnlp.documents.fetch import is_url
 from newsnlp.documents.text import split_sentences
+from newsnlp.engine.isolate import one_at_a_time, writable
 from newsnlp.engine.job import describe_run
 from newsnlp.engine.pipeline import STEP_TEXTS, Pipeline
-from newsnlp.errors import ConfigError, NlpError
-from newsnlp.resources.disk import cache_root
+from newsnlp.errors import ConfigError
 from newsnlp.serve.batcher import Batcher, QueueFull, ShuttingDown, Steps
 from newsnlp.serve.errors import BadInput, BodyLimit, error_response, errors_as_json
+from newsnlp.serve.fetching import server_fetches
 from newsnlp.serve.metrics import Metrics
-from newsnlp.serve.requests import PageIn, PagesIn, SummarizeIn, TextsIn
+from newsnlp.serve.offload import ClientGone, Offload, Stopping, unless_gone
+from newsnlp.serve.pages import parse_given, read_pages
+from newsnlp.serve.requests import PageIn, PagesIn, SummarizeIn, TextsIn  # noqa: F401  # PageIn: re-exported
 from newsnlp.stories.run import group_records
 from newsnlp.version import VERSION as __version__
 
 log = logging.getLogger("newsnlp.serve")
+T = TypeVar("T")
+DOCS_ASSETS = "/docs-assets"  # Swagger UI's and ReDoc's files (fastapi-offline)
 GPU_SHARED_PASS = 256  # serve.max_batch_texts 0 on a GPU; on a CPU, 1: measured, a shared ONNX pass cost more per text (README, Serving)
 
 
@@ -58,7 +62,8 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
         on_batch=metrics.batch,
     )
     token = serve_token(config)
-    fetcher = Fetcher(config.fetch, cache_dir=cache_root() / "http", guard=public_only(serve.fetch_allow_hosts)) if serve.allow_fetch else None
+    fetches = server_fetches(config) if serve.allow_fetch else None
+    offload = Offload(fetch_threads=serve.max_fetches, parse_threads=serve.parse_threads, parse_processes=serve.parse_processes)
     state = {"ready": False}
 
     @asynccontextmanager
@@ -67,14 +72,23 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
         if pipeline.tasks.reads("embeddings"):
             pipeline.encoder.encode(["warm up"])  # the first pass allocates; not a user's request
         batcher.start()
-        _on_sigterm(batcher)
+        warm = [offload.parse_page(parse_given, "<p>warm up</p>", None, "warm", None, config.html, config.feed) for _ in range(serve.parse_processes)]
+        await asyncio.gather(*warm)  # each parse process started and its readers imported: not a user's request
+        _on_sigterm(batcher, offload)
         state["ready"] = True
         yield
         state["ready"] = False
+        offload.stop()
         await batcher.stop()
 
-    app = FastAPI(title="nlp", version=__version__, lifespan=lifespan, summary="Summarize news pages, classify teasers by topic, score sentiment.")
-    docs_routes = {app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url}
+    app = FastAPIOffline(  # /docs and /redoc with their scripts and styles served from the package: no CDN, so they work offline
+        title="nlp",
+        version=__version__,
+        lifespan=lifespan,
+        summary="Summarize news pages, classify teasers by topic, score sentiment.",
+        static_url=DOCS_ASSETS,
+    )
+    docs_routes = {"/docs", "/redoc", app.openapi_url, app.swagger_ui_oauth2_redirect_url}
 
     def authorized(request: Request) -> None:
         if token is None:
@@ -86,6 +100,13 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
                 {"error": "missing or wrong token: send 'Authorization: Bearer <token>'", "field": "authorization"},
                 headers={"WWW-Authenticate": "Bearer"},
             )
+
+    async def off_loop(work: Awaitable[T]) -> T:
+        """Work on the fetch or parse threads; 503 once the server is stopping (it no longer waits for it)."""
+        try:
+            return await work
+        except Stopping:
+            raise HTTPException(503, "the server is stopping; retry on another instance", headers={"Retry-After": "1"}) from None
 
     async def answer(kind: Hashable, items: list[Any]) -> list[Any]:
         try:
@@ -113,8 +134,8 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def docs_need_the_token(request: Request, call_next: Any) -> Response:
-        """/docs, /redoc, /openapi.json and the OAuth redirect page are routes like the others."""
-        if token is not None and request.url.path in docs_routes:
+        """/docs, /redoc, their files, /openapi.json and the OAuth redirect page are routes like the others."""
+        if token is not None and (request.url.path in docs_routes or request.url.path.startswith(DOCS_ASSETS + "/")):
             try:
                 authorized(request)
             except HTTPException as refused:
@@ -146,14 +167,31 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
         return Response(body, media_type=content_type)
 
     @app.post("/v1/pages", dependencies=secured)
-    async def pages(body: PagesIn) -> dict[str, Any]:
-        """One record per document, equal to what `nlp run` writes for it."""
+    async def pages(body: PagesIn, request: Request) -> dict[str, Any]:
+        """One record per document, equal to what `nlp run` writes for it; a page that cannot be
+        read or processed is that record's `error`."""
         bounded(len(body.documents), serve.max_documents, "documents", "max_documents")
-        if not serve.allow_fetch:
-            for i, page in enumerate(body.documents):
-                if page.url is not None and not any(getattr(page, k) is not None for k in ("text", "lead", "html", "feed")):
+        for i, page in enumerate(body.documents):
+            if len(page.teasers or []) > serve.max_teasers:
+                raise HTTPException(
+                    413,
+                    {
+                        "error": f"{len(page.teasers or [])} teasers in one document; at most {serve.max_teasers} (serve.max_teasers)",
+                        "field": f"documents.{i}.teasers",
+                    },
+                )
+            if page.url is not None and not any(getattr(page, k) is not None for k in ("text", "lead", "html", "feed")):
+                if not serve.allow_fetch:
                     raise BadInput("this server does not fetch URLs (serve.allow_fetch is false); send the page's 'html'", f"documents.{i}.url")
-        docs = await asyncio.to_thread(page_documents, body.documents, config, fetcher)  # parsing and fetching: off the event loop
+                if not is_url(page.url):
+                    raise BadInput("only http and https URLs are fetched", f"documents.{i}.url")
+        try:  # the whole request, fetches included, within timeout_s
+            return await unless_gone(request, asyncio.wait_for(records_of(body), serve.timeout_s))
+        except TimeoutError:
+            raise HTTPException(504, f"no answer within serve.timeout_s ({serve.timeout_s:g} s)") from None
+
+    async def records_of(body: PagesIn) -> dict[str, Any]:
+        docs = await off_loop(read_pages(body.documents, config, offload, fetches))  # fetching and parsing: off the event loop
         if config.on_duplicate == "suffix":  # as `nlp run` does with this config: id#2, id#3, ...
             docs = list(unique_ids(iter(docs), "suffix"))
         seen: dict[str, int] = {}
@@ -163,8 +201,9 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
             seen[doc.id] = i
         pairs = await answer("pages", docs)
         if body.stories or config.stories.path is not None:  # within this request, or (stories.path) in the server's index
-            return {"records": await asyncio.to_thread(group_records, pairs, config.stories, config.encoder.model)}
-        return {"records": [record for record, _ in pairs]}
+            grouped = await off_loop(offload.parse(lambda: group_records(pairs, config.stories, config.encoder.model)))
+            return {"records": [writable(record) for record in grouped]}
+        return {"records": [writable(record) for record, _ in pairs]}
 
     @app.post("/v1/classify", dependencies=secured)
     async def classify(body: TextsIn) -> dict[str, Any]:
@@ -184,7 +223,7 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
     async def summarize(body: SummarizeIn) -> dict[str, Any]:
         """The summary of one article's text (`sentences`: the extractive summary's length)."""
         long_texts([body.text], "text")
-        sentences = await asyncio.to_thread(lambda: sum(len(split_sentences(p)) for p in body.text.splitlines()))
+        sentences = await off_loop(offload.parse(lambda: sum(len(split_sentences(p)) for p in body.text.splitlines())))
         if sentences > serve.max_sentences:
             raise HTTPException(
                 413, {"error": f"{sentences} sentences in the text; at most {serve.max_sentences} (serve.max_sentences)", "field": "text"}
@@ -193,6 +232,11 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
         return {"summary": summary}
 
     errors_as_json(app)
+
+    @app.exception_handler(ClientGone)
+    async def gone(request: Request, exc: ClientGone) -> JSONResponse:
+        return error_response(499, "the client closed the connection before its answer; its work was abandoned")
+
     app.middleware("http")(metrics.middleware)
     if serve.cors_origins:
         app.add_middleware(
@@ -202,38 +246,11 @@ def create_app(config: RunConfig, pipeline: Pipeline | None = None) -> FastAPI:
     return app
 
 
-def page_documents(pages: list[PageIn], config: RunConfig, fetcher: Fetcher | None) -> list[Document]:
-    """The documents of a request's pages: JSON rows as `nlp run` reads them, HTML and feeds
-    through the same readers, URLs through `fetcher` (public addresses only)."""
-    docs: list[Document] = []
-    for i, page in enumerate(pages):
-        where = f"documents.{i}"
-        doc_id = str(page.id)
-        try:
-            if page.html is not None:
-                docs.append(document_from_html(page.html.encode("utf-8", "surrogatepass"), doc_id, url=page.url, options=config.html))
-            elif page.feed is not None:
-                docs.extend(documents_from_feed(page.feed.encode("utf-8", "surrogatepass"), doc_id, url=page.url, options=config.feed))
-            elif page.text is None and page.lead is None:
-                assert fetcher is not None and page.url is not None  # refused before, without allow_fetch
-                inputs = Inputs([page.url], fetch=config.fetch, html=config.html, feed=config.feed, fetcher=fetcher)
-                found = list(inputs.documents())
-                for doc in found:
-                    doc.id = doc_id if len(found) == 1 else doc.id
-                docs.extend(found)
-            else:
-                row = page.model_dump(exclude_none=True)
-                row["teasers"] = [t if isinstance(t, str) else t.model_dump(exclude_none=True) for t in page.teasers or []]
-                docs.append(document_from_json(row, where))
-        except NlpError as exc:
-            raise BadInput(str(exc), f"{where}.url" if isinstance(exc, FetchError) else where) from None
-    return docs
-
-
-def _on_sigterm(batcher: Batcher) -> None:
+def _on_sigterm(batcher: Batcher, offload: Offload) -> None:
     """Chain SIGTERM (and Ctrl-C) to the batcher before uvicorn's own handler: requests under
-    way get serve.shutdown_s, the rest are answered 503 at once, so uvicorn's graceful wait ends
-    when they do. Only where the app runs in the main thread (a server process, not a test's)."""
+    way get serve.shutdown_s, the rest are answered 503 at once (fetches and parses at once: their
+    threads are not waited for), so uvicorn's graceful wait ends when they do. Only where the app
+    runs in the main thread (a server process, not a test's)."""
     import signal
 
     loop = asyncio.get_running_loop()
@@ -243,6 +260,7 @@ def _on_sigterm(batcher: Batcher) -> None:
 
             def handler(signum: int, frame: Any, previous: Any = previous) -> None:
                 loop.call_soon_threadsafe(batcher.begin_shutdown)
+                loop.call_soon_threadsafe(offload.stop)
                 if callable(previous):
                     previous(signum, frame)
 
@@ -261,28 +279,34 @@ def serve_token(config: RunConfig) -> str | None:
     return given
 
 
-DOCS_PER_STEP = 8  # documents of a /v1/pages pass run per step (texts: STEP_TEXTS)
+DOCS_PER_STEP = 8  # documents of a /v1/pages pass prepared (split into sentences) per step
+PAGE_STEP_TEXTS = STEP_TEXTS  # and their texts encoded per step: a feed of 1,000 teasers took turns 256 at a time and tripled other clients' latency (scripts/serve_hostile.py)
 
 
 def _steps(pipeline: Pipeline, kind: Hashable, items: list[Any]) -> Steps:
     """One model pass for a batch of requests' items, as short steps the batcher runs in turn
     with other passes' (and waits for at shutdown): a summary's encoding goes a batch of
-    sentences at a time, pages a few documents at a time, texts STEP_TEXTS at a time."""
+    sentences at a time, pages PAGE_STEP_TEXTS texts at a time (a page of thousands of teasers
+    too), texts STEP_TEXTS at a time."""
     if isinstance(kind, tuple) and kind[0] == "summarize":
         return (yield from pipeline.summarize_steps(items, sentences=kind[1]))
-    runs: dict[Hashable, tuple[int, Callable[[list[Any]], list[Any]]]] = {
-        "pages": (DOCS_PER_STEP, lambda part: list(pipeline.process_with_views(part))),  # views: what stories group
-        "classify": (STEP_TEXTS, lambda part: pipeline.classify(part)),
-        "sentiment": (STEP_TEXTS, lambda part: pipeline.sentiment(part)),
-    }
+    if kind == "pages":  # views too: what stories group
+        pairs: list[Any] = []
+        for start in range(0, len(items), DOCS_PER_STEP):
+            part = list(items[start : start + DOCS_PER_STEP])
+            try:
+                pairs += yield from pipeline.process_steps(part, PAGE_STEP_TEXTS)
+            except Exception as exc:  # a document that breaks the pass is its record's error, the rest go on
+                pairs += one_at_a_time(pipeline, part, exc)
+        return pairs
+    runs: dict[Hashable, Callable[[list[Any]], list[Any]]] = {"classify": pipeline.classify, "sentiment": pipeline.sentiment}
     if kind not in runs:
         raise ValueError(f"unknown kind {kind!r}")
-    size, run = runs[kind]
     results: list[Any] = []
-    for start in range(0, len(items), size):
+    for start in range(0, len(items), STEP_TEXTS):
         if start:
             yield
-        results += run(list(items[start : start + size]))
+        results += runs[kind](list(items[start : start + STEP_TEXTS]))
     return results
 
 

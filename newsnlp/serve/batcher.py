@@ -6,19 +6,20 @@ A pass is a generator of small steps (one encoder batch each, for a long summary
 progress take turns a step at a time, so a classify sent after a maximum-size summarize is
 answered before that summarize finishes. A pass that fails is tried again one request at a
 time, so only the request whose input broke it fails. The queue is bounded (`QueueFull`: the
-server says 503); a request that times out frees its slot at once. On shutdown, passes under way
+server says 503); a request that times out frees its slot at once, and a pass whose every
+request timed out or was abandoned (its client left) stops at its next step. On shutdown, passes under way
 get `shutdown_s` to finish; what is left is answered `ShuttingDown` (503). Model steps run on a
 daemon thread, so a step still running cannot keep a stopped server's process alive."""
 
 from __future__ import annotations
 
 import asyncio
-import queue
-import threading
 import time
 from collections.abc import Callable, Generator, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from newsnlp.serve.offload import DaemonPool
 
 Steps = Generator[None, None, Sequence[Any]]  # yields between steps; returns one result per item, in order
 Run = Callable[[Hashable, list[Any]], "Steps | Sequence[Any]"]  # a plain result is a pass of one step
@@ -46,42 +47,6 @@ class _Pass:
     jobs: list[_Job]
     start: Callable[[], Steps | Sequence[Any]]  # called on the model thread: the pass's first step
     steps: Steps | None = None
-
-
-class _DaemonWorker:
-    """One daemon thread that runs calls in order: the model is used by one step at a time, and
-    the interpreter does not wait for it at exit (asyncio's default executor does)."""
-
-    def __init__(self) -> None:
-        self._calls: queue.SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any], asyncio.AbstractEventLoop]] = queue.SimpleQueue()
-        threading.Thread(target=self._loop, name="nlp-model", daemon=True).start()
-
-    def run(self, call: Callable[[], Any]) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self._calls.put((call, future, loop))
-        return future
-
-    def _loop(self) -> None:
-        while True:
-            call, future, loop = self._calls.get()
-            try:
-                result, error = call(), None
-            except BaseException as exc:  # handed to the awaiting coroutine, whatever it is
-                result, error = None, exc
-            try:
-                loop.call_soon_threadsafe(_settle, future, result, error)
-            except RuntimeError:  # the loop closed meanwhile (the server stopped): nobody waits
-                pass
-
-
-def _settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
-    if future.done():
-        return
-    if exc is not None:
-        future.set_exception(exc)
-    else:
-        future.set_result(result)
 
 
 _DONE = object()
@@ -120,13 +85,13 @@ class Batcher:
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._active: list[_Pass] = []
         self._task: asyncio.Task[None] | None = None
-        self._worker: _DaemonWorker | None = None
+        self._worker: DaemonPool | None = None
         self._stopping = False
         self._deadline: float | None = None  # when passes still under way are answered ShuttingDown
         self._in_flight: asyncio.Future[Any] | None = None  # the step running on the model thread
 
     def start(self) -> None:
-        self._worker = _DaemonWorker()
+        self._worker = DaemonPool(1, "nlp-model")  # one step at a time: the model is used by one
         self._task = asyncio.get_running_loop().create_task(self._serve())
 
     def begin_shutdown(self) -> None:
@@ -186,6 +151,9 @@ class Batcher:
             elif not self._queue.empty() and not self._stopping:
                 await self._start(self._take())
             for current in list(self._active):
+                if all(job.abandoned for job in current.jobs):  # every client left or timed out: no more steps for nobody
+                    self._active.remove(current)
+                    continue
                 await self._step(current)
             if self._stopping and self._deadline is not None and time.monotonic() >= self._deadline:
                 self._refuse_the_rest()  # the grace is over: what is left hears 503 now

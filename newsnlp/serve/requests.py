@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, Field, StrictFloat, StrictInt, StrictStr, model_validator
 
@@ -20,6 +21,18 @@ def _whole_text(value: str) -> str:
 
 
 Text = Annotated[StrictStr, AfterValidator(_whole_text)]
+
+
+def _url(value: str) -> str:
+    """A URL that parses, port and all (`http://[::1` and a port of 99999 were a 500)."""
+    try:
+        _ = urlsplit(value).port  # parsing the port is what raises
+    except ValueError as exc:
+        raise ValueError(f"not a URL ({exc})") from None
+    return value
+
+
+Url = Annotated[Text, AfterValidator(_url)]
 
 
 class TeaserIn(BaseModel):
@@ -41,7 +54,7 @@ class PageIn(BaseModel):
     teasers: list[Text | TeaserIn] | None = None
     source: Text | None = None
     title: Text | None = None
-    url: Text | None = None
+    url: Url | None = None
     published: Text | None = None
     html: Text | None = None
     feed: Text | None = None
