@@ -93,7 +93,7 @@ class Watch:
     written: int = 0
 
     def run(self, every_s: float, once: bool, sleep: Callable[[float], None] = time.sleep) -> None:
-        check_output(self.output, self.config.input, what="nlp watch")
+        check_output(self.output, self.config.input, what="nlp watch", index=self.config.stories.path)
         with output_lock(self.output), closing(Inputs.of(self.config)) as inputs, AppendLog(self.output) as log:
             for record in log.records():
                 self.seen.update(seen_keys(record))

@@ -23,7 +23,7 @@ import numpy as np
 
 from newsnlp.errors import ConfigError
 from newsnlp.sqlite_files import header as file_header
-from newsnlp.sqlite_files import hold
+from newsnlp.sqlite_files import hold, set_aside
 from newsnlp.stories.grouping import Assignment, Member, Story
 from newsnlp.stories.items import Item, iso, names, numbers
 
@@ -73,9 +73,13 @@ class StoryIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         reason = foreign(self.path)
         if reason:
-            aside = self.path.with_name(self.path.name + ".set-aside")
+            try:
+                aside = set_aside(self.path, self.path.with_name(self.path.name + ".set-aside"))
+            except OSError as exc:
+                raise ConfigError(
+                    f"story index {self.path} {reason}, and it cannot be moved aside ({exc.strerror or exc}); give another stories.path"
+                ) from None
             print(f"nlp: warning: story index {self.path} {reason}; moved aside to {aside}, building a new one from this run", file=sys.stderr)
-            self.path.replace(aside)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         hold(self)
         self._sql(f"PRAGMA application_id = {APPLICATION_ID}")
