@@ -67,7 +67,6 @@ class StoryIndex:
 
     def __init__(self, path: Path, encoder: str) -> None:
         self.path, self.encoder = Path(path), encoder
-        self.began_empty = False
         if self.path.is_dir():
             raise ConfigError(f"stories.path {self.path} is a folder; give a file path such as {self.path / 'stories.sqlite'}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,7 +96,6 @@ class StoryIndex:
 
     def __enter__(self) -> StoryIndex:
         self._sql("BEGIN IMMEDIATE")
-        self.began_empty = not self._sql("SELECT 1 FROM members LIMIT 1")
         return self
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
@@ -110,8 +108,8 @@ class StoryIndex:
     # what the grouper asks of its store
 
     def assigned(self, key: str) -> Assignment | None:
-        if self.began_empty:  # nothing to look up (a new index): a large first run skips a query per item
-            return None
+        # looked up even in a new index: two items of one run can be one (a teaser linking to a page
+        # the run also read, a feed item in two feeds), the second then takes the first's story
         row = next(iter(self._sql("SELECT story, duplicate_of FROM members WHERE key = ?", (key,))), None)
         return Assignment(row[0], row[1]) if row else None
 
