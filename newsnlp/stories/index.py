@@ -28,12 +28,26 @@ from newsnlp.stories.grouping import Assignment, Member, Story
 from newsnlp.stories.items import Item, iso, names, numbers
 
 APPLICATION_ID = 0x6E6C7073  # "nlps"
-# Rows a run could not read back (checked in SQL when an index is opened: fast on a large one).
+# Rows a run could not read back, or whose values are not what the index writes (an edit): checked
+# in SQL when an index is opened, fast on a large one. Times stay within years 1 to 9999.
+SECONDS = "BETWEEN -62135596800 AND 253402300799"
 ROWS_UNREADABLE = (
-    "SELECT COUNT(*) FROM stories WHERE typeof(total) != 'blob' OR length(total) % 4 != 0 OR length(total) != "
-    "(SELECT length(total) FROM stories LIMIT 1) OR typeof(count) != 'integer' OR typeof(first) NOT IN ('real', 'integer') "
-    "OR typeof(last) NOT IN ('real', 'integer') OR NOT json_valid(recent) OR NOT json_valid(sources) OR NOT json_valid(topics) "
-    "OR NOT json_valid(sentiment) OR json_type(recent) != 'array' OR json_array_length(sentiment) != 4"
+    "SELECT COUNT(*) FROM stories WHERE typeof(id) != 'text' OR typeof(name) != 'text' OR typeof(total) != 'blob' "
+    "OR length(total) % 4 != 0 OR length(total) != (SELECT length(total) FROM stories LIMIT 1) OR typeof(count) != 'integer' "
+    f"OR typeof(first) NOT IN ('real', 'integer') OR NOT first {SECONDS} OR typeof(last) NOT IN ('real', 'integer') OR NOT last {SECONDS} "
+    f"OR (last_known IS NOT NULL AND (typeof(last_known) NOT IN ('real', 'integer') OR NOT last_known {SECONDS})) "
+    "OR typeof(recent) != 'text' OR typeof(sources) != 'text' OR typeof(topics) != 'text' OR typeof(sentiment) != 'text' "
+    "OR NOT json_valid(recent) OR NOT json_valid(sources) OR NOT json_valid(topics) OR NOT json_valid(sentiment) "
+    "OR substr(ltrim(recent), 1, 1) != '[' OR json_type(sources) != 'array' OR json_type(topics) != 'object' "
+    "OR json_type(sentiment) != 'array' OR json_array_length(sentiment) != 4 "  # (recent's members: checked as they are read)
+    "OR EXISTS (SELECT 1 FROM json_each(sources) WHERE type != 'text') OR EXISTS (SELECT 1 FROM json_each(topics) WHERE type != 'integer') "
+    "OR EXISTS (SELECT 1 FROM json_each(sentiment) WHERE type NOT IN ('null', 'real', 'integer'))"
+)
+MEMBERS_UNREADABLE = (
+    "SELECT COUNT(*) FROM members WHERE typeof(key) != 'text' OR typeof(story) != 'text' OR typeof(doc_id) != 'text' "
+    "OR typeof(text) != 'text' OR typeof(duplicate_of) NOT IN ('null', 'text') OR typeof(url) NOT IN ('null', 'text') "
+    "OR typeof(source) NOT IN ('null', 'text') OR typeof(topic) NOT IN ('null', 'text') OR typeof(teaser) NOT IN ('null', 'integer') "
+    f"OR typeof(sentiment) NOT IN ('null', 'real', 'integer') OR typeof(at) NOT IN ('real', 'integer') OR NOT at {SECONDS}"
 )
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -175,7 +189,7 @@ class StoryIndex:
 
         try:
             return _story(row)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # binascii.Error and JSON errors are ValueErrors
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:  # binascii.Error and JSON errors are ValueErrors
             raise InputError(f"story index {self.path} is damaged (story {str(row[0])[:40]}: {exc}); move it aside and run again") from None
 
     # what `nlp stories`, the report and a run's closing line read
@@ -262,6 +276,9 @@ def foreign(path: Path) -> str | None:
             bad = db.execute(ROWS_UNREADABLE).fetchone()[0]
             if bad:
                 return f"is damaged ({bad} unreadable {'story' if bad == 1 else 'stories'})"
+            bad = db.execute(MEMBERS_UNREADABLE).fetchone()[0]
+            if bad:
+                return f"is damaged ({bad} unreadable {'member' if bad == 1 else 'members'})"
         finally:
             db.close()
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
