@@ -80,3 +80,23 @@ def test_a_file_that_is_not_a_watch_output_is_refused_untouched(tmp_path):
     with pytest.raises(InputError, match="not an output nlp watch wrote"):
         list(AppendLog(notes).records())
     assert notes.read_text() == "my notes\nsecond line, no newline"
+
+
+def test_an_output_removed_between_cycles_is_begun_again_not_written_into_the_void(tmp_path, capsys):
+    source = tmp_path / "wire.xml"
+    source.write_text(feed("wire", WIRE))
+    out = tmp_path / "w.jsonl"
+    config = load_config(FAST, {"input": [str(source)]})
+    sleeps = []
+
+    def between_cycles(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 1:
+            out.rename(tmp_path / "w.1.jsonl")  # rotated away while watch waits
+        else:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Watch(config, out, say=lambda line: None).run(0.0, once=False, sleep=between_cycles)
+    assert ids(tmp_path / "w.1.jsonl") == ["wire-0", "wire-1"] and ids(out) == ["wire-0", "wire-1"]  # read again into the new file
+    assert "removed or replaced while watch ran" in capsys.readouterr().err
