@@ -67,7 +67,7 @@ class TeaserResult(TypedDict, total=False):
     id: str  # a feed item's id (guid)
     published: str
     story: str  # with --stories: the story it reports (newsnlp/stories)
-    duplicate_of: str  # a near-identical item seen first: a document id, or docid#N for a teaser
+    duplicate_of: str  # a near-identical item seen first: its key (guid, else url, else text: and a hash)
     topic: TopicResult
     sentiment: SentimentResult
 

@@ -156,6 +156,8 @@ def bench_table(figures: dict) -> Table:
     row(default, "a naive loop (torch, one text at a time)", "speedup_vs_naive", "naive_topic_agreement", "naive_sentiment_agreement")
     row(default, f"torch fp32 on {f.get('device', 'cpu')}", "default_speedup_vs_torch_fp32", "default_topic_agreement", "default_sentiment_agreement")
     row("ONNX int8", "torch fp32", "int8_speedup_vs_torch_fp32", "topic_agreement", "sentiment_agreement")
+    if f.get("int8_refused"):
+        table.add_row("ONNX int8", "its fp32 source, when built", "refused", "", "")
     if f.get("openvino_precision"):
         row(
             f"OpenVINO ({f['openvino_precision']})",

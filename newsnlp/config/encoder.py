@@ -28,7 +28,9 @@ class EncoderConfig(Section):
         " | openvino (that export compiled by OpenVINO for the CPU in the run's dtype; pip install 'newsnlp[openvino]')",
     )
     quantize: Quantize = Field(
-        default="none", description="backend onnx: none | int8 (dynamic, per-channel MatMul weights; faster, labels can differ)"
+        default="none",
+        description="backend onnx: none | int8 (dynamic, per-channel MatMul weights, those with outlier inputs kept fp32; checked against fp32 when built;"
+        " faster, labels can differ)",
     )
     languages: list[str] = Field(
         default_factory=lambda: ["en"],

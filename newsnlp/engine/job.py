@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -33,7 +32,7 @@ from newsnlp.engine.progress import progress_bar
 from newsnlp.errors import InputError
 from newsnlp.heads.predict import PACKAGED_HEAD_NAMES, head_path
 from newsnlp.records import Record
-from newsnlp.resources.disk import file_sha256
+from newsnlp.resources.disk import file_sha256, write_atomically
 from newsnlp.stories.run import RunStories
 from newsnlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 from newsnlp.tasks.topics import topic_labels
@@ -136,7 +135,7 @@ def run_job(config: RunConfig, *, progress: bool | None = None, console: Console
     interrupted run already holds are skipped and the rest appended."""
     console = console or Console(stderr=True)
     output = config.output.path
-    check_output(output, config.input)
+    check_output(output, config.input, index=config.stories.path)
     with output_lock(output), closing(Inputs.of(config)) as inputs:  # one writer per output, for the whole run
         return _run_locked(config, inputs, progress, console, resume)
 
@@ -312,9 +311,7 @@ def check_resumable(journal: Path, fingerprint: dict[str, Any]) -> None:
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
-    staging = path.with_name(path.name + ".writing")
-    staging.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(staging, path)
+    write_atomically(path, json.dumps(data, ensure_ascii=False))
 
 
 def check_journal(output: Path, resume: bool) -> Path:

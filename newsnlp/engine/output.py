@@ -18,17 +18,27 @@ from newsnlp.documents import Inputs
 from newsnlp.errors import InputError
 from newsnlp.formats.write import write_records
 from newsnlp.records import Record
+from newsnlp.resources.disk import replacing
 
 
-def check_output(output: Path, inputs: Sequence[str | Path], *, what: str = "a run", records_too: bool = False) -> None:
+def check_output(output: Path, inputs: Sequence[str | Path], *, what: str = "a run", records_too: bool = False, index: Path | None = None) -> None:
     """The one check of every file a command writes (`nlp run`, `read`, `watch`, `report`):
     never one of its inputs, never a folder, a symlink, a device, FIFO or socket (only regular
     files are replaced, atomically), with `records_too` never a records file (the report's -o
-    onto a run's records turned them into HTML), and in a folder that can be written."""
-    for ref in inputs:
-        path = Path(ref)
-        if not str(ref).lower().startswith(("http://", "https://")) and path.exists() and output.exists() and path.resolve() == output.resolve():
+    onto a run's records turned them into HTML), and in a folder that can be written. The story
+    `index` the command writes too is neither the output (nor a file beside it) nor an input: a
+    run's finished records replaced the index, and watch appended JSON into it."""
+    files = [Path(ref) for ref in inputs if not str(ref).lower().startswith(("http://", "https://"))]
+    for path in files:
+        if path.exists() and output.exists() and path.resolve() == output.resolve():
             raise InputError(f"output {output} is an input of {what}; choose another output")
+    if index is not None:
+        beside = next((f for f in companions(output) if same_file(Path(index), f)), None)
+        if beside is not None:
+            one = "are one file" if beside == output else f"collide ({beside.name} is a file {what} keeps beside its output)"
+            raise InputError(f"output {output} and the story index {index} (--stories) {one}; give them different paths")
+        if any(same_file(Path(index), path) for path in files):
+            raise InputError(f"story index {index} (--stories) is an input of {what}; give the index another path")
     if output.is_symlink():
         raise InputError(f"output {output} is a symlink, which {what} would replace; choose a regular file")
     if output.exists() and output.is_dir():
@@ -44,6 +54,29 @@ def check_output(output: Path, inputs: Sequence[str | Path], *, what: str = "a r
         raise InputError(f"cannot create the output folder {folder}: {exc.strerror}; choose another output") from exc
     if not os.access(folder, os.W_OK):
         raise InputError(f"output folder {folder} is not writable; choose another output")
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """One file under two names: the same path once resolved (existing or not), or one inode."""
+    try:
+        if a.resolve() == b.resolve():
+            return True
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def companions(output: Path) -> list[Path]:
+    """The output and the files a run keeps beside it (journal, its checksums, meta and items,
+    the lock, run.json)."""
+    journal = partial_path(output)
+    return [
+        output,
+        journal,
+        *(journal.with_name(journal.name + end) for end in (".sums", ".meta", ".items")),
+        lock_path(output),
+        output.with_name(output.name + ".run.json"),
+    ]
 
 
 def holds_records(path: Path) -> bool:
@@ -201,7 +234,6 @@ class RecordWriter:
                 self._finalise()
                 sums_path(self.tmp).unlink(missing_ok=True)
         except OSError as error:  # a full disk or quota while closing or converting: the journal is kept for --resume
-            self.path.with_name(self.path.name + ".writing").unlink(missing_ok=True)
             if exc_type is not None:
                 return  # the run's own error says more
             raise InputError(
@@ -222,12 +254,10 @@ class RecordWriter:
         if self.fmt == "jsonl" and self.amend is None:
             os.replace(self.tmp, self.path)
             return
-        staging = self.path.with_name(self.path.name + ".writing")
         records = read_journal(self.tmp) if self.amend is None else map(self.amend, read_journal(self.tmp))
-        with staging.open("w", encoding="utf-8", newline="") as out:
+        with replacing(self.path, newline="") as out:
             if self.fmt == "jsonl":
                 out.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
             else:
                 write_records(records, out, self.fmt, self.about, self.leads_from)
-        os.replace(staging, self.path)
         self.tmp.unlink()

@@ -89,7 +89,7 @@ def _run_ray(ray: Any, config: RunConfig, level: int) -> RunResult:
     for name in ("ray", "ray.data"):
         logging.getLogger(name).setLevel(level)
     output, fmt = config.output.path, config.output.resolved_format()
-    check_output(output, config.input)
+    check_output(output, config.input, index=config.stories.path)
     if config.on_duplicate == "suffix":
         raise ConfigError("--engine ray: on_duplicate suffix needs input order on one machine; make ids unique or run locally")
     journal = check_journal(output, resume=False)

@@ -82,6 +82,11 @@ def seen_keys(record: dict[str, Any]) -> list[str]:
     return [str(k) for k in (record.get("id"), record.get("url")) if k]
 
 
+def seen_in(log: AppendLog) -> set[str]:
+    """The keys of the items the output holds."""
+    return {key for record in log.records() for key in seen_keys(record)}
+
+
 @dataclass
 class Watch:
     """One watch over `sources`, appending to `output`."""
@@ -96,10 +101,9 @@ class Watch:
     failures: int = 0  # sources and items that failed, all cycles together (`--once` exits 3 when any did)
 
     def run(self, every_s: float, once: bool, sleep: Callable[[float], None] = time.sleep) -> None:
-        check_output(self.output, self.config.input, what="nlp watch")
+        check_output(self.output, self.config.input, what="nlp watch", index=self.config.stories.path)
         with output_lock(self.output), closing(Inputs.of(self.config)) as inputs, AppendLog(self.output) as log:
-            for record in log.records():
-                self.seen.update(seen_keys(record))
+            self.seen = seen_in(log)
             inputs.items()  # a missing path or a bad list is the command's error (exit 2), before any cycle
             self.pipeline = Pipeline(self.config).load()
             while True:
@@ -116,6 +120,9 @@ class Watch:
         source, or an item, that fails is this cycle's line (and tried again next cycle)."""
         assert self.pipeline is not None
         self.cycles += 1
+        log.check()
+        if log.changed:  # a damaged last line was cut away (a hand edit between cycles): its item is new again
+            self.seen, log.changed = seen_in(log), False
         inputs.refresh()
         try:
             items = inputs.items()

@@ -39,7 +39,9 @@ def story_items(config: RunConfig, on_batch: Callable[[float], None] | None = No
         published = str(row.get(data.date_field) or "") or None if data.date_field else None
         source = str(row.get(data.source_field) or "") or None if data.source_field else None
         doc_id = str(row.get(data.id_field) if data.id_field else n)
-        docs.append(Document.from_parts(doc_id, "", [text], source=source, info=[TeaserInfo(published=published)]))
+        docs.append(
+            Document.from_parts(doc_id, "", [text], source=source, info=[TeaserInfo(published=published, id=doc_id)])
+        )  # the row's id as a feed item's guid
         gold.append(str(row[data.label_field]))
     pipeline = Pipeline(config)
     items: list[Item] = []

@@ -26,7 +26,7 @@ import numpy as np
 
 from newsnlp.resources.disk import cache_root, models_root
 from newsnlp.sqlite_files import header as file_header
-from newsnlp.sqlite_files import hold
+from newsnlp.sqlite_files import hold, set_aside
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -89,13 +89,12 @@ class EmbeddingCache:
             self._give_up(exc)
 
     def _set_aside(self, exc: Exception) -> None:
-        print(
-            f"nlp: warning: embedding cache {self.path} is damaged ({exc}); moved aside to {self.path.with_suffix('.corrupt')}, starting a new one",
-            file=sys.stderr,
-        )
-        for suffix in ("-wal", "-shm"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-        self.path.replace(self.path.with_suffix(".corrupt"))
+        try:
+            aside = set_aside(self.path, self.path.with_suffix(".corrupt"))
+        except OSError as error:
+            self._give_up(error)
+            return
+        print(f"nlp: warning: embedding cache {self.path} is damaged ({exc}); moved aside to {aside}, starting a new one", file=sys.stderr)
         try:
             self.db = self._open()
             hold(self)

@@ -164,8 +164,10 @@ class Encoder:
     def numerics(self) -> str:
         """What besides the model and backend changes the vectors: onnx's quantization, torch's
         dtype, openvino's precision (the embedding cache keeps each apart)."""
-        if self.backend == "onnx":
-            return self.config.quantize
+        if self.backend == "onnx":  # int8 vectors of an earlier recipe (MPNet's were wrong) are never a hit
+            from newsnlp.models.onnx import INT8_RECIPE
+
+            return self.config.quantize if self.config.quantize == "none" else f"{self.config.quantize}-{INT8_RECIPE}"
         if self.backend == "openvino":
             return self.precision
         return str(self.dtype).removeprefix("torch.")

@@ -112,7 +112,7 @@ class Classifier:
 
             path = _resolve(ref, "classifier", key)
             self.ref, self.limit = str(ref), model_limit(path, str(ref), key)
-            self.onnx: Any = OnnxModel(path, "classifier", quantize, self.limit, runtime.threads)
+            self.onnx: Any = OnnxModel(path, "classifier", quantize, self.limit, runtime.threads, setting=f"{key.rsplit('.', 1)[0]}.quantize")
             self.loaded: LoadedModel | None = None
             self.id2label = {int(k): v for k, v in _read_json(path / "config.json").get("id2label", {}).items()}
         else:

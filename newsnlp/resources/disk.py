@@ -1,11 +1,12 @@
 """Where nlp keeps things on disk: the user cache ($NLP_CACHE_DIR: embeddings, ONNX exports,
 fetched pages) and the model store ($NLP_MODELS_DIR: encoders fetched from the package
-registry), and the two file habits everything there shares: a file's sha256, and a folder that
+registry), and the file habits everything shares: a file's sha256, and a file or a folder that
 appears whole or not at all."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 
 def cache_root() -> Path:
@@ -68,3 +70,53 @@ def building_folder(final: Path, marker: str) -> Iterator[Path]:
                 raise
     finally:
         shutil.rmtree(partial, ignore_errors=True)
+
+
+@contextmanager
+def replacing(path: Path, *, encoding: str = "utf-8", newline: str | None = None) -> Iterator[TextIO]:
+    """A text file written beside `path` (same folder, so the rename is atomic), flushed, synced
+    and renamed onto `path` when the block succeeds: `path` holds its old content or the new,
+    never a part, whatever stops the process (`staged`)."""
+    with staged(path) as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, newline=newline)
+        yield text
+        text.flush()
+        text.detach()  # the binary handle stays open for `staged` to sync
+
+
+@contextmanager
+def staged(path: Path) -> Iterator[BinaryIO]:
+    """The binary handle of a file beside `path`, this process's own (two writers never share
+    one), synced and renamed onto `path` when the block succeeds, removed when it fails."""
+    staging = path.with_name(f"{path.name}.{os.getpid()}.writing")
+    handle = os.fdopen(os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), "wb")
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(staging, path)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+
+
+def write_atomically(path: Path, data: str | bytes, *, encoding: str = "utf-8") -> None:
+    """`data` as the whole of `path`, atomically (`staged`)."""
+    with staged(path) as out:
+        out.write(data.encode(encoding) if isinstance(data, str) else data)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (a crash after it keeps the new name); best effort."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -63,9 +63,11 @@ class Story:
         self.total = self.total + item.vector
         self.count += 1
         self.first = item.when if self.count == 1 else min(self.first, item.when)
-        self.last = max(self.last, item.when)
-        if item.known:
+        if item.known:  # last seen: the latest dated member (an undated one's time is only the run's)
+            self.last = item.when if self.last_known is None else max(self.last, item.when)
             self.last_known = item.when if self.last_known is None else max(self.last_known, item.when)
+        elif self.last_known is None:
+            self.last = max(self.last, item.when)
         self.recent = [*self.recent, Member(item.key, item.text, item.vector, item.names, item.numbers)][-RECENT:]
         self.seen = None
         if item.source:
@@ -205,6 +207,7 @@ class Grouper:
         self.everything_loaded = False
         self.forgotten_before = -np.inf
         self.changed: dict[str, Story] = {}
+        self.placed: dict[str, Assignment] = {}  # without a store: the items grouped so far, by key
 
     def group(self, items: Iterable[Item]) -> Iterator[tuple[Item, Assignment]]:
         for item in items:
@@ -212,10 +215,10 @@ class Grouper:
         self.flush()
 
     def add(self, item: Item) -> Assignment:
+        earlier = self.placed.get(item.key) if self.store is None else self.store.assigned(item.key)
+        if earlier is not None:  # grouped already (by an earlier run, before a kill, or earlier in this one): the same answer
+            return earlier
         if self.store is not None:
-            earlier = self.store.assigned(item.key)
-            if earlier is not None:  # grouped by an earlier run (or before a kill): the same answer
-                return earlier
             self._load(item)
             if item.known and item.when - self.window_s > self.forgotten_before + self.window_s / 8:  # not on every item
                 self._forget_before(item.when - self.window_s)
@@ -228,6 +231,8 @@ class Grouper:
         if self.store is not None:
             self.store.save_member(best, item, assignment)
             self.changed[best.id] = best
+        else:
+            self.placed[item.key] = assignment
         return assignment
 
     def flush(self) -> None:

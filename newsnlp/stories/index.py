@@ -23,17 +23,31 @@ import numpy as np
 
 from newsnlp.errors import ConfigError
 from newsnlp.sqlite_files import header as file_header
-from newsnlp.sqlite_files import hold
+from newsnlp.sqlite_files import hold, set_aside
 from newsnlp.stories.grouping import Assignment, Member, Story
 from newsnlp.stories.items import Item, iso, names, numbers
 
 APPLICATION_ID = 0x6E6C7073  # "nlps"
-# Rows a run could not read back (checked in SQL when an index is opened: fast on a large one).
+# Rows a run could not read back, or whose values are not what the index writes (an edit): checked
+# in SQL when an index is opened, fast on a large one. Times stay within years 1 to 9999.
+SECONDS = "BETWEEN -62135596800 AND 253402300799"
 ROWS_UNREADABLE = (
-    "SELECT COUNT(*) FROM stories WHERE typeof(total) != 'blob' OR length(total) % 4 != 0 OR length(total) != "
-    "(SELECT length(total) FROM stories LIMIT 1) OR typeof(count) != 'integer' OR typeof(first) NOT IN ('real', 'integer') "
-    "OR typeof(last) NOT IN ('real', 'integer') OR NOT json_valid(recent) OR NOT json_valid(sources) OR NOT json_valid(topics) "
-    "OR NOT json_valid(sentiment) OR json_type(recent) != 'array' OR json_array_length(sentiment) != 4"
+    "SELECT COUNT(*) FROM stories WHERE typeof(id) != 'text' OR typeof(name) != 'text' OR typeof(total) != 'blob' "
+    "OR length(total) % 4 != 0 OR length(total) != (SELECT length(total) FROM stories LIMIT 1) OR typeof(count) != 'integer' "
+    f"OR typeof(first) NOT IN ('real', 'integer') OR NOT first {SECONDS} OR typeof(last) NOT IN ('real', 'integer') OR NOT last {SECONDS} "
+    f"OR (last_known IS NOT NULL AND (typeof(last_known) NOT IN ('real', 'integer') OR NOT last_known {SECONDS})) "
+    "OR typeof(recent) != 'text' OR typeof(sources) != 'text' OR typeof(topics) != 'text' OR typeof(sentiment) != 'text' "
+    "OR NOT json_valid(recent) OR NOT json_valid(sources) OR NOT json_valid(topics) OR NOT json_valid(sentiment) "
+    "OR substr(ltrim(recent), 1, 1) != '[' OR json_type(sources) != 'array' OR json_type(topics) != 'object' "
+    "OR json_type(sentiment) != 'array' OR json_array_length(sentiment) != 4 "  # (recent's members: checked as they are read)
+    "OR EXISTS (SELECT 1 FROM json_each(sources) WHERE type != 'text') OR EXISTS (SELECT 1 FROM json_each(topics) WHERE type != 'integer') "
+    "OR EXISTS (SELECT 1 FROM json_each(sentiment) WHERE type NOT IN ('null', 'real', 'integer'))"
+)
+MEMBERS_UNREADABLE = (
+    "SELECT COUNT(*) FROM members WHERE typeof(key) != 'text' OR typeof(story) != 'text' OR typeof(doc_id) != 'text' "
+    "OR typeof(text) != 'text' OR typeof(duplicate_of) NOT IN ('null', 'text') OR typeof(url) NOT IN ('null', 'text') "
+    "OR typeof(source) NOT IN ('null', 'text') OR typeof(topic) NOT IN ('null', 'text') OR typeof(teaser) NOT IN ('null', 'integer') "
+    f"OR typeof(sentiment) NOT IN ('null', 'real', 'integer') OR typeof(at) NOT IN ('real', 'integer') OR NOT at {SECONDS}"
 )
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -67,15 +81,18 @@ class StoryIndex:
 
     def __init__(self, path: Path, encoder: str) -> None:
         self.path, self.encoder = Path(path), encoder
-        self.began_empty = False
         if self.path.is_dir():
             raise ConfigError(f"stories.path {self.path} is a folder; give a file path such as {self.path / 'stories.sqlite'}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         reason = foreign(self.path)
         if reason:
-            aside = self.path.with_name(self.path.name + ".set-aside")
+            try:
+                aside = set_aside(self.path, self.path.with_name(self.path.name + ".set-aside"))
+            except OSError as exc:
+                raise ConfigError(
+                    f"story index {self.path} {reason}, and it cannot be moved aside ({exc.strerror or exc}); give another stories.path"
+                ) from None
             print(f"nlp: warning: story index {self.path} {reason}; moved aside to {aside}, building a new one from this run", file=sys.stderr)
-            self.path.replace(aside)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         hold(self)
         self._sql(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -93,7 +110,6 @@ class StoryIndex:
 
     def __enter__(self) -> StoryIndex:
         self._sql("BEGIN IMMEDIATE")
-        self.began_empty = not self._sql("SELECT 1 FROM members LIMIT 1")
         return self
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
@@ -106,8 +122,8 @@ class StoryIndex:
     # what the grouper asks of its store
 
     def assigned(self, key: str) -> Assignment | None:
-        if self.began_empty:  # nothing to look up (a new index): a large first run skips a query per item
-            return None
+        # looked up even in a new index: two items of one run can be one (a teaser linking to a page
+        # the run also read, a feed item in two feeds), the second then takes the first's story
         row = next(iter(self._sql("SELECT story, duplicate_of FROM members WHERE key = ?", (key,))), None)
         return Assignment(row[0], row[1]) if row else None
 
@@ -173,7 +189,7 @@ class StoryIndex:
 
         try:
             return _story(row)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # binascii.Error and JSON errors are ValueErrors
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:  # binascii.Error and JSON errors are ValueErrors
             raise InputError(f"story index {self.path} is damaged (story {str(row[0])[:40]}: {exc}); move it aside and run again") from None
 
     # what `nlp stories`, the report and a run's closing line read
@@ -260,6 +276,9 @@ def foreign(path: Path) -> str | None:
             bad = db.execute(ROWS_UNREADABLE).fetchone()[0]
             if bad:
                 return f"is damaged ({bad} unreadable {'story' if bad == 1 else 'stories'})"
+            bad = db.execute(MEMBERS_UNREADABLE).fetchone()[0]
+            if bad:
+                return f"is damaged ({bad} unreadable {'member' if bad == 1 else 'members'})"
         finally:
             db.close()
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:

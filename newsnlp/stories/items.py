@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import hashlib
 import json
 import re
 import time
@@ -64,9 +65,20 @@ def order_of(known: bool, when: float, key: str) -> tuple[int, float, str]:
     return (0 if known else 1, when if known else 0.0, key)
 
 
+def item_key(guid: str | None, url: str | None, text: str, source: str | None) -> str:
+    """An item's identity in the index, as `nlp watch` keys its records: its guid, else its url,
+    else `text:` and a hash of its source and text. Never its place in a run (`docid#N`): a feed
+    re-read with new items on top, or the next day's file of the same name, gave each old place
+    another item, which then inherited that place's story."""
+    if guid or url:
+        return str(guid or url)
+    return "text:" + hashlib.sha256(f"{source or ''}\n{text}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 @dataclass
 class Item:
-    """One thing a story can hold. `key`: the document id, or `docid#N` for teaser N."""
+    """One thing a story can hold. `key`: its identity (`item_key`); `doc_id` and `teaser` (None
+    for the lead): its place among this run's records."""
 
     key: str
     doc_id: str

@@ -7,11 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from newsnlp.errors import InputError
+from newsnlp.resources.disk import write_atomically
 from newsnlp.stories.index import StoryIndex
 
 FORMATS = ("jsonl", "json", "csv", "md", "html")
@@ -89,12 +89,8 @@ def write_stories(index_path: Path, out: Path | None, fmt: str) -> int:
     from newsnlp.engine.output import check_output
 
     check_output(out, [index_path], what="nlp stories")
-    staging = out.with_name(out.name + ".writing")
     try:
-        staging.write_text(text, encoding="utf-8")
-        os.replace(staging, out)
+        write_atomically(out, text)
     except OSError as exc:
         raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    finally:
-        staging.unlink(missing_ok=True)
     return len(stories)

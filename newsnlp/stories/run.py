@@ -15,35 +15,49 @@ from newsnlp.config.inputs import StoriesConfig
 from newsnlp.records import Record, ordered
 from newsnlp.stories.grouping import Assignment, Grouper
 from newsnlp.stories.index import StoryIndex
-from newsnlp.stories.items import Item, order_of
+from newsnlp.stories.items import Item, item_key, order_of
 from newsnlp.tasks.base import DocView
 
 
 def items_of(record: Record, view: DocView | None, fallback: float) -> list[Item]:
     """A record's items: its lead (as the document, named by its title or summary) and each of
-    its teasers, with their vectors; a document without text has none."""
+    its teasers, with their vectors, each keyed by what it is (`item_key`); a document without
+    text has none."""
     if view is None or view.lead_vector.size == 0:
         return []
     doc = view.doc
-    stamp = record.get("published") or record.get("fetched")
     found: list[Item] = []
     if doc.lead.strip():
         text = record.get("title") or record.get("summary", {}).get("text") or doc.lead[:300]
-        topic = record.get("article", {}).get("topic", {}).get("label")
-        sentiment = record.get("article", {}).get("sentiment", {}).get("score")
-        found.append(
-            Item.of(doc.id, doc.id, None, text, view.lead_vector, stamp, fallback, url=doc.url, source=doc.source, topic=topic, sentiment=sentiment)
-        )
-    for teaser, vector in zip(record.get("teasers", []), view.teaser_vectors):
-        index = teaser["index"]
+        article = record.get("article", {})
         found.append(
             Item.of(
-                f"{doc.id}#{index}",
+                item_key(None, record.get("url") or doc.url, doc.lead, doc.source),
                 doc.id,
-                index,
+                None,
+                text,
+                view.lead_vector,
+                record.get("published") or record.get("fetched"),
+                fallback,
+                url=doc.url,
+                source=doc.source,
+                topic=article.get("topic", {}).get("label"),
+                sentiment=article.get("sentiment", {}).get("score"),
+            )
+        )
+    teasers = record.get("teasers", [])
+    feed_item = not found and len(teasers) == 1  # a document that is one feed item: its date is the item's
+    for teaser, vector in zip(teasers, view.teaser_vectors):
+        found.append(
+            Item.of(
+                item_key(teaser.get("id"), teaser.get("url"), teaser["text"], doc.source),
+                doc.id,
+                teaser["index"],
                 teaser["text"],
                 vector,
-                teaser.get("published") or record.get("fetched"),  # the page's own date is not its links'
+                teaser.get("published")
+                or (record.get("published") if feed_item else None)
+                or record.get("fetched"),  # a page's own date is not its links'
                 fallback,
                 url=teaser.get("url"),
                 source=doc.source,
@@ -52,6 +66,9 @@ def items_of(record: Record, view: DocView | None, fallback: float) -> list[Item
             )
         )
     return found
+
+
+Place = tuple[str, int | None]  # an item's record id and teaser index (None: the lead)
 
 
 def items_path(journal: Path) -> Path:
@@ -64,7 +81,7 @@ class RunStories:
     def __init__(self, config: StoriesConfig, encoder: str, journal: Path, started: float, resume_ids: set[str] | None = None) -> None:
         self.config, self.encoder, self.started = config, encoder, started
         self.path = items_path(journal)
-        self.assignments: dict[str, Assignment] = {}
+        self.assignments: dict[Place, Assignment] = {}
         self.seconds = 0.0  # spent on stories: keeping items, grouping them
         self.count = 0  # stories in the index after grouping
         keep = _kept_lines(self.path, resume_ids) if resume_ids is not None else []
@@ -91,7 +108,7 @@ class RunStories:
         try:
             with index:
                 for item, assignment in Grouper(self.config, index).group(self._in_order()):
-                    self.assignments[item.key] = assignment
+                    self.assignments[item.doc_id, item.teaser] = assignment
             self.count = index.count()
         finally:
             index.close()
@@ -121,16 +138,16 @@ class RunStories:
         self.path.unlink(missing_ok=True)
 
 
-def with_stories(record: Record, assignments: dict[str, Assignment]) -> Record:
+def with_stories(record: Record, assignments: dict[Place, Assignment]) -> Record:
     """The record with `story` (and `duplicate_of`) on the document and each teaser that has one;
     a document without a lead of its own and one teaser (a feed item) takes its teaser's story."""
-    found = assignments.get(record["id"])
+    found = assignments.get((record["id"], None))
     if found is not None:
         record["story"] = found.story
         if found.duplicate_of:
             record["duplicate_of"] = found.duplicate_of
     for teaser in record.get("teasers", []):
-        found = assignments.get(f"{record['id']}#{teaser['index']}")
+        found = assignments.get((record["id"], teaser["index"]))
         if found is not None:
             teaser["story"] = found.story
             if found.duplicate_of:
@@ -149,16 +166,16 @@ def group_records(pairs: Iterable[tuple[Record, DocView | None]], config: Storie
     for record, view in pairs:
         records.append(record)
         items += items_of(record, view, started)
-    assignments: dict[str, Assignment] = {}
+    assignments: dict[Place, Assignment] = {}
     if config.path is None:
         for item, assignment in Grouper(config).group(sorted(items, key=Item.order)):
-            assignments[item.key] = assignment
+            assignments[item.doc_id, item.teaser] = assignment
     else:
         index = StoryIndex(config.path, encoder)
         try:
             with index:
                 for item, assignment in Grouper(config, index).group(sorted(items, key=Item.order)):
-                    assignments[item.key] = assignment
+                    assignments[item.doc_id, item.teaser] = assignment
         finally:
             index.close()
     return [with_stories(record, assignments) for record in records]

@@ -68,7 +68,7 @@ def test_two_feeds_are_grouped_and_the_index_grows_across_runs(tmp_path):
     listing = runner.invoke(app, ["stories", str(index)])
     stories = [json.loads(line) for line in listing.stdout.splitlines()]
     assert stories[0]["story"] == fed and stories[0]["size"] == 2 and stories[0]["sources"] == 2 and len(stories) == 3
-    assert {m["key"] for m in stories[0]["members"]} == {"wire#0", "daily#0"} and stories[0]["topic"] == "markets"
+    assert {m["key"] for m in stories[0]["members"]} == {"wire-0", "daily-0"} and stories[0]["topic"] == "markets"
     for fmt in ("csv", "md", "html", "json"):
         done = runner.invoke(app, ["stories", str(index), "-o", str(tmp_path / f"s.{fmt}")])
         assert done.exit_code == 0 and (tmp_path / f"s.{fmt}").stat().st_size > 100, fmt
