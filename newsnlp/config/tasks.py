@@ -133,7 +133,7 @@ class TopicsConfig(Section):
     quantize: Quantize = Field(default="none", description="method nli, backend onnx: none | int8")
     head: str = Field(default="default", description="'default' (the packaged head for the encoder) or a path to a head .npz")
     head_weight: float = Field(
-        default=0.7,
+        default=0.8,
         ge=0.0,
         le=1.0,
         description="method head: the head's weight against the prototypes (times its familiarity with the text, for a head with anchors)",
@@ -145,7 +145,7 @@ class TopicsConfig(Section):
         description="add: a labels: section adds its labels to the four (markets, diplomacy, energy, other; one named again is replaced); replace: it is the whole set",
     )
     other_label: str = "other"
-    threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="below this best-label score the text is 'other'")
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0, description="below this best-label score the text is 'other'")
     temperature: float = Field(default=0.05, ge=1e-3, le=100.0, description="softmax temperature over label similarities")
     prototype_smoothing: float = Field(default=0.05, ge=0.0, le=10.0, description="log-mean-exp over a label's prototypes; 0 = max")
     label_threshold: float = Field(
