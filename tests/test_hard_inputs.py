@@ -284,7 +284,7 @@ def test_a_full_disk_at_the_end_is_one_line_and_the_journal_is_kept(tmp_path, co
     freeing space recovered every record."""
     import errno
 
-    import newsnlp.engine.output as output
+    import newsnlp.jobs.journal as output
 
     real = output.os.replace
 
@@ -350,8 +350,8 @@ def test_resume_accepts_the_same_input_by_another_path_and_refuses_an_edit_of_th
     (tmp_path / "o.jsonl.partial").write_text("")
     from newsnlp.config import load_config
     from newsnlp.documents import Inputs
-    from newsnlp.engine.job import meta_path, run_fingerprint
-    from newsnlp.engine.output import partial_path
+    from newsnlp.jobs.journal import partial_path
+    from newsnlp.jobs.run import meta_path, run_fingerprint
 
     cfg = load_config(config, {"input": "docs.jsonl"})
     monkeypatch.chdir(tmp_path)

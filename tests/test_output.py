@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from newsnlp.engine.output import RecordWriter, journal_ids, line_sum, sums_path
 from newsnlp.formats.write import csv_rows, markdown_page, write_records
+from newsnlp.jobs.journal import RecordWriter, journal_ids, line_sum, sums_path
 
 RECORD = {
     "id": "p1",

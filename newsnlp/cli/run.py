@@ -1,4 +1,4 @@
-"""`nlp run`: the main job (newsnlp.engine.job.run_job, or run_ray with --engine ray)."""
+"""`nlp run`: the main job (newsnlp.jobs.run.run_job, or run_ray with --engine ray)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import typer
 from newsnlp.cli.common import EXIT_SOME_FAILED, SetOpt, config_from_cli, err, friendly_errors, out
 from newsnlp.cli.display import record_view
 from newsnlp.config import OUTPUT_FORMATS
-from newsnlp.engine.job import RunInterrupted, run_job, stop_on_signals
 from newsnlp.errors import ConfigError
+from newsnlp.jobs.run import RunInterrupted, run_job, stop_on_signals
 from newsnlp.records import plural
 
 OutputChoice = Enum("OutputChoice", {name: name for name in OUTPUT_FORMATS}, type=str)  # type: ignore[misc]  # Typer needs an Enum; the names come from the schema
@@ -49,7 +49,7 @@ def run_cli(
         cfg = config_from_cli(config, sets, {"input": input, "input_encoding": encoding, "on_duplicate": on_duplicate, "stories.path": stories})
         cfg.output = cfg.output.chosen(output, format.value if format else None)  # --format, then the --output suffix, then the config
         if engine == "ray":
-            from newsnlp.engine.ray_job import run_ray
+            from newsnlp.jobs.ray import run_ray
 
             if resume:
                 raise ConfigError("--resume continues a run of --engine local; a Ray run starts over (delete its .partial file)")

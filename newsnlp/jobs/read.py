@@ -15,8 +15,8 @@ from typing import TextIO
 from newsnlp.config import RunConfig
 from newsnlp.documents import Inputs, unique_ids
 from newsnlp.engine.isolate import failure_line, writable
-from newsnlp.engine.output import check_output, output_lock
 from newsnlp.errors import InputError
+from newsnlp.jobs.journal import check_output, output_lock
 
 
 @dataclass

@@ -22,10 +22,11 @@ from typing import Any
 from newsnlp.config import RunConfig
 from newsnlp.documents import Document, Inputs, document_from_json
 from newsnlp.engine.isolate import isolated_records
-from newsnlp.engine.job import RunResult, check_journal, describe_run, run_description, run_fingerprint, run_path, write_json_atomically
-from newsnlp.engine.output import RecordWriter, check_output, output_lock
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.errors import ConfigError
+from newsnlp.jobs.journal import RecordWriter, check_output, output_lock
+from newsnlp.jobs.run import RunResult, check_journal, run_fingerprint, run_path, write_json_atomically
+from newsnlp.run_info import describe_run, run_description
 from newsnlp.stories.run import RunStories, items_of
 
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from newsnlp.documents import Inputs
 from newsnlp.documents.fetch import is_url
-from newsnlp.engine.job import run_path
-from newsnlp.engine.output import check_output
 from newsnlp.errors import InputError
 from newsnlp.formats.html import lead_sentences, render_html
+from newsnlp.jobs.journal import check_output
+from newsnlp.jobs.run import run_path
 from newsnlp.records import Record
 
 
