@@ -11,6 +11,7 @@ from typing import Any
 from newsnlp.config import RunConfig, config_without_secrets
 from newsnlp.documents.fetch import is_url
 from newsnlp.heads.predict import PACKAGED_HEAD_NAMES, head_path
+from newsnlp.records import utc_stamp
 from newsnlp.resources.disk import file_sha256
 from newsnlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 from newsnlp.tasks.topics import topic_labels
@@ -28,13 +29,10 @@ def run_description(config: RunConfig, fingerprint: dict[str, Any], started: flo
             path = head_path(section.head, task, config.encoder.model)
             heads[task] = {"head": section.head if section.head in PACKAGED_HEAD_NAMES else path.name, "sha256": file_sha256(path)}
 
-    def stamp(t: float) -> str:
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
     return {
         "version": __version__,
-        "started": stamp(started),
-        "finished": stamp(finished),
+        "started": utc_stamp(started),
+        "finished": utc_stamp(finished),
         "input": resolved_inputs(config.input),
         "encoder": Path(config.encoder.model).name,
         "heads": heads,

@@ -23,7 +23,7 @@ def watch_cli(
     """Poll feeds and pages with conditional requests; process only items not seen before and
     append their records to OUTPUT (a record per item; the seen set is rebuilt from OUTPUT). A
     source that fails is a line, and tried again next cycle; --once exits 3 when one did."""
-    from newsnlp.jobs.run import stop_on_signals
+    from newsnlp.jobs.signals import stop_on_signals
     from newsnlp.jobs.watch import Watch, parse_every
 
     with friendly_errors():

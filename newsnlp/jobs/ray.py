@@ -1,10 +1,12 @@
-"""`nlp run --engine ray`: the same pipeline over Ray Data, for inputs one machine is too slow for.
+"""`nlp run --engine ray`: the same run over Ray Data, for inputs one machine is too slow for.
 
-Input is read by Ray (`read_text` for JSONL, `read_binary_files` for pages), documents are parsed
-on the workers, and `map_batches` runs a callable class that loads the pipeline once per actor
-(one actor per CPU core, or per GPU with `device: cuda`). Records stream back in input order to
-the driver, which writes them with the same atomic writer as a local run, so the output file is
-the same. `ray.address` in the config points at a cluster (`auto`, or `ray://host:10001`).
+Input is read by Ray (`read_text` for JSONL; pages, HTML, feeds and URLs are read on the driver
+and sent as documents), documents are parsed on the workers, and `map_batches` runs a callable
+class that loads the pipeline once per actor (one actor per CPU core but one, or per GPU with
+`device: cuda`). Records stream back in input order to the driver, whose session (`jobs/session.py`,
+the local run's) journals, resumes and writes them, so the output file is the same. `ray.address`
+in the config points at a cluster (`auto`, `ray://host:10001`, or a head's `host:6379`); run.json
+says how many records each node made.
 """
 
 from __future__ import annotations
@@ -14,39 +16,38 @@ import logging
 import os
 import sys
 import tempfile
-import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from newsnlp.config import RunConfig
 from newsnlp.documents import Document, Inputs, document_from_json
-from newsnlp.engine.isolate import isolated_records
 from newsnlp.engine.pipeline import Pipeline
-from newsnlp.errors import ConfigError
-from newsnlp.jobs.journal import RecordWriter, check_output, output_lock
-from newsnlp.jobs.run import RunResult, check_journal, run_fingerprint, run_path, write_json_atomically
-from newsnlp.run_info import describe_run, run_description
-from newsnlp.stories.run import RunStories, items_of
+from newsnlp.errors import ConfigError, NlpError, one_line
+from newsnlp.jobs.session import Made, RunResult, RunSession, made_by, run_session
 
 
 class PipelineActor:
     """Holds the loaded models; each call turns a batch of raw inputs into records (and, when the
-    run groups stories, each record's items with their vectors: the driver groups them)."""
+    run groups stories, each record's items with their vectors: the driver groups them), each
+    marked with the node that made it. Documents in `skip` (a resumed run's journal holds them)
+    are passed over."""
 
-    def __init__(self, config: dict[str, Any], started: float = 0.0) -> None:
+    def __init__(self, config: dict[str, Any], started: float | None = None, skip: list[str] | None = None) -> None:
+        import ray
+
         self.config = RunConfig.model_validate(config)
         self.pipeline = Pipeline(self.config).load()
-        self.started = started
+        self.started = started if self.config.stories.path else None
+        self.skip = set(skip or ())
+        self.node = ray.get_runtime_context().get_node_id()
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
-        docs = [_parse(row) for row in _rows(batch) if str(row["text"]).strip()]  # a JSONL file's blank lines
-        records, items = [], []
-        for record, view in isolated_records(self.pipeline, docs):  # a document that breaks the pipeline fails alone
-            records.append(json.dumps(record, ensure_ascii=False))
-            found = items_of(record, view, self.started) if self.config.stories.path else []
-            items.append("".join(item.to_json() + "\n" for item in found))
-        return {"record": records, "items": items}
+        parsed = (_parse(row) for row in _rows(batch) if str(row["text"]).strip())  # a JSONL file's blank lines
+        made = list(made_by(self.pipeline, [d for d in parsed if d.id not in self.skip], items_from=self.started))
+        records = [json.dumps(record, ensure_ascii=False) for record, _ in made]
+        return {"record": records, "items": [items for _, items in made], "node": [self.node] * len(made)}
 
 
 def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
@@ -58,16 +59,20 @@ def _parse(row: dict[str, Any]) -> Document:
     return document_from_json(json.loads(row["text"]), "input line")  # a JSONL line, or a document read on the driver
 
 
-def run_ray(config: RunConfig, quiet: bool = False) -> RunResult:
-    """Run `config` with Ray Data; the output equals a local run's. Ray's INFO lines are not
-    shown; with `quiet` nothing of Ray's is (its processes and C++ core write to the terminal's
-    stderr directly, so that is set aside while Ray runs)."""
+def run_ray(config: RunConfig, quiet: bool = False, resume: bool = False) -> RunResult:
+    """Run `config` with Ray Data in the session a local run has (`resume`: its `--resume`); the
+    output equals a local run's. Ray's INFO lines are not shown; with `quiet` nothing of Ray's is
+    (its processes and C++ core write to the terminal's stderr directly, so that is set aside
+    while Ray runs)."""
     try:
         import ray
     except ImportError as exc:
         raise ConfigError("--engine ray needs Ray: pip install 'newsnlp[ray]'") from exc
     with stderr_set_aside() if quiet else nullcontext():
-        return _run_ray(ray, config, logging.ERROR if quiet else logging.WARNING)
+        if config.on_duplicate == "suffix":
+            raise ConfigError("--engine ray: on_duplicate suffix needs input order on one machine; make ids unique or run locally")
+        with run_session(config, resume=resume, say=lambda line: print(line, file=sys.stderr, flush=True)) as session:
+            return session.write(ray_records(ray, session, logging.ERROR if quiet else logging.WARNING))
 
 
 @contextmanager
@@ -86,60 +91,52 @@ def stderr_set_aside() -> Iterator[None]:
             os.close(saved)
 
 
-def _run_ray(ray: Any, config: RunConfig, level: int) -> RunResult:
+def ray_records(ray: Any, session: RunSession, level: int) -> Iterator[Made]:
+    """The session's records, made by actors over the cluster (started here unless this process
+    is connected to one), in input order; the count each node made goes into run.json. A failure
+    of the cluster (a node lost past what Ray recovers) is one line: the journal keeps what was
+    written, for `--resume`."""
+    config = session.config
     for name in ("ray", "ray.data"):
         logging.getLogger(name).setLevel(level)
-    output, fmt = config.output.path, config.output.resolved_format()
-    check_output(output, config.input, index=config.stories.path)
-    if config.on_duplicate == "suffix":
-        raise ConfigError("--engine ray: on_duplicate suffix needs input order on one machine; make ids unique or run locally")
-    journal = check_journal(output, resume=False)
-    inputs = Inputs.of(config)
-    inputs.scan(config.on_duplicate)  # bad input fails before Ray starts
     if not ray.is_initialized():
         ray.init(address=config.ray.address, include_dashboard=False, log_to_driver=False, logging_level=level)
-    gpu = config.device.startswith("cuda")
-    # One actor per GPU, or per CPU core but one: actors hold their core for the whole run, and
-    # with every core held Ray Data has none left to read the input, and waits for ever.
-    cores = int(ray.cluster_resources().get("CPU", 1))
-    workers = config.ray.workers or (int(ray.cluster_resources().get("GPU", 1)) if gpu else max(1, cores - 1))
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # records in input order, as a local run
     context.enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(level)  # Ray Data sets up its logger when first used
-    dataset = _dataset(ray, inputs)
+    records = _mapped(ray, config, _dataset(ray, session.inputs), session)
+    nodes: Counter[str] = Counter()
+    session.engine["ray"] = {"nodes": nodes}
+    try:
+        for row in records.iter_rows():
+            nodes[row["node"]] += 1
+            yield json.loads(row["record"]), row["items"]
+    except ray.exceptions.RayError as exc:
+        raise NlpError(
+            f"the Ray cluster failed during the run ({one_line(exc, 300)}); the records written so far are kept in "
+            f"{session.files.journal}: run the same command with --resume to continue"
+        ) from exc
+
+
+def _mapped(ray: Any, config: RunConfig, dataset: Any, session: RunSession) -> Any:
+    """The dataset through the pipeline's actors: one per GPU, or per CPU core of the cluster but
+    one (actors hold their core for the whole run, and with every core held Ray Data has none
+    left to read the input, and waits for ever)."""
+    gpu = config.device.startswith("cuda")
+    cores = int(ray.cluster_resources().get("CPU", 1))
+    workers = config.ray.workers or (int(ray.cluster_resources().get("GPU", 1)) if gpu else max(1, cores - 1))
     actor_config = config.model_copy(deep=True)
     if not gpu and not actor_config.threads:
         actor_config.threads = 1  # one core per actor: no oversubscription
-    began = time.time()
-    records = dataset.map_batches(
+    return dataset.map_batches(
         PipelineActor,
-        fn_constructor_kwargs={"config": actor_config.model_dump(mode="json"), "started": began},
+        fn_constructor_kwargs={"config": actor_config.model_dump(mode="json"), "started": session.began, "skip": sorted(session.done)},
         batch_size=config.ray.batch_size,
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=1 if gpu else 0,
         num_cpus=0 if gpu else 1,
     )
-    result = RunResult(output=output, format=fmt, readable=tuple(config.encoder.languages), say=lambda line: print(line, file=sys.stderr, flush=True))
-    start = time.perf_counter()
-    stories = RunStories(config.stories, config.encoder.model, journal, began) if config.stories.path else None
-    try:
-        with output_lock(output), RecordWriter(output, fmt, about=describe_run(config), leads_from=inputs) as writer:
-            for row in records.iter_rows():
-                if stories is not None:  # items before the record, as a local run
-                    stories.add_lines(row["items"])
-                result.add(json.loads(row["record"]), writer)
-            if stories is not None:  # as a local run: grouped in time order once every record is in
-                stories.finish()
-                writer.amend = stories.amend
-    finally:
-        if stories is not None:
-            stories.remove()
-            result.stories_seconds, result.stories = stories.seconds, stories.count
-    result.seconds = time.perf_counter() - start
-    write_json_atomically(run_path(output), run_description(config, run_fingerprint(config, inputs), began, time.time()))
-    inputs.close()
-    return result
 
 
 def _dataset(ray: Any, inputs: Inputs) -> Any:

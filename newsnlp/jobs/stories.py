@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsnlp.errors import InputError
-from newsnlp.jobs.journal import check_output
+from newsnlp.jobs.files import check_output
 from newsnlp.resources.disk import write_atomically
 from newsnlp.stories.listing import FORMATS, list_stories, render
 

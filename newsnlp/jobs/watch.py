@@ -28,7 +28,7 @@ from newsnlp.engine.isolate import failure_line, isolated_records, writable
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.errors import InputError, NlpError, one_line
 from newsnlp.jobs.append_log import AppendLog
-from newsnlp.jobs.journal import check_output, output_lock
+from newsnlp.jobs.files import check_output, output_lock
 from newsnlp.records import Record, plural
 from newsnlp.stories.run import group_records
 from newsnlp.tasks import DocView
