@@ -108,8 +108,9 @@ def ray_records(ray: Any, session: RunSession, level: int) -> Iterator[Made]:
     records = _mapped(ray, config, _dataset(ray, session.inputs), session)
     nodes: Counter[str] = Counter()
     session.engine["ray"] = {"nodes": nodes}
+    rows = iter(records.iter_rows())
     try:
-        for row in records.iter_rows():
+        for row in rows:
             nodes[row["node"]] += 1
             yield json.loads(row["record"]), row["items"]
     except ray.exceptions.RayError as exc:
@@ -117,6 +118,19 @@ def ray_records(ray: Any, session: RunSession, level: int) -> Iterator[Made]:
             f"the Ray cluster failed during the run ({one_line(exc, 300)}); the records written so far are kept in "
             f"{session.files.journal}: run the same command with --resume to continue"
         ) from exc
+    finally:  # a stopped run shuts Ray Data's executor down now, while connected (left to the garbage collector, it started a Ray of its own)
+        _close_quietly(rows)
+
+
+def _close_quietly(rows: Iterator[Any]) -> None:
+    """Close Ray Data's row iterator (its executor); a cluster that fails while it closes has
+    already said so, or the run's own stop says more."""
+    close = getattr(rows, "close", None)
+    try:
+        if close is not None:
+            close()
+    except Exception:
+        logging.getLogger(__name__).debug("closing Ray Data's iterator failed", exc_info=True)
 
 
 def _mapped(ray: Any, config: RunConfig, dataset: Any, session: RunSession) -> Any:

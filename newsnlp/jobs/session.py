@@ -145,6 +145,7 @@ class RunSession:
                 len(journal_ids(files.journal)) if files.journal.exists() else 0, files.journal, getattr(stop, "exit_code", 130)
             ) from None
         finally:
+            getattr(made, "close", lambda: None)()  # a stopped engine lets go of what it holds now (Ray Data's executor), not when collected
             if not files.journal.exists():  # finished, or nothing to resume from
                 files.meta.unlink(missing_ok=True)
                 if stories is not None:
