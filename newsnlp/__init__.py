@@ -6,9 +6,9 @@ records = Pipeline(load_config("configs/default.yaml")).process(docs)   # an ite
 
 from newsnlp.config import RunConfig, load_config
 from newsnlp.documents import Document, iter_documents, parse_page
-from newsnlp.engine.job import run_job
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.errors import ConfigError, InputError, ModelError, NlpError
+from newsnlp.jobs.run import run_job
 from newsnlp.version import VERSION as __version__
 
 __all__ = [

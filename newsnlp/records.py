@@ -5,6 +5,7 @@ a person (`topic_score`, `topic_text`) is written here once, so every renderer s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any, TypedDict, cast
 
@@ -114,6 +115,12 @@ RECORD_ORDER = (
     "article",
     "teasers",
 )
+
+
+def utc_stamp(seconds: float | None = None) -> str:
+    """A time as records, stories and run.json write it: ISO 8601 in UTC, to the second (now,
+    unless `seconds` since the epoch are given)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def merge_partial(record: Record, partial: Partial) -> None:

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from newsnlp.cli import app
 from newsnlp.config import load_config
-from newsnlp.engine.append_log import AppendLog
-from newsnlp.engine.watch import Watch
 from newsnlp.errors import InputError
+from newsnlp.jobs.append_log import AppendLog
+from newsnlp.jobs.watch import Watch
 from tests.helpers import FAST
 from tests.stories.test_runs import DAILY, WIRE, feed
 

@@ -195,7 +195,7 @@ def test_an_output_that_is_no_regular_file_is_refused(tmp_path, kind):
 def test_ctrl_c_before_the_first_record_names_no_journal(tmp_path, monkeypatch):
     """Step 2: an interrupt before the first chunk finished pointed --resume at a .partial that did not exist."""
     from newsnlp.cli import run as cli
-    from newsnlp.engine.job import RunInterrupted
+    from newsnlp.jobs.session import RunInterrupted
 
     def interrupted(config, resume=False):
         raise RunInterrupted(0, tmp_path / "out.jsonl.partial")

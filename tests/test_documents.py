@@ -105,7 +105,7 @@ def test_missing_input_and_empty_folder(tmp_path):
 
 def test_ray_reads_a_folders_pages_as_the_local_reader_does(tmp_path):
     """Ray's workers get the driver's documents as JSON (what `nlp read` writes): the same documents."""
-    from newsnlp.engine.ray_job import _parse
+    from newsnlp.jobs.ray import _parse
 
     (tmp_path / "a.txt").write_bytes("\ufeffOil rose.\r\nSource: Wire\r\nShares fell...\r\n".encode())
     (tmp_path / "b.txt").write_bytes(b"\x00\x01binary")

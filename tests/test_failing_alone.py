@@ -141,7 +141,7 @@ def test_an_untyped_failure_of_any_source_is_its_error_and_a_looping_watch_goes_
     library raised them), a looping watch reports it each cycle, tries it again, keeps the rest."""
     from newsnlp.config import load_config
     from newsnlp.documents.fetch import Fetcher
-    from newsnlp.engine.watch import Watch
+    from newsnlp.jobs.watch import Watch
 
     raised = {"/invalid": httpx.InvalidURL("Invalid non-printable ASCII character in URL"), "/etag": UnicodeEncodeError("ascii", "é", 0, 1, "x")}
     raised["/retry"] = ValueError("could not convert string to float: '²'")
@@ -173,7 +173,7 @@ def test_a_document_the_pipeline_cannot_process_fails_alone(tmp_path, monkeypatc
     failure every document meets alone (no document's) still stops the run."""
     from newsnlp.config import load_config
     from newsnlp.engine import chunks
-    from newsnlp.engine.job import run_job
+    from newsnlp.jobs.run import run_job
 
     real = chunks.ChunkTexts.of
 

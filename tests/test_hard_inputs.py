@@ -284,7 +284,7 @@ def test_a_full_disk_at_the_end_is_one_line_and_the_journal_is_kept(tmp_path, co
     freeing space recovered every record."""
     import errno
 
-    import newsnlp.engine.output as output
+    import newsnlp.jobs.journal as output
 
     real = output.os.replace
 
@@ -350,15 +350,15 @@ def test_resume_accepts_the_same_input_by_another_path_and_refuses_an_edit_of_th
     (tmp_path / "o.jsonl.partial").write_text("")
     from newsnlp.config import load_config
     from newsnlp.documents import Inputs
-    from newsnlp.engine.job import meta_path, run_fingerprint
-    from newsnlp.engine.output import partial_path
+    from newsnlp.jobs.files import RunFiles
+    from newsnlp.jobs.session import run_fingerprint
 
     cfg = load_config(config, {"input": "docs.jsonl"})
     monkeypatch.chdir(tmp_path)
-    meta_path(partial_path(out)).write_text(json.dumps(run_fingerprint(cfg, Inputs.of(cfg))))
+    RunFiles(out).meta.write_text(json.dumps(run_fingerprint(cfg, Inputs.of(cfg))))
     assert run(config, docs.resolve(), out, "--resume").exit_code == 0  # the same file, by its absolute path
     (tmp_path / "o.jsonl.partial").write_text("")
-    meta_path(partial_path(out)).write_text(json.dumps(run_fingerprint(cfg, Inputs.of(cfg))))
+    RunFiles(out).meta.write_text(json.dumps(run_fingerprint(cfg, Inputs.of(cfg))))
     text = docs.read_text()
     docs.write_text(text.replace("rose 20 percent", "fell 20 percent"))  # the same size, in the middle
     one_line_exit_2(run(config, docs, out, "--resume"), "the input's contents differ")

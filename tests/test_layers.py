@@ -15,7 +15,8 @@ LAYERS = [
     {"models", "static"},
     {"heads"},
     {"tasks"},
-    {"engine", "stories", "formats"},
+    {"engine", "stories", "formats", "run_info"},
+    {"jobs"},  # a run's files, lock, journal and session; read, watch, report (serve never imports it)
     {"training", "evaluate", "bench", "report", "serve"},
     {"cli"},
 ]
@@ -24,7 +25,7 @@ PACKAGE_ENTRY = {"__init__", "__main__"}  # newsnlp/__init__.py re-exports the A
 
 
 def part(module: str) -> str:
-    """newsnlp.engine.job -> engine; newsnlp.records -> records."""
+    """newsnlp.jobs.run -> engine; newsnlp.records -> records."""
     pieces = module.split(".")
     return pieces[1] if len(pieces) > 1 else "__init__"
 

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from newsnlp.engine.output import RecordWriter, journal_ids, line_sum, sums_path
 from newsnlp.formats.write import csv_rows, markdown_page, write_records
+from newsnlp.jobs.files import RunFiles
+from newsnlp.jobs.journal import RecordWriter, journal_ids, line_sum
 
 RECORD = {
     "id": "p1",
@@ -93,24 +94,24 @@ def test_a_stop_between_a_line_and_its_checksum_leaves_nothing(tmp_path):
 
             writer._sums.write = stop
             writer.write(RECORD)
-    assert not writer.tmp.exists() and not sums_path(writer.tmp).exists()
+    assert not writer.tmp.exists() and not writer.files.sums.exists()
 
 
 def test_journal_ids_cut_a_torn_last_line(tmp_path):
     journal = tmp_path / "out.jsonl.partial"
     lines = [json.dumps({"id": "a"}) + "\n", json.dumps({"id": "b"}) + "\n"]
     journal.write_text("".join(lines) + '{"id": "c", "summ')
-    sums_path(journal).write_text("".join(line_sum(line.encode()) + "\n" for line in lines) + "0123")  # the third sum torn too
+    RunFiles.of_journal(journal).sums.write_text("".join(line_sum(line.encode()) + "\n" for line in lines) + "0123")  # the third sum torn too
     assert journal_ids(journal) == ["a", "b"]
     assert journal.read_text().endswith("}\n")  # appending continues on a clean line
-    assert sums_path(journal).read_text().count("\n") == 2 and sums_path(journal).read_text().endswith("\n")
+    assert RunFiles.of_journal(journal).sums.read_text().count("\n") == 2 and RunFiles.of_journal(journal).sums.read_text().endswith("\n")
 
 
 def test_journal_lines_without_their_checksum_are_not_trusted(tmp_path):
     journal = tmp_path / "out.jsonl.partial"
     lines = [json.dumps({"id": i}) + "\n" for i in "abc"]
     journal.write_text("".join(lines))
-    sums_path(journal).write_text(line_sum(lines[0].encode()) + "\n" + "f" * 16 + "\n")  # b was edited after its sum; c has none
+    RunFiles.of_journal(journal).sums.write_text(line_sum(lines[0].encode()) + "\n" + "f" * 16 + "\n")  # b was edited after its sum; c has none
     assert journal_ids(journal) == ["a"] and journal.read_text() == lines[0]
 
 

@@ -246,7 +246,8 @@ def test_an_edited_journal_line_is_computed_again(setup, tmp_path):
 def test_the_closing_count_of_errors_includes_the_interrupted_part(tmp_path, tiny_config, monkeypatch):
     """Step 2: after a resume, the closing line left out the error records of the interrupted part."""
     from newsnlp.engine import pipeline as pipeline_module
-    from newsnlp.engine.job import RunInterrupted, run_job
+    from newsnlp.jobs.run import run_job
+    from newsnlp.jobs.session import RunInterrupted
 
     folder = tmp_path / "pages"
     folder.mkdir()

@@ -21,9 +21,9 @@ from newsnlp.bench.timing import timed
 from newsnlp.config import RunConfig
 from newsnlp.documents import Document, iter_documents
 from newsnlp.documents.text import forget_splits
-from newsnlp.engine.output import RecordWriter
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.errors import ModelError
+from newsnlp.jobs.journal import RecordWriter
 from newsnlp.models.encoder import Encoder
 from newsnlp.models.resolve import resolve_model
 from newsnlp.models.runtime import choose_backend, resolves_to_gpu

@@ -9,7 +9,7 @@ import sys
 
 from newsnlp.bench.processes import peak_rss_mb
 from newsnlp.config import load_config
-from newsnlp.engine.job import run_job
+from newsnlp.jobs.run import run_job
 
 
 def main(source: str, output: str, overrides: str) -> None:

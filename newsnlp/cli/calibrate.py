@@ -11,8 +11,8 @@ import typer
 from newsnlp.cli.common import DataOpt, SetOpt, err, eval_configs, friendly_errors, out
 from newsnlp.cli.display import calibration_table
 from newsnlp.config import parse_overrides
-from newsnlp.engine.progress import progress_bar
 from newsnlp.errors import ConfigError
+from newsnlp.jobs.progress import progress_bar
 
 
 def calibrate_cli(

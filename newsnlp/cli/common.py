@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.text import Text
 
 from newsnlp.config import RunConfig, load_config, parse_overrides
-from newsnlp.engine.job import print_notes
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.errors import ConfigError, NlpError
+from newsnlp.jobs.run import print_notes
 from newsnlp.records import SentimentResult, TopicResult, abstention_text, topic_score
 
 app = typer.Typer(

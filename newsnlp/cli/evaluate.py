@@ -10,7 +10,7 @@ import typer
 
 from newsnlp.cli.common import DataOpt, SetOpt, err, eval_configs, friendly_errors, out
 from newsnlp.cli.display import metrics_table
-from newsnlp.engine.progress import progress_bar
+from newsnlp.jobs.progress import progress_bar
 
 
 def evaluate_cli(

@@ -1,4 +1,4 @@
-"""`nlp read`: parse inputs into documents, no model loaded (newsnlp.engine.read_job.read_job)."""
+"""`nlp read`: parse inputs into documents, no model loaded (newsnlp.jobs.read.read_job)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def read_cli(
     """Read pages, feeds and URLs into documents (id, url, title, published, source, author,
     lead, teasers with their urls) as JSONL, without loading a model. Exit 3: written, but some
     documents failed (each line's `error`)."""
-    from newsnlp.engine.read_job import read_job
+    from newsnlp.jobs.read import read_job
 
     with friendly_errors():
         cfg = config_from_cli(config, sets, {"input": inputs, "input_encoding": encoding})

@@ -1,4 +1,4 @@
-"""`nlp run`: the main job (newsnlp.engine.job.run_job, or run_ray with --engine ray)."""
+"""`nlp run`: the main job (newsnlp.jobs.run.run_job, or run_ray with --engine ray)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ import shlex
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 
 from newsnlp.cli.common import EXIT_SOME_FAILED, SetOpt, config_from_cli, err, friendly_errors, out
 from newsnlp.cli.display import record_view
 from newsnlp.config import OUTPUT_FORMATS
-from newsnlp.engine.job import RunInterrupted, run_job, stop_on_signals
 from newsnlp.errors import ConfigError
+from newsnlp.jobs.ray import run_ray
+from newsnlp.jobs.run import run_job
+from newsnlp.jobs.session import RunInterrupted
+from newsnlp.jobs.signals import stop_on_signals
 from newsnlp.records import plural
 
 OutputChoice = Enum("OutputChoice", {name: name for name in OUTPUT_FORMATS}, type=str)  # type: ignore[misc]  # Typer needs an Enum; the names come from the schema
@@ -48,30 +51,13 @@ def run_cli(
     with friendly_errors():
         cfg = config_from_cli(config, sets, {"input": input, "input_encoding": encoding, "on_duplicate": on_duplicate, "stories.path": stories})
         cfg.output = cfg.output.chosen(output, format.value if format else None)  # --format, then the --output suffix, then the config
-        if engine == "ray":
-            from newsnlp.engine.ray_job import run_ray
-
-            if resume:
-                raise ConfigError("--resume continues a run of --engine local; a Ray run starts over (delete its .partial file)")
-
-            result = run_ray(cfg, quiet=quiet)
-        elif engine == "local":
-            try:
-                with stop_on_signals():
-                    result = run_job(cfg, resume=resume)
-            except RunInterrupted as stop:
-                if not stop.journal.exists():  # stopped before its first record: nothing to resume
-                    err.print(
-                        "interrupted before any record was written; nothing to resume: run the same command again", highlight=False, soft_wrap=True
-                    )
-                    raise typer.Exit(stop.exit_code) from None
-                again = " ".join(shlex.quote(a) for a in ["nlp", *sys.argv[1:]] + ([] if "--resume" in sys.argv else ["--resume"]))
-                err.print(
-                    f"interrupted: {plural(stop.written, 'document')} in {stop.journal}; continue with: {again}", highlight=False, soft_wrap=True
-                )
-                raise typer.Exit(stop.exit_code) from None
-        else:
+        if engine not in ("local", "ray"):
             raise ConfigError(f"--engine {engine}: expected local or ray")
+        try:
+            with stop_on_signals():
+                result = run_ray(cfg, quiet=quiet, resume=resume) if engine == "ray" else run_job(cfg, resume=resume)
+        except RunInterrupted as stop:
+            say_interrupted(stop)
     if not quiet:
         for record in result.preview:
             out.print(record_view(record))
@@ -90,3 +76,14 @@ def run_cli(
         err.print(f"{plural(result.stories, 'story')} in {cfg.stories.path} (grouping took {result.stories_seconds:.1f}s)", highlight=False)
     if result.errors:
         raise typer.Exit(EXIT_SOME_FAILED)  # written, but some documents failed: each record's `error`
+
+
+def say_interrupted(stop: RunInterrupted) -> NoReturn:
+    """The line a stopped run ends with: the `--resume` command that continues it (or, before
+    its first record, that there is nothing to resume); exit 130 (128 + the signal's number)."""
+    if not stop.journal.exists():  # stopped before its first record: nothing to resume
+        err.print("interrupted before any record was written; nothing to resume: run the same command again", highlight=False, soft_wrap=True)
+        raise typer.Exit(stop.exit_code) from None
+    again = " ".join(shlex.quote(a) for a in ["nlp", *sys.argv[1:]] + ([] if "--resume" in sys.argv else ["--resume"]))
+    err.print(f"interrupted: {plural(stop.written, 'document')} in {stop.journal}; continue with: {again}", highlight=False, soft_wrap=True)
+    raise typer.Exit(stop.exit_code) from None

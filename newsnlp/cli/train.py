@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 
 from newsnlp.cli.common import DataOpt, SetOpt, err, eval_configs, friendly_errors
-from newsnlp.engine.progress import progress_bar
+from newsnlp.jobs.progress import progress_bar
 
 
 def train_cli(

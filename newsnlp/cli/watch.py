@@ -1,4 +1,4 @@
-"""`nlp watch`: poll feeds and pages, append the records of new items (newsnlp.engine.watch.Watch)."""
+"""`nlp watch`: poll feeds and pages, append the records of new items (newsnlp.jobs.watch.Watch)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def watch_cli(
     """Poll feeds and pages with conditional requests; process only items not seen before and
     append their records to OUTPUT (a record per item; the seen set is rebuilt from OUTPUT). A
     source that fails is a line, and tried again next cycle; --once exits 3 when one did."""
-    from newsnlp.engine.job import stop_on_signals
-    from newsnlp.engine.watch import Watch, parse_every
+    from newsnlp.jobs.signals import stop_on_signals
+    from newsnlp.jobs.watch import Watch, parse_every
 
     with friendly_errors():
         every_s = parse_every(every)

@@ -20,6 +20,7 @@ from newsnlp.documents.budgets import check_budgets
 from newsnlp.documents.document import Document, TeaserInfo
 from newsnlp.documents.markup import collapse, scrub_surrogates, split_url, strip_markup, usable_charset
 from newsnlp.errors import InputError
+from newsnlp.records import utc_stamp
 
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _CHARACTER_REFERENCE = re.compile(rb"&(amp;)?#(?:([0-9]{1,8})|[xX]([0-9a-fA-F]{1,8}));")
@@ -238,7 +239,7 @@ def _stamp(parsed: time.struct_time | None) -> str | None:
     """feedparser's UTC time tuple as ISO 8601."""
     if not parsed:
         return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(calendar.timegm(parsed)))
+    return utc_stamp(calendar.timegm(parsed))
 
 
 def _iso(value: str) -> str | None:

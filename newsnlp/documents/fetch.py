@@ -33,6 +33,7 @@ from newsnlp.documents.markup import split_url
 from newsnlp.documents.network import Deadline, Journey, Refused, journey, pinned_transport
 from newsnlp.documents.robots import DISALLOW_ALL, ROBOTS_MAX_BYTES, ROBOTS_TTL_S, Robots
 from newsnlp.errors import FetchError
+from newsnlp.records import utc_stamp
 
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -70,10 +71,6 @@ class Answer:
 
 def is_url(ref: str) -> bool:
     return ref[:8].lower().startswith(("http://", "https://"))
-
-
-def now_iso() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 class Fetcher:
@@ -172,7 +169,7 @@ class Fetcher:
             body=answer.body,
             content_type=media,
             charset=charset,
-            fetched=now_iso(),
+            fetched=utc_stamp(),
             sha256=hashlib.sha256(answer.body).hexdigest(),
             etag=clean_validator(answer.headers.get("etag")),
             last_modified=clean_validator(answer.headers.get("last-modified")),
@@ -209,7 +206,7 @@ class Fetcher:
 
     def _freshened(self, stored: Entry, answer: Answer) -> Fetched:
         """A 304: the stored body stands, with the 304's validators and freshness (RFC 9111 4.3.4)."""
-        stored.fetched = now_iso()
+        stored.fetched = utc_stamp()
         stored.etag = clean_validator(answer.headers.get("etag")) or stored.etag
         stored.last_modified = clean_validator(answer.headers.get("last-modified")) or stored.last_modified
         if "cache-control" in answer.headers or "expires" in answer.headers:
@@ -328,7 +325,7 @@ class Fetcher:
         else:
             body = answer.body
         entry = Entry(
-            robots_url, robots_url, body, "text/plain", "utf-8", now_iso(), hashlib.sha256(body).hexdigest(), fresh_until=time.time() + ROBOTS_TTL_S
+            robots_url, robots_url, body, "text/plain", "utf-8", utc_stamp(), hashlib.sha256(body).hexdigest(), fresh_until=time.time() + ROBOTS_TTL_S
         )
         if self.cache is not None:
             self.cache.store(entry)

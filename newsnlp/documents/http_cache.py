@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from newsnlp.documents.http_headers import cache_directives, clean_validator
+from newsnlp.resources.disk import write_atomically
 
 _TEXT_FIELDS = ("url", "final_url", "content_type", "fetched", "sha256")
 _OPTIONAL_TEXT = ("charset", "etag", "last_modified")
@@ -125,19 +126,12 @@ class DiskCache:
     def store(self, entry: Entry) -> None:
         meta_path, body_path = self._paths(entry.url)
         meta = {k: v for k, v in entry.__dict__.items() if k != "body"} | {"size": len(entry.body)}
-        staged: list[Path] = []
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for path, data in ((body_path, entry.body), (meta_path, json.dumps(meta).encode("utf-8"))):
-                staging = path.with_name(path.name + f".{os.getpid()}.writing")
-                staged.append(staging)
-                staging.write_bytes(data)
-                os.replace(staging, path)
+                write_atomically(path, data)
         except OSError:
             pass  # a cache that cannot be written: the next run fetches again
-        finally:
-            for staging in staged:
-                staging.unlink(missing_ok=True)
 
     def remove(self, url: str) -> None:
         for path in self._paths(url):

@@ -9,7 +9,6 @@ before a run and the run itself read each response once."""
 from __future__ import annotations
 
 import codecs
-import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from newsnlp.documents.html import document_from_html
 from newsnlp.documents.markup import Kind, charset_that_decodes, sniff, url_lines, usable_charset
 from newsnlp.documents.readers import iter_jsonl, page_from_bytes, unique_ids
 from newsnlp.errors import InputError, NlpError, one_line
+from newsnlp.resources.disk import file_sha256
 
 MAX_DOCUMENT_BYTES = 32_000_000  # run config's max_document_bytes
 READ_SUFFIXES = (".txt", ".html", ".htm", ".xml", ".rss", ".atom", ".json", ".jsonl", ".ndjson", ".urls")
@@ -258,19 +258,16 @@ class Inputs:
                 except Exception as exc:  # a fetch that failed untyped is that URL's mark, as its document's error
                     marks.append({"url": item.ref, "error": one_line(exc)})
             else:
-                marks.append({"path": str(item.path.resolve()), "sha256": file_sha256(item.path)})
+                marks.append({"path": str(item.path.resolve()), "sha256": _sha256_or_none(item.path)})
         return marks
 
 
-def file_sha256(path: Path) -> str | None:
-    digest = hashlib.sha256()
+def _sha256_or_none(path: Path) -> str | None:
+    """The file's sha256; None where it cannot be read (its documents say why)."""
     try:
-        with path.open("rb") as f:
-            while block := f.read(1 << 20):
-                digest.update(block)
+        return file_sha256(path)
     except OSError:
         return None
-    return digest.hexdigest()
 
 
 def _failure(item: Item, exc: Exception) -> NlpError:

@@ -28,9 +28,9 @@ from newsnlp.documents import unique_ids
 from newsnlp.documents.fetch import is_url
 from newsnlp.documents.text import split_sentences
 from newsnlp.engine.isolate import one_at_a_time, writable
-from newsnlp.engine.job import describe_run
 from newsnlp.engine.pipeline import STEP_TEXTS, Pipeline
 from newsnlp.errors import ConfigError
+from newsnlp.run_info import describe_run
 from newsnlp.serve.batcher import Batcher, QueueFull, ShuttingDown, Steps
 from newsnlp.serve.errors import BadInput, BodyLimit, error_response, errors_as_json
 from newsnlp.serve.fetching import server_fetches

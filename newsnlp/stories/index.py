@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 
 from newsnlp.errors import ConfigError
+from newsnlp.records import utc_stamp as iso  # the index's times as records write them
 from newsnlp.sqlite_files import header as file_header
 from newsnlp.sqlite_files import hold, set_aside
 from newsnlp.stories.grouping import Assignment, Member, Story
-from newsnlp.stories.items import Item, iso, names, numbers
+from newsnlp.stories.items import Item, names, numbers
 
 APPLICATION_ID = 0x6E6C7073  # "nlps"
 # Rows a run could not read back, or whose values are not what the index writes (an edit): checked

@@ -55,10 +55,6 @@ def _time_of_day(stamp: str) -> float:
     return float(int(match.group(1)) * 3600 + int(match.group(2)) * 60) if match else 0.0
 
 
-def iso(seconds: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
-
-
 def order_of(known: bool, when: float, key: str) -> tuple[int, float, str]:
     """Grouping order: dated items by time, then the undated; then by key (a run and its resume
     group the same items in the same order)."""

@@ -1,6 +1,6 @@
-"""`nlp stories`: the stories of an index, largest and newest first, as JSONL, JSON, CSV,
+"""`nlp stories`' listing: the stories of an index, largest and newest first, as JSONL, JSON, CSV,
 Markdown or one HTML page (each story a row: name, sources, first seen, topic, sentiment spread,
-its members with links)."""
+its members with links); `newsnlp.jobs.stories` writes it."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from newsnlp.errors import InputError
-from newsnlp.resources.disk import write_atomically
 from newsnlp.stories.index import StoryIndex
 
 FORMATS = ("jsonl", "json", "csv", "md", "html")
@@ -75,22 +73,3 @@ def render(stories: list[dict[str, Any]], fmt: str, title: str = "Stories") -> s
     from newsnlp.formats.html import template
 
     return template("stories.html.j2").render(title=title, stories=stories)
-
-
-def write_stories(index_path: Path, out: Path | None, fmt: str) -> int:
-    """The listing to `out` (atomically) or stdout; how many stories."""
-    if fmt not in FORMATS:
-        raise InputError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
-    stories = list_stories(index_path)
-    text = render(stories, fmt, title=f"Stories of {index_path.name}")
-    if out is None:
-        print(text, end="")
-        return len(stories)
-    from newsnlp.engine.output import check_output
-
-    check_output(out, [index_path], what="nlp stories")
-    try:
-        write_atomically(out, text)
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    return len(stories)

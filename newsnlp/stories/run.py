@@ -1,5 +1,5 @@
 """Stories for a run: each record's items (its lead, its teasers) with their vectors go to a file
-beside the journal as the records are written (`<output>.partial.items`), and when the records are
+beside the journal as the records are written (`RunFiles.items`), and when the records are
 complete they are grouped, in time order, into the index in one transaction; the records then
 gain `story` (and `duplicate_of`) as the output is finalised. A run killed at any moment leaves
 the index untouched, and its resume groups exactly the same items in the same order."""
@@ -68,19 +68,22 @@ def items_of(record: Record, view: DocView | None, fallback: float) -> list[Item
     return found
 
 
+def item_lines(record: Record, view: DocView | None, fallback: float) -> str:
+    """A record's items as JSON lines, what `RunStories.add` keeps (where the vectors are: a
+    local run's process, a Ray worker)."""
+    return "".join(item.to_json() + "\n" for item in items_of(record, view, fallback))
+
+
 Place = tuple[str, int | None]  # an item's record id and teaser index (None: the lead)
 
 
-def items_path(journal: Path) -> Path:
-    return journal.with_name(journal.name + ".items")
-
-
 class RunStories:
-    """The items of a run's records, kept beside its journal, grouped when the run is complete."""
+    """The items of a run's records, kept in `path` (beside its journal), grouped when the run is
+    complete; with `resume_ids`, the items of those records a resumed run's journal kept stay."""
 
-    def __init__(self, config: StoriesConfig, encoder: str, journal: Path, started: float, resume_ids: set[str] | None = None) -> None:
-        self.config, self.encoder, self.started = config, encoder, started
-        self.path = items_path(journal)
+    def __init__(self, config: StoriesConfig, encoder: str, path: Path, resume_ids: set[str] | None = None) -> None:
+        self.config, self.encoder = config, encoder
+        self.path = path
         self.assignments: dict[Place, Assignment] = {}
         self.seconds = 0.0  # spent on stories: keeping items, grouping them
         self.count = 0  # stories in the index after grouping
@@ -89,11 +92,8 @@ class RunStories:
             out.writelines(keep)
         self._out = self.path.open("a", encoding="utf-8")
 
-    def add(self, record: Record, view: DocView | None) -> None:
-        self.add_lines("".join(item.to_json() + "\n" for item in items_of(record, view, self.started)))
-
-    def add_lines(self, lines: str) -> None:
-        """Items as lines (a Ray worker, which holds the vectors, writes them itself)."""
+    def add(self, lines: str) -> None:
+        """A record's items as JSON lines (`item_lines`), before the record is written."""
         began = time.perf_counter()
         self._out.write(lines)
         self._out.flush()

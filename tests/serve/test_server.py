@@ -23,7 +23,7 @@ pytest.importorskip("fastapi")
 import uvicorn  # noqa: E402
 
 from newsnlp import load_config  # noqa: E402
-from newsnlp.engine.job import run_job  # noqa: E402
+from newsnlp.jobs.run import run_job  # noqa: E402
 from newsnlp.serve import create_app  # noqa: E402
 from tests.helpers import FAST, SEED, records_equal  # noqa: E402
 

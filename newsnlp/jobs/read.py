@@ -4,7 +4,6 @@ model: what the parser saw, and input for other tools (`nlp run -i` takes it bac
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from contextlib import closing
@@ -15,8 +14,9 @@ from typing import TextIO
 from newsnlp.config import RunConfig
 from newsnlp.documents import Inputs, unique_ids
 from newsnlp.engine.isolate import failure_line, writable
-from newsnlp.engine.output import check_output, output_lock
 from newsnlp.errors import InputError
+from newsnlp.jobs.files import check_output, output_lock
+from newsnlp.resources.disk import replacing
 
 
 @dataclass
@@ -39,15 +39,11 @@ def read_job(config: RunConfig, output: Path | None = None, say: Callable[[str],
         check_output(output, config.input, what="nlp read")
         with output_lock(output):
             inputs.scan(config.on_duplicate)  # a bad input fails before the file exists
-            staging = output.with_name(output.name + ".writing")
             try:
-                with staging.open("w", encoding="utf-8", newline="") as out:
+                with replacing(output, newline="") as out:
                     _write(inputs, config.on_duplicate, out, result)
-                os.replace(staging, output)
             except OSError as exc:
                 raise InputError(f"cannot write {output}: {exc.strerror or exc}; choose another --output") from exc
-            finally:
-                staging.unlink(missing_ok=True)
     return result
 
 

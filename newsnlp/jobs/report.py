@@ -11,11 +11,11 @@ from typing import Any
 
 from newsnlp.documents import Inputs
 from newsnlp.documents.fetch import is_url
-from newsnlp.engine.job import run_path
-from newsnlp.engine.output import check_output
 from newsnlp.errors import InputError
 from newsnlp.formats.html import lead_sentences, render_html
+from newsnlp.jobs.files import RunFiles, check_output
 from newsnlp.records import Record
+from newsnlp.resources.disk import write_atomically
 
 
 def read_records(path: Path) -> list[Record]:
@@ -113,7 +113,7 @@ def write_report(records_path: Path, out: Path, *, input_path: Path | None = Non
     `<records>.run.json` is there and its leads when `input_path` is given (or the run's input
     still is)."""
     records = read_records(records_path)
-    described = run_path(records_path)
+    described = RunFiles(records_path).description
     run = _run_description(described)
     source = [str(input_path)] if input_path else _run_inputs(run)
     check_output(out, [records_path, described, *(source or [])], what="nlp report", records_too=True)
@@ -124,12 +124,8 @@ def write_report(records_path: Path, out: Path, *, input_path: Path | None = Non
             leads = lead_sentences(inputs)
     index = ((run or {}).get("config") or {}).get("stories", {}).get("path")
     page = render_html(records, run=(run or {}).get("about", run), leads=leads, title=title, stories_index=Path(index) if index else None)
-    staging = out.with_name(out.name + ".writing")
     try:
-        staging.write_text(page, encoding="utf-8")
-        staging.replace(out)
+        write_atomically(out, page)
     except OSError as exc:
         raise InputError(f"cannot write {out}: {exc.strerror or exc}; choose another --out") from exc
-    finally:
-        staging.unlink(missing_ok=True)
     return out

@@ -24,11 +24,11 @@ from typing import Any
 from newsnlp.config import RunConfig
 from newsnlp.config.base import seconds_of
 from newsnlp.documents import Document, Inputs, TeaserInfo
-from newsnlp.engine.append_log import AppendLog
 from newsnlp.engine.isolate import failure_line, isolated_records, writable
-from newsnlp.engine.output import check_output, output_lock
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.errors import InputError, NlpError, one_line
+from newsnlp.jobs.append_log import AppendLog
+from newsnlp.jobs.files import check_output, output_lock
 from newsnlp.records import Record, plural
 from newsnlp.stories.run import group_records
 from newsnlp.tasks import DocView

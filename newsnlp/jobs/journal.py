@@ -9,132 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from newsnlp.documents import Inputs
 from newsnlp.errors import InputError
 from newsnlp.formats.write import write_records
+from newsnlp.jobs.files import RunFiles
 from newsnlp.records import Record
 from newsnlp.resources.disk import replacing
-
-
-def check_output(output: Path, inputs: Sequence[str | Path], *, what: str = "a run", records_too: bool = False, index: Path | None = None) -> None:
-    """The one check of every file a command writes (`nlp run`, `read`, `watch`, `report`):
-    never one of its inputs, never a folder, a symlink, a device, FIFO or socket (only regular
-    files are replaced, atomically), with `records_too` never a records file (the report's -o
-    onto a run's records turned them into HTML), and in a folder that can be written. The story
-    `index` the command writes too is neither the output (nor a file beside it) nor an input: a
-    run's finished records replaced the index, and watch appended JSON into it."""
-    files = [Path(ref) for ref in inputs if not str(ref).lower().startswith(("http://", "https://"))]
-    for path in files:
-        if path.exists() and output.exists() and path.resolve() == output.resolve():
-            raise InputError(f"output {output} is an input of {what}; choose another output")
-    if index is not None:
-        beside = next((f for f in companions(output) if same_file(Path(index), f)), None)
-        if beside is not None:
-            one = "are one file" if beside == output else f"collide ({beside.name} is a file {what} keeps beside its output)"
-            raise InputError(f"output {output} and the story index {index} (--stories) {one}; give them different paths")
-        if any(same_file(Path(index), path) for path in files):
-            raise InputError(f"story index {index} (--stories) is an input of {what}; give the index another path")
-    if output.is_symlink():
-        raise InputError(f"output {output} is a symlink, which {what} would replace; choose a regular file")
-    if output.exists() and output.is_dir():
-        raise InputError(f"output {output} is a folder; give a file path such as {output / 'records.jsonl'}")
-    if output.exists() and not output.is_file():
-        raise InputError(f"output {output} is not a regular file (a device, FIFO or socket), which {what} would replace; choose a regular file")
-    if records_too and output.is_file() and holds_records(output):
-        raise InputError(f"output {output} holds records that {what} would overwrite; choose another output")
-    folder = output.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create the output folder {folder}: {exc.strerror}; choose another output") from exc
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"output folder {folder} is not writable; choose another output")
-
-
-def same_file(a: Path, b: Path) -> bool:
-    """One file under two names: the same path once resolved (existing or not), or one inode."""
-    try:
-        if a.resolve() == b.resolve():
-            return True
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def companions(output: Path) -> list[Path]:
-    """The output and the files a run keeps beside it (journal, its checksums, meta and items,
-    the lock, run.json)."""
-    journal = partial_path(output)
-    return [
-        output,
-        journal,
-        *(journal.with_name(journal.name + end) for end in (".sums", ".meta", ".items")),
-        lock_path(output),
-        output.with_name(output.name + ".run.json"),
-    ]
-
-
-def holds_records(path: Path) -> bool:
-    """A file whose first line (or a JSON array's first element) is a record nlp wrote."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(1 << 16)
-    except OSError:
-        return False
-    text = head.decode("utf-8", "replace").lstrip()
-    first = text[1:].lstrip() if text.startswith("[") else text
-    line = first.split("\n", 1)[0]
-    try:
-        row = json.loads(line.rstrip(","))
-    except ValueError:
-        return '"id"' in line[:200] and ('"teasers"' in first or '"summary"' in first)
-    return isinstance(row, dict) and "id" in row and bool({"teasers", "summary", "article", "error"} & set(row))
-
-
-def partial_path(path: Path) -> Path:
-    return path.with_name(path.name + ".partial")
-
-
-def lock_path(path: Path) -> Path:
-    return path.with_name(path.name + ".lock")
-
-
-@contextmanager
-def output_lock(path: Path) -> Iterator[None]:
-    """Hold `<output>.lock` (filelock: an OS lock, released when the process dies, kill -9
-    included) for a whole run, so two runs never write one output: a second run, with or without
-    --resume, is refused in one line naming the holder's pid."""
-    from filelock import FileLock, Timeout
-
-    file = lock_path(path)
-    try:
-        holder = file.read_text(encoding="utf-8").strip() if file.is_file() else ""
-    except OSError:
-        holder = ""
-    lock = FileLock(str(file), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise InputError(
-            f"another run{f' (pid {holder})' if holder.isdigit() else ''} is writing {path}; wait for it to finish or choose another --output"
-        ) from None
-    except OSError as exc:
-        raise InputError(f"cannot write output {path}: {exc.strerror}; choose another --output") from exc
-    try:
-        file.write_text(str(os.getpid()), encoding="utf-8")
-        yield
-    finally:
-        lock.release()
-        file.unlink(missing_ok=True)
-
-
-def sums_path(journal: Path) -> Path:
-    return journal.with_name(journal.name + ".sums")
 
 
 def line_sum(line: bytes) -> str:
@@ -146,7 +30,7 @@ def journal_ids(journal: Path) -> list[str]:
     sidecar `<journal>.sums`: from the first line that is torn (a kill mid-write), unreadable or
     not the line its checksum was taken of (an edit), the journal is cut off, so those records
     are computed again and appending continues on a clean line."""
-    sums_file = sums_path(journal)
+    sums_file = RunFiles.of_journal(journal).sums
     sums = sums_file.read_text(encoding="ascii", errors="replace").split() if sums_file.is_file() else []
     ids: list[str] = []
     good = 0  # byte offset after the last good record
@@ -183,7 +67,8 @@ class RecordWriter:
         self.fmt = fmt
         self.about = about  # the run (`describe_run`): the Markdown and HTML pages' title, date and config
         self.leads_from = leads_from  # html: the run's input, whose leads the page shows
-        self.tmp = partial_path(self.path)
+        self.files = RunFiles(self.path)
+        self.tmp = self.files.journal
         self.resume = resume
         self.count = 0
         self.amend: Callable[[Record], Record] | None = None  # what finalising adds to each record (stories)
@@ -194,7 +79,7 @@ class RecordWriter:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.tmp.open("a" if self.resume else "w", encoding="utf-8", newline="")
-            self._sums = sums_path(self.tmp).open("a" if self.resume else "w", encoding="ascii", newline="")
+            self._sums = self.files.sums.open("a" if self.resume else "w", encoding="ascii", newline="")
         except OSError as exc:
             raise InputError(f"cannot write output {self.path}: {exc.strerror}; choose another --output") from exc
         return self
@@ -232,7 +117,7 @@ class RecordWriter:
             self._sums.close()
             if exc_type is None:
                 self._finalise()
-                sums_path(self.tmp).unlink(missing_ok=True)
+                self.files.sums.unlink(missing_ok=True)
         except OSError as error:  # a full disk or quota while closing or converting: the journal is kept for --resume
             if exc_type is not None:
                 return  # the run's own error says more
@@ -244,7 +129,7 @@ class RecordWriter:
             # nothing checked to resume from (a stop can land after a record's checksum, before
             # it is counted: then the journal is read): leave nothing behind
             self.tmp.unlink(missing_ok=True)
-            sums_path(self.tmp).unlink(missing_ok=True)
+            self.files.sums.unlink(missing_ok=True)
 
     def _finalise(self) -> None:
         if not self.tmp.exists():

@@ -1,0 +1,28 @@
+"""`nlp stories`: an index's listing (`newsnlp.stories.listing`) written to a file, atomically,
+after the check every command's output gets, or to stdout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsnlp.errors import InputError
+from newsnlp.jobs.files import check_output
+from newsnlp.resources.disk import write_atomically
+from newsnlp.stories.listing import FORMATS, list_stories, render
+
+
+def write_stories(index_path: Path, out: Path | None, fmt: str) -> int:
+    """The listing to `out` (atomically) or stdout; how many stories."""
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
+    stories = list_stories(index_path)
+    text = render(stories, fmt, title=f"Stories of {index_path.name}")
+    if out is None:
+        print(text, end="")
+        return len(stories)
+    check_output(out, [index_path], what="nlp stories")
+    try:
+        write_atomically(out, text)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    return len(stories)
