@@ -10,9 +10,9 @@ import yaml
 
 from newsnlp import Pipeline, load_config
 from newsnlp.documents import Document
+from newsnlp.engine.cascade import margin, tier_config
 from newsnlp.errors import ConfigError
-from newsnlp.static.cascade import margin, tier_config
-from newsnlp.static.distill import distill
+from newsnlp.models.distill import distill
 
 TEASERS = [
     "oil prices rose",
