@@ -20,7 +20,7 @@ from newsnlp.bench.texts import synthetic_texts
 from newsnlp.bench.timing import timed
 from newsnlp.config import RunConfig, load_config
 from newsnlp.documents import Document
-from newsnlp.engine.cascade import CURVE, DECIDED, escalated, part_margins, unsure
+from newsnlp.engine.cascade import CURVE, DECIDED, escalated, escalation, part_margins
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.records import Record
 
@@ -87,12 +87,13 @@ def curve(
     keys = [key for key in DECIDED if any(key in part for part in mine)]
     points = []
     for factor in CURVE:
-        up = escalated(unsure(topic_margins, sentiment_margins, config.cascade, factor))
-        mixed = [t if u else m for u, m, t in zip(up, mine, theirs)]
+        per_task = escalation(topic_margins, sentiment_margins, config.cascade, factor)
+        up = escalated(per_task)
         seconds = static_s + up.sum() / tier_rate
         point = {"factor": factor, "escalated": round(float(up.mean()), 4)}
         for key in keys:
-            point[f"{key}_agreement"] = round(float(np.mean([m[key]["label"] == r[key]["label"] for m, r in zip(mixed, reference)])), 4)
+            labels = [(t if u else m)[key]["label"] for u, m, t in zip(per_task[key], mine, theirs)]
+            point[f"{key}_agreement"] = round(float(np.mean([a == r[key]["label"] for a, r in zip(labels, reference)])), 4)
         points.append({**point, "predicted_texts_per_s": round(len(mine) / seconds, 1)})
     return points
 

@@ -2,9 +2,10 @@
 sentiment it is unsure of go to the transformer tier, whose answers replace its own, each
 decision marked with the tier that made it.
 
-The rule is written once, over arrays: `unsure` gives, per task, the decisions whose two best
-scores are nearer than the task's margin; `escalated` combines the tasks' masks (a text unsure
-of either goes up for both, so the transformer runs once per text). The pipeline routes with it
+The rule is written once, over arrays (`escalation`): per task, which texts' decisions go up,
+from the decisions whose two best scores are nearer than the task's margin (`unsure`); a text
+unsure of either task goes up for both, so the transformer runs once per text. `escalated`: the
+texts the transformer tier reads (any task). The pipeline routes with it
 on both its paths (`route_records`: a chunk's records; `route_results`: classify and sentiment),
 and `nlp evaluate`, `nlp bench` and scripts/choose_cascade.py draw their escalation curves with
 it. A decision withheld for language is never escalated: no tier reads that language. Here too
@@ -24,7 +25,7 @@ import numpy as np
 from newsnlp.config import CascadeConfig, RunConfig, load_config
 from newsnlp.documents import Document
 from newsnlp.errors import ConfigError
-from newsnlp.models.static import static_path
+from newsnlp.models.backends import is_static
 from newsnlp.records import Record, SentimentResult, TopicResult
 
 DECIDED = ("topic", "sentiment")  # the keys of an article or a teaser that a tier decides
@@ -54,15 +55,22 @@ def decision_margins(decisions: Sequence[Mapping[str, Any] | None]) -> np.ndarra
 
 
 def unsure(topic: np.ndarray, sentiment: np.ndarray, config: CascadeConfig, factor: float = 1.0) -> dict[str, np.ndarray]:
-    """THE rule, per task: which decisions are too close to call, their margins (`topic`,
-    `sentiment`: one per text) under the task's margin times `factor` (1: the config's own; the
-    curves vary it)."""
+    """Per task, which decisions are too close to call: their margins (`topic`, `sentiment`: one
+    per text) under the task's margin times `factor` (1: the config's own; the curves vary it)."""
     return {"topic": topic < config.topic_margin * factor, "sentiment": sentiment < config.sentiment_margin * factor}
 
 
-def escalated(masks: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Which texts the transformer tier decides: those unsure of any task, for every task."""
-    return np.logical_or.reduce([np.asarray(mask, dtype=bool) for mask in masks.values()])
+def escalation(topic: np.ndarray, sentiment: np.ndarray, config: CascadeConfig, factor: float = 1.0) -> dict[str, np.ndarray]:
+    """THE rule: per task (`DECIDED`), which texts' decisions the transformer tier makes, from
+    their margins (`unsure`). A text unsure of any task goes up for every task: the transformer
+    reads it once and answers both. (Per task, the masks can differ without any caller changing.)"""
+    up = np.logical_or.reduce([mask for mask in unsure(topic, sentiment, config, factor).values()])
+    return {key: up for key in DECIDED}
+
+
+def escalated(per_task: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Which texts the transformer tier reads: those escalated for any task (`escalation`)."""
+    return np.logical_or.reduce([np.asarray(mask, dtype=bool) for mask in per_task.values()])
 
 
 def part_margins(parts: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
@@ -72,26 +80,25 @@ def part_margins(parts: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.nda
     return topic, sentiment
 
 
-def escalate(parts: Sequence[Mapping[str, Any]], config: CascadeConfig) -> np.ndarray:
-    """`escalated` for decided parts (`part_margins`), at the config's margins."""
-    return escalated(unsure(*part_margins(parts), config))
-
-
 def route_results(
+    key: str,
     parts: Sequence[Mapping[str, Any]],
     results: Sequence[Decision],
     config: CascadeConfig,
     ask: Callable[[list[int]], list[Decision]],
     tiers: tuple[str, str],
 ) -> list[Decision]:
-    """Classify's or sentiment's `results` (the static tier's, with every task's decisions in
-    `parts`) each marked with its tier: those escalated replaced by the transformer tier's
-    answers (`ask`, given their indices). `tiers`: the static and transformer tiers' names."""
-    up = np.flatnonzero(escalate(parts, config))
+    """Classify's or sentiment's `results` (the static tier's for task `key`, with every task's
+    decisions in `parts`) each marked with its tier: those escalated for `key` replaced by the
+    transformer tier's answers (`ask`, given their indices). `tiers`: the two tiers' names."""
+    up = np.flatnonzero(escalation(*part_margins(parts), config)[key])
     out = [cast(Decision, {**result, "tier": tiers[0]}) for result in results]
     for i, answer in zip(up, ask([int(i) for i in up]) if len(up) else []):
         out[i] = cast(Decision, {**answer, "tier": tiers[1]})
     return out
+
+
+Asked = dict[int, tuple[str, ...]]  # of one record: part (-1 the article, else a teaser's index) -> the tasks escalated
 
 
 def route_records(
@@ -102,19 +109,19 @@ def route_records(
     tiers: tuple[str, str],
 ) -> None:
     """A chunk's records (the static tier's, of `docs`) with every decision marked with its tier:
-    the unsure ones, one document each carrying only them, labelled by the transformer tier in
-    one pass (`label`) and its answers copied in."""
-    asked = [(n, lead, teasers) for n, (lead, teasers) in enumerate(escalations(records, config)) if lead or teasers]
+    the escalated parts, one document each carrying only them, labelled by the transformer tier
+    in one pass (`label`) and its answers for the escalated tasks copied in."""
+    asked = [(n, parts) for n, parts in enumerate(escalations(records, config)) if parts]
     for record in records:
         mark(record, tiers[0])
-    answers = label([escalated_document(docs[n], lead, teasers) for n, lead, teasers in asked]) if asked else []
-    for (n, lead, teasers), answer in zip(asked, answers):
-        adopt(records[n], answer, lead, teasers, tiers[1])
+    answers = label([escalated_document(docs[n], -1 in parts, sorted(i for i in parts if i >= 0)) for n, parts in asked]) if asked else []
+    for (n, parts), answer in zip(asked, answers):
+        adopt(records[n], answer, parts, tiers[1])
 
 
-def escalations(records: Sequence[Record], config: CascadeConfig) -> list[tuple[bool, list[int]]]:
-    """Per record, whether its article's decisions go to the transformer tier, and which of its
-    teasers' do (a record with an error: none); one `escalate` over the chunk's parts."""
+def escalations(records: Sequence[Record], config: CascadeConfig) -> list[Asked]:
+    """Per record, its parts whose decisions go to the transformer tier, and for which tasks (a
+    record with an error: none); one `escalation` over the chunk's parts."""
     owners: list[tuple[int, int]] = []  # (record, teaser index; -1: the article)
     parts: list[Mapping[str, Any]] = []
     for n, record in enumerate(records):
@@ -123,13 +130,13 @@ def escalations(records: Sequence[Record], config: CascadeConfig) -> list[tuple[
         own = ([(-1, record["article"])] if record.get("article") else []) + list(enumerate(record.get("teasers", [])))
         owners += [(n, i) for i, _ in own]
         parts += [cast(Mapping[str, Any], part) for _, part in own]
-    lead, teasers = [False] * len(records), [list[int]() for _ in records]
-    for (n, i), up in zip(owners, escalate(parts, config)):
-        if up and i < 0:
-            lead[n] = True
-        elif up:
-            teasers[n].append(i)
-    return list(zip(lead, teasers))
+    per_task = escalation(*part_margins(parts), config) if parts else {}
+    out: list[Asked] = [{} for _ in records]
+    for j, (n, i) in enumerate(owners):
+        tasks = tuple(key for key in DECIDED if per_task[key][j])
+        if tasks:
+            out[n][i] = tasks
+    return out
 
 
 def escalated_document(doc: Document, lead: bool, teasers: Sequence[int]) -> Document:
@@ -156,13 +163,15 @@ def mark(record: Record, tier: str) -> None:
                 part[key]["tier"] = tier
 
 
-def adopt(record: Record, answer: Record, lead: bool, teasers: Sequence[int], tier: str) -> None:
-    """The transformer tier's decisions (its record of the escalated document) replace the
-    static tier's, marked with `tier`."""
+def adopt(record: Record, answer: Record, asked: Asked, tier: str) -> None:
+    """The transformer tier's decisions (its record of the escalated document: the article if
+    asked, then the asked teasers in order) replace the static tier's for the tasks escalated,
+    marked with `tier`."""
     mine, theirs = _parts(record), _parts(answer)
-    pairs = ([(mine[0], theirs[0])] if lead else []) + [(mine[1 + i], part) for i, part in zip(teasers, theirs[1:])]
-    for target, source in pairs:
-        for key in DECIDED:
+    teasers = sorted(i for i in asked if i >= 0)
+    pairs = ([(mine[0], theirs[0], asked[-1])] if -1 in asked else []) + [(mine[1 + i], part, asked[i]) for i, part in zip(teasers, theirs[1:])]
+    for target, source, tasks in pairs:
+        for key in tasks:
             if key in source:
                 target[key] = {**source[key], "tier": tier}
 
@@ -175,7 +184,7 @@ def tier_config(config: RunConfig) -> RunConfig:
     if path is not None and not Path(path).expanduser().is_file():
         raise ConfigError(f"cascade.config: {path} does not exist; name a run config file (e.g. configs/fast.yaml) or leave it null for the default")
     tier = load_config(Path(path).expanduser() if path else None)
-    if tier.cascade.enabled or static_path(tier.encoder.model) is not None:
+    if tier.cascade.enabled or is_static(tier.encoder):
         raise ConfigError(f"cascade.config: {path} must name a transformer encoder without a cascade of its own")
     mine = config.tasks.topics
     topics = tier.tasks.topics.model_copy(

@@ -197,7 +197,7 @@ class Pipeline:
             for part, probabilities in zip(parts, self.tasks.sentiment.probabilities(texts, vectors)):
                 part["sentiment"] = sentiment_record(probabilities)
         asked = lambda escalated: ask(self.tier, [texts[i] for i in escalated])
-        return route_results(parts, results, self.config.cascade, asked, self._tiers)
+        return route_results(key, parts, results, self.config.cascade, asked, self._tiers)
 
     def _vectors_for(self, task: Task, texts: list[str], on_batch: Callable[[int], None] | None) -> np.ndarray | None:
         if "embeddings" in task.reads:

@@ -75,10 +75,15 @@ def choose_backend(backend: str, device: str) -> str:
     return "torch" if resolves_to_gpu(device) else "onnx"
 
 
+def is_static(config: EncoderConfig) -> bool:
+    """Whether encoder.model names a static table ('static' or a .npz) rather than a transformer."""
+    return static_path(config.model) is not None
+
+
 def backend_type(config: EncoderConfig, device: str) -> type[StaticBackend | TransformerBackend]:
-    """The backend `config` runs on `device`: the static one for a table (encoder.model 'static'
-    or a .npz), else the transformer backend encoder.backend names. Decided here only."""
-    if static_path(config.model) is not None:
+    """The backend `config` runs on `device`: the static one for a table (`is_static`), else the
+    transformer backend encoder.backend names. Decided here only."""
+    if is_static(config):
         return StaticBackend
     return TRANSFORMERS[choose_backend(config.backend, device)]
 
