@@ -122,11 +122,3 @@ def gpu_hint() -> bool:
 
 
 CPU_BATCH, GPU_BATCH = 16, 128  # measured (nlp bench machine, 2 cores): ONNX Runtime ran MiniLM 20% faster at 16 than at 64
-
-
-def choose_batch_size(batch_size: int, device: str) -> int:
-    """`0` (auto): small batches on a CPU, where long padded batches spill the caches; large
-    ones on a GPU, which they keep busy."""
-    if batch_size:
-        return batch_size
-    return GPU_BATCH if resolves_to_gpu(device) else CPU_BATCH
