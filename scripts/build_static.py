@@ -1,5 +1,5 @@
 """Build the packaged static model (newsnlp/resources/static_mpnet.npz) from the packaged MPNet:
-model2vec's distillation (newsnlp.static.distill), then, with ../shared/data, a refit of the table on
+model2vec's distillation (newsnlp.models.distill), then, with ../shared/data, a refit of the table on
 MPNet's own vectors of real news sentences (the news train teasers and the summarization sets'
 article sentences: never news dev, which scores the cascade out of fold, nor the topic and
 sentiment corpora that score it out of source). Tens of minutes on 2 cores; never run by tests.
@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 from newsnlp.config import load_config  # noqa: E402
 from newsnlp.documents.text import split_sentences  # noqa: E402
-from newsnlp.models.encoder import Encoder  # noqa: E402
+from newsnlp.models.distill import distill, from_token_vectors, refine  # noqa: E402
+from newsnlp.models.encoder import open_encoder  # noqa: E402
 from newsnlp.models.resolve import resolve_model  # noqa: E402
-from newsnlp.static.distill import distill, from_token_vectors, refine  # noqa: E402
-from newsnlp.static.model import StaticModel  # noqa: E402
+from newsnlp.models.static import StaticModel  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 
@@ -63,7 +63,7 @@ def main() -> None:
         if not DATA.is_dir():
             sys.exit("../shared/data not found: the refit reads its news text (or pass --no-refine)")
         texts = corpus()
-        encoder = Encoder.for_run(load_config(None, {"cache.enabled": True}))
+        encoder = open_encoder(load_config(None, {"cache.enabled": True}))
         teacher = encoder.encode(texts).astype(np.float64)
         print(f"teacher vectors of {len(texts)} sentences in {time.perf_counter() - started:.0f}s", flush=True)
         model = refine(model, texts, teacher, pca, ridge=args.ridge)

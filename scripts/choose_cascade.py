@@ -23,10 +23,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newsnlp.config import load_config, read_yaml  # noqa: E402
+from newsnlp.config import CascadeConfig, load_config, read_yaml  # noqa: E402
+from newsnlp.engine.cascade import escalated, escalation, margins  # noqa: E402
 from newsnlp.evaluate.metrics import classification_metrics  # noqa: E402
 from newsnlp.models.encoder import open_encoder  # noqa: E402
-from newsnlp.static.cascade import margins  # noqa: E402
 from newsnlp.tasks.sentiment import LABELS as SENTIMENT_LABELS  # noqa: E402
 from newsnlp.tasks.topics import topic_labels  # noqa: E402
 from newsnlp.training.data import encoded, read_rows  # noqa: E402
@@ -95,11 +95,12 @@ def tier_predictions(pairs: list[str]) -> dict[str, dict]:
 
 
 def figures(static: dict, tier: dict, rows: np.ndarray, topic_margin: float, sentiment_margin: float) -> dict[str, float]:
-    up = (static["topics"]["margin"][rows] < topic_margin) | (static["sentiment"]["margin"][rows] < sentiment_margin)
-    result = {"escalated": float(up.mean()) if len(rows) else 0.0}
-    for task, key, metric in (("topics", "topic_f1", "macro_f1"), ("sentiment", "sentiment_accuracy", "accuracy")):
+    rule = CascadeConfig(topic_margin=topic_margin, sentiment_margin=sentiment_margin)
+    per_task = escalation(static["topics"]["margin"][rows], static["sentiment"]["margin"][rows], rule)
+    result = {"escalated": float(escalated(per_task).mean()) if len(rows) else 0.0}
+    for task, decided, key, metric in (("topics", "topic", "topic_f1", "macro_f1"), ("sentiment", "sentiment", "sentiment_accuracy", "accuracy")):
         gold = [static[task]["gold"][i] for i in rows]
-        final = [tier[task]["decided"][i] if u else static[task]["decided"][i] for i, u in zip(rows, up)]
+        final = [tier[task]["decided"][i] if u else static[task]["decided"][i] for i, u in zip(rows, per_task[decided])]
         result[key] = classification_metrics(gold, final)[metric]
     return result
 

@@ -25,7 +25,7 @@ from newsnlp.config import load_config  # noqa: E402
 from newsnlp.documents import Document  # noqa: E402
 from newsnlp.documents.labelled import load_rows, references  # noqa: E402
 from newsnlp.evaluate.metrics import paired_bootstrap_ci, rouge  # noqa: E402
-from newsnlp.models.encoder import Encoder  # noqa: E402
+from newsnlp.models.encoder import Encoder, open_encoder  # noqa: E402
 from newsnlp.tasks.summarize import summarize_sentences  # noqa: E402
 
 DATASETS = ("cnndm", "newsroom", "xsum")
@@ -65,7 +65,7 @@ def deltas(dataset, knobs) -> np.ndarray:
 def main(argv: list[str]) -> None:
     model = argv[0] if argv and not argv[0].startswith("--") else "mpnet"
     overrides = [f"encoder.model={model}", "cache.enabled=true"] + [argv[i + 1] for i, a in enumerate(argv) if a == "--set"]
-    encoder = Encoder.for_run(load_config(None, overrides))
+    encoder = open_encoder(load_config(None, overrides))
     sets = {name: load(name, encoder, overrides) for name in DATASETS}
     table = [{name: deltas(sets[name], knobs) for name in DATASETS} for knobs in GRID]
     low = [{name: paired_bootstrap_ci(d[name])[0] for name in DATASETS} for d in table]

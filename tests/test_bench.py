@@ -81,12 +81,13 @@ def test_on_a_gpu_each_run_is_warmed_on_the_whole_corpus_and_timed_best_of_three
     """On an H200 the bench timed one pass after a 2-document warm-up: the first bf16 pass paid for
     loading kernels (0.80 s against 0.19 s for the next), so the default read as 0.31x torch fp32."""
     from newsnlp.bench import measure as bench_module
+    from newsnlp.models import backends
 
     for slow in ("naive_run", "nli_peer", "startup"):
         monkeypatch.setattr(bench_module, slow, lambda *a, **k: {})
     monkeypatch.setattr(bench_module, "PEER_ROUNDS", 1)
     monkeypatch.setattr(bench_module, "resolves_to_gpu", lambda device: device == "cuda")  # the tiny model still runs on the CPU
-    monkeypatch.setattr(bench_module, "choose_backend", lambda backend, device: "torch")
+    monkeypatch.setattr(backends, "choose_backend", lambda backend, device: "torch")
     passes: list[int] = []
     process = Pipeline.process
     monkeypatch.setattr(Pipeline, "process", lambda self, docs: passes.append(len(docs)) or process(self, docs))

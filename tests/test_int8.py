@@ -18,6 +18,7 @@ from newsnlp.errors import ModelError
 from newsnlp.models import export_check
 from newsnlp.models.encoder import Encoder
 from newsnlp.models.onnx import ensure_export
+from newsnlp.models.resolve import resolve_model
 from newsnlp.models.runtime import Runtime
 from tests.helpers import DEFAULT, SEED, mpnet_or_skip
 
@@ -40,7 +41,7 @@ def test_the_default_encoders_int8_is_checked_when_built_and_agrees_with_fp32_or
     mpnet_or_skip()
     texts = seed_texts()
     try:
-        folder = ensure_export(Encoder(EncoderConfig(model="mpnet")).path, "encoder", "int8")
+        folder = ensure_export(resolve_model("mpnet", key="encoder.model"), "encoder", "int8")
     except ModelError as refused:  # a refusal is one line naming the floor and what to do
         message = str(refused)
         assert "\n" not in message and "below the floor 0.97" in message and "encoder.quantize: none" in message

@@ -12,7 +12,7 @@ LAYERS = [
     {"errors", "numeric", "batching", "resources", "records", "sqlite_files", "version", "__init__", "__main__"},
     {"config"},
     {"documents"},
-    {"models", "static"},
+    {"models"},
     {"heads"},
     {"tasks"},
     {"engine", "stories", "formats", "run_info"},

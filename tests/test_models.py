@@ -45,11 +45,30 @@ def test_device_and_dtype():
 
 
 def test_batch_size_auto_is_small_on_a_cpu_and_explicit_wins():
-    from newsnlp.models.runtime import CPU_BATCH, choose_batch_size
+    from newsnlp.models.runtime import CPU_BATCH, Runtime
 
-    assert choose_batch_size(0, "cpu") == CPU_BATCH and choose_batch_size(48, "cpu") == 48
+    assert Runtime("cpu", batch_size=0).batch_size == CPU_BATCH and Runtime("cpu", batch_size=48).batch_size == 48
     if not torch.cuda.is_available():
-        assert choose_batch_size(0, "auto") == CPU_BATCH
+        assert Runtime("auto", batch_size=0).batch_size == CPU_BATCH
+
+
+def test_the_runtime_is_frozen_and_asks_torch_once(monkeypatch):
+    """`torch_device` and `torch_dtype` re-asked torch on every access; now the runtime resolves
+    its device and dtype once, at construction, and cannot change after."""
+    import dataclasses
+
+    from newsnlp.models import runtime as runtime_module
+
+    asked: list[str] = []
+    choose = runtime_module.choose_device
+    monkeypatch.setattr(runtime_module, "gpu_hint", lambda: True)  # a machine that may have a GPU: torch is asked
+    monkeypatch.setattr(runtime_module, "choose_device", lambda name="auto": asked.append(name) or choose("cpu"))
+    runtime = runtime_module.Runtime("auto", "auto", 0)
+    for _ in range(3):
+        assert (runtime.torch_device.type, runtime.torch_dtype) == ("cpu", torch.float32)
+    assert asked == ["auto"] and runtime.on_gpu is False and runtime.batch_size == runtime_module.CPU_BATCH
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        runtime.device = "cuda"
 
 
 def fake_split_model(tmp_path, monkeypatch, pieces=5):

@@ -64,9 +64,13 @@ def test_a_failed_export_leaves_no_cache_entry(tiny_bert, cache, monkeypatch):
     assert [p.name for p in (cache / "onnx").iterdir()] == []  # no final folder, no partial one
 
 
-def test_onnx_on_a_gpu_device_is_a_config_error(tiny_bert):
+def test_onnx_on_a_gpu_device_is_a_config_error(tiny_bert, monkeypatch):
+    import torch
+
     from newsnlp.errors import ConfigError
 
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a CUDA machine: the runtime resolves cuda
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: True)
     with pytest.raises(ConfigError, match="backend: torch"):
         Encoder(EncoderConfig(model=str(tiny_bert), backend="onnx", max_length=64), Runtime("cuda"))
 

@@ -77,9 +77,12 @@ def test_a_missing_openvino_is_one_line_naming_the_extra(tiny_bert, monkeypatch)
         openvino_encoder(tiny_bert, "auto").encode(TEXTS)
 
 
-def test_openvino_takes_no_quantize_and_no_gpu(tiny_bert):
+def test_openvino_takes_no_quantize_and_no_gpu(tiny_bert, monkeypatch):
+    import torch
+
     with pytest.raises(ConfigError, match="encoder.quantize"):
         Encoder(EncoderConfig(model=str(tiny_bert), backend="openvino", quantize="int8", max_length=64), Runtime("cpu"))
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)  # Apple silicon: the runtime resolves mps
     with pytest.raises(ConfigError, match="runs on the CPU"):
         Encoder(EncoderConfig(model=str(tiny_bert), backend="openvino", max_length=64), Runtime("mps"))
 

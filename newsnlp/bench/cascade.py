@@ -20,9 +20,9 @@ from newsnlp.bench.texts import synthetic_texts
 from newsnlp.bench.timing import timed
 from newsnlp.config import RunConfig, load_config
 from newsnlp.documents import Document
+from newsnlp.engine.cascade import CURVE, DECIDED, escalated, escalation, part_margins
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.records import Record
-from newsnlp.static.cascade import CURVE, escalated_at, margin
 
 OVERHEAD_S = 20.0  # loading three pipelines and the curve's static-alone run, measured on 2 cores
 
@@ -62,9 +62,13 @@ def compared_configs(config: RunConfig, config_path: Path | None) -> dict[str, R
     return out
 
 
+def teaser_parts(records: list[Record]) -> list[dict[str, Any]]:
+    """Every teaser of `records` (its decisions by task key), in order."""
+    return [cast(dict[str, Any], t) for r in records for t in r.get("teasers", [])]
+
+
 def decisions(records: list[Record], key: str) -> list[dict[str, Any]]:
-    parts = [cast(dict[str, Any], t) for r in records for t in r.get("teasers", [])]
-    return [part[key] for part in parts if key in part]
+    return [part[key] for part in teaser_parts(records) if key in part]
 
 
 def agreement_with(reference: list[Record], other: list[Record]) -> dict[str, float]:
@@ -78,27 +82,19 @@ def curve(
     """Per factor of the margins: the share escalated, agreement with the default, and the
     texts/s it would run at (the static tier's measured time plus the escalated texts at the
     transformer tier's measured rate)."""
-    topics, sentiments = decisions(static, "topic"), decisions(static, "sentiment")
-    tier_topics, tier_sentiments = decisions(tier, "topic"), decisions(tier, "sentiment")
-    ref_topics, ref_sentiments = decisions(default, "topic"), decisions(default, "sentiment")
-    tm = np.array([margin(t["scores"]) for t in topics])
-    sm = np.array([margin(s["scores"]) for s in sentiments])
-    n = len(topics)
+    mine, theirs, reference = teaser_parts(static), teaser_parts(tier), teaser_parts(default)
+    topic_margins, sentiment_margins = part_margins(mine)
+    keys = [key for key in DECIDED if any(key in part for part in mine)]
     points = []
     for factor in CURVE:
-        up = escalated_at(tm, sm, config.cascade, factor)
-        topic = [tier_topics[i]["label"] if u else topics[i]["label"] for i, u in enumerate(up)]
-        sentiment = [tier_sentiments[i]["label"] if u else sentiments[i]["label"] for i, u in enumerate(up)]
+        per_task = escalation(topic_margins, sentiment_margins, config.cascade, factor)
+        up = escalated(per_task)
         seconds = static_s + up.sum() / tier_rate
-        points.append(
-            {
-                "factor": factor,
-                "escalated": round(float(up.mean()), 4),
-                "topic_agreement": round(float(np.mean([a == b["label"] for a, b in zip(topic, ref_topics)])), 4),
-                "sentiment_agreement": round(float(np.mean([a == b["label"] for a, b in zip(sentiment, ref_sentiments)])), 4),
-                "predicted_texts_per_s": round(n / seconds, 1),
-            }
-        )
+        point = {"factor": factor, "escalated": round(float(up.mean()), 4)}
+        for key in keys:
+            labels = [(t if u else m)[key]["label"] for u, m, t in zip(per_task[key], mine, theirs)]
+            point[f"{key}_agreement"] = round(float(np.mean([a == r[key]["label"] for a, r in zip(labels, reference)])), 4)
+        points.append({**point, "predicted_texts_per_s": round(len(mine) / seconds, 1)})
     return points
 
 

@@ -24,11 +24,11 @@ from newsnlp.documents.text import forget_splits
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.errors import ModelError
 from newsnlp.jobs.journal import RecordWriter
+from newsnlp.models.backends import describe_backend
 from newsnlp.models.encoder import Encoder
 from newsnlp.models.resolve import resolve_model
-from newsnlp.models.runtime import choose_backend, resolves_to_gpu
+from newsnlp.models.runtime import resolves_to_gpu
 from newsnlp.records import Record, records_equal
-from newsnlp.static.encoder import StaticEncoder
 
 NLI_TEXTS = 200
 PEER_ROUNDS = 3  # encoder passes against sentence-transformers, alternating; the best of each counts
@@ -117,12 +117,7 @@ def input_stage_shares(config: RunConfig, inputs: list[str]) -> dict[str, Any]:
 
 def backend_name(config: RunConfig) -> str:
     """What the run's encoder resolves to, e.g. `onnx/none` on a CPU or `torch bfloat16 on cuda`."""
-    backend = choose_backend(config.encoder.backend, config.device)
-    if backend == "onnx":
-        return f"onnx/{config.encoder.quantize}"
-    if backend == "openvino":
-        return f"openvino {config.dtype}"
-    return f"torch {config.dtype} on {config.device}"
+    return describe_backend(config.encoder, config.device, config.dtype)
 
 
 def _variant(config: RunConfig, **encoder: Any) -> RunConfig:
@@ -146,7 +141,7 @@ NAIVE_FACTOR = 6.0  # the naive loop's time over one batched run, measured (316 
 FIXED_FULL_S = 60.0  # start-up runs (new processes) and the NLI comparison, measured on 2 cores
 
 
-def expected_seconds(encoder: Encoder | StaticEncoder, unique: list[str], quick: bool) -> float:
+def expected_seconds(encoder: Encoder, unique: list[str], quick: bool) -> float:
     """What the bench will take, from a timed encode of 64 of its distinct texts (`encoder`
     warmed up): four batched runs, the sentence-transformers rounds, and (full) the naive loop,
     start-up and NLI."""

@@ -19,22 +19,12 @@ import numpy as np
 from newsnlp.config import RunConfig
 from newsnlp.documents import Document, base_record
 from newsnlp.documents.language import document_language, language, not_read_warning, unreadable
+from newsnlp.engine.cascade import route_records, route_results, tier_config
 from newsnlp.engine.chunks import ChunkProgress, ChunkTexts, bound_document
 from newsnlp.errors import ConfigError, ModelError
 from newsnlp.models.encoder import Encoder, open_encoder
 from newsnlp.models.runtime import Runtime
-from newsnlp.records import (
-    Record,
-    SentimentResult,
-    Summary,
-    TopicResult,
-    empty_topic,
-    merge_partial,
-    ordered,
-    withheld_for_language,
-)
-from newsnlp.static.cascade import adopt, escalated_document, escalations, mark, tier_config, unsure
-from newsnlp.static.encoder import StaticEncoder
+from newsnlp.records import Record, SentimentResult, Summary, TopicResult, empty_topic, merge_partial, ordered, withheld_for_language
 from newsnlp.tasks import DocView, SentimentTask, Task, TaskSet, TopicsTask, build_tasks
 from newsnlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 from newsnlp.tasks.sentiment import sentiment_record
@@ -51,13 +41,13 @@ class Pipeline:
     def __init__(self, config: RunConfig) -> None:
         self.config = config
         self.runtime = Runtime.for_run(config)  # the encoder and every hub model share it
-        self._encoder: Encoder | StaticEncoder | None = None
+        self._encoder: Encoder | None = None
         self._tasks: TaskSet | None = None
         self._tier: Pipeline | None = None  # the cascade's transformer tier
         self.stage_seconds: dict[str, float] = {}  # split, encode, heads: time spent per stage by `process`
 
     @property
-    def encoder(self) -> Encoder | StaticEncoder:
+    def encoder(self) -> Encoder:
         if self._encoder is None:
             self._encoder = open_encoder(self.config, self.runtime)
         return self._encoder
@@ -81,21 +71,20 @@ class Pipeline:
         _ = self.tasks
         if self.tasks.reads("embeddings") and self.config.cache.enabled:
             _ = self.encoder.cache
-        if isinstance(self.encoder, StaticEncoder):
-            self._check_static_heads(self.encoder)
+        self._check_heads_fitted()
         if self.config.cascade.enabled:
             self.tier.load()
         return self
 
-    def _check_static_heads(self, encoder: StaticEncoder) -> None:
+    def _check_heads_fitted(self) -> None:
         """A head fitted to another static table than encoder.model's is refused in one line."""
         for task in self.tasks:
             head = getattr(task, "head", None)
             fitted = head.card.get("static_fingerprint") if head is not None else None
-            if fitted and fitted != encoder.fingerprint:
+            if fitted and fitted != self.encoder.head_fingerprint:
                 raise ModelError(
-                    f"tasks.{task.name}.head was fitted to the static model {fitted}, but encoder.model {self.config.encoder.model} is {encoder.fingerprint}; "
-                    f"train a head on it (nlp train {task.name}) or use the model the head was fitted to"
+                    f"tasks.{task.name}.head was fitted to the static model {fitted}, but encoder.model {self.config.encoder.model} is "
+                    f"{self.encoder.head_fingerprint or 'not that table'}; train a head on it (nlp train {task.name}) or use the model the head was fitted to"
                 )
 
     @property
@@ -195,10 +184,9 @@ class Pipeline:
         results: list[Result],
         ask: Callable[[Pipeline, list[str]], list[Result]],
     ) -> list[Result]:
-        """With a cascade, the texts whose topic or sentiment the static tier is unsure of (the
-        rule `process` applies, `unsure`) get the transformer tier's answer (`ask`); every result
-        says its tier. `results` are the static tier's for `key`; only the other task is computed
-        here. Without a cascade, `results`."""
+        """With a cascade, `results` (the static tier's for `key`) each marked with its tier, the
+        texts it is unsure of (either task: the other one is computed here) answered by the
+        transformer tier (`ask`). Without a cascade, `results`."""
         if not self.config.cascade.enabled:
             return results
         parts: list[dict[str, Any]] = [{key: result} for result in results]
@@ -208,13 +196,8 @@ class Pipeline:
         if key != "sentiment" and self.tasks.sentiment is not None:
             for part, probabilities in zip(parts, self.tasks.sentiment.probabilities(texts, vectors)):
                 part["sentiment"] = sentiment_record(probabilities)
-        out: list[Result] = [cast(Result, {**result, "tier": self.config.encoder.model}) for result in results]
-        escalated = [i for i, part in enumerate(parts) if unsure(part, self.config.cascade)]
-        if escalated:
-            theirs = self.tier.config.encoder.model
-            for i, answer in zip(escalated, ask(self.tier, [texts[i] for i in escalated])):
-                out[i] = cast(Result, {**answer, "tier": theirs})
-        return out
+        asked = lambda escalated: ask(self.tier, [texts[i] for i in escalated])
+        return route_results(key, parts, results, self.config.cascade, asked, self._tiers)
 
     def _vectors_for(self, task: Task, texts: list[str], on_batch: Callable[[int], None] | None) -> np.ndarray | None:
         if "embeddings" in task.reads:
@@ -238,27 +221,23 @@ class Pipeline:
             yield from self._process_chunk(chunk, on_progress)
 
     def _process_chunk(self, docs: list[Document], on_progress: Progress | None) -> Iterator[tuple[Record, DocView | None]]:
-        results = list(self._label_chunk(docs, on_progress))
-        if self.config.cascade.enabled:
-            clock = time.perf_counter()
-            self._escalate(docs, [record for record, _ in results])
-            self._clock("escalate", clock)
+        results = self._label_chunk(docs, on_progress)
+        self._escalate(docs, results)
         yield from results
 
-    def _escalate(self, docs: list[Document], records: list[Record]) -> None:
-        """The cascade: the static tier's unsure decisions, one document each, through the
-        transformer tier in one pass; its answers replace them (every decision marked with its tier)."""
-        mine, theirs = self.config.encoder.model, self.tier.config.encoder.model
-        asked: list[tuple[Record, bool, list[int]]] = []
-        escalated: list[Document] = []
-        for doc, record in zip(docs, records):
-            mark(record, mine)
-            lead, teasers = escalations(record, self.config.cascade)
-            if "error" not in record and (lead or teasers):
-                asked.append((record, lead, teasers))
-                escalated.append(escalated_document(doc, lead, teasers))
-        for (record, lead, teasers), (answer, _) in zip(asked, self.tier._label_chunk(escalated, None) if escalated else []):
-            adopt(record, answer, lead, teasers, theirs)
+    def _escalate(self, docs: list[Document], results: list[tuple[Record, DocView | None]]) -> None:
+        """With a cascade, a chunk's records routed (`route_records`): the transformer tier labels
+        what the static tier is unsure of, in one pass."""
+        if self.config.cascade.enabled:
+            clock = time.perf_counter()
+            label = lambda escalated: [record for record, _ in self.tier._label_chunk(escalated, None)]
+            route_records(docs, [record for record, _ in results], self.config.cascade, label, self._tiers)
+            self._clock("escalate", clock)
+
+    @property
+    def _tiers(self) -> tuple[str, str]:
+        """The static and transformer tiers' names (encoder.model), as decisions carry them."""
+        return self.config.encoder.model, self.tier.config.encoder.model
 
     @property
     def tier(self) -> Pipeline:
@@ -272,8 +251,7 @@ class Pipeline:
         yielding between them: the server's pages pass takes turns with other requests, however
         many teasers a page has; its return value is the pairs."""
         results = yield from self._label_steps(docs, None, step_texts)
-        if self.config.cascade.enabled:
-            self._escalate(docs, [record for record, _ in results])
+        self._escalate(docs, results)
         return results
 
     def _label_chunk(self, docs: list[Document], on_progress: Progress | None) -> list[tuple[Record, DocView | None]]:

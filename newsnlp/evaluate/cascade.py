@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from newsnlp.engine.cascade import CURVE, decision_margins, escalated, escalation
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.evaluate.metrics import classification_metrics
-from newsnlp.static.cascade import CURVE, escalated_at, margin
 
 
 def cascade_figures(task: str, pipeline: Pipeline, texts: list[str], gold: Sequence[str], outputs: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -22,16 +22,15 @@ def cascade_figures(task: str, pipeline: Pipeline, texts: list[str], gold: Seque
     sentiments = alone.sentiment(texts) if alone.tasks.sentiment is not None else None
     mine = topics if task == "topics" else sentiments
     assert mine is not None  # the task evaluated is enabled
-    topic_margins = np.array([margin(r["scores"]) for r in topics]) if topics is not None else np.ones(len(texts))
-    sentiment_margins = np.array([margin(r["scores"]) for r in sentiments]) if sentiments is not None else np.ones(len(texts))
+    none = [None] * len(texts)  # a task that is off: never unsure
+    topic_margins, sentiment_margins = decision_margins(topics or none), decision_margins(sentiments or none)
     theirs = pipeline.tier.classify(texts) if task == "topics" else pipeline.tier.sentiment(texts)
-    metric = "macro_f1" if task == "topics" else "accuracy"
+    metric, key = ("macro_f1", "topic") if task == "topics" else ("accuracy", "sentiment")
     curve = []
     for factor in CURVE:
-        up = escalated_at(topic_margins, sentiment_margins, config.cascade, factor)
-        predicted = [t["label"] if u else m["label"] for u, m, t in zip(up, mine, theirs)]
-        curve.append(
-            {"factor": factor, "escalated": round(float(up.mean()), 4), metric: round(classification_metrics(list(gold), predicted)[metric], 4)}
-        )
+        per_task = escalation(topic_margins, sentiment_margins, config.cascade, factor)
+        predicted = [t["label"] if u else m["label"] for u, m, t in zip(per_task[key], mine, theirs)]
+        share = round(float(escalated(per_task).mean()), 4)
+        curve.append({"factor": factor, "escalated": share, metric: round(classification_metrics(list(gold), predicted)[metric], 4)})
     name = config.encoder.model
     return {"escalated": round(float(np.mean([o.get("tier") != name for o in outputs])), 4), "escalation_curve": curve}

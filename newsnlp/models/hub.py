@@ -102,31 +102,29 @@ def _resolve(ref: str | None, kind: ModelKind, key: str) -> Path:
 
 class Classifier:
     """A sequence classifier's logits for texts or (premise, hypothesis) pairs, on the torch
-    backend (any device, dtype) or ONNX Runtime (CPU, optionally int8), batched by the caller."""
+    backend (any device, dtype) or ONNX Runtime (CPU, optionally int8), batched by the caller.
+    The backend is chosen once, here (`CLASSIFIERS`); `logits` runs whichever it is."""
 
     def __init__(self, ref: str | None, runtime: Runtime, key: str, backend: str = "torch", quantize: str = "none") -> None:
-        if backend == "onnx":
-            if runtime.device not in ("auto", "cpu"):
-                raise ModelError(f"{key.rsplit('.', 1)[0]}.backend: onnx runs on the CPU; with device: {runtime.device} use backend: torch")
-            from newsnlp.models.onnx import OnnxModel
-
-            path = _resolve(ref, "classifier", key)
-            self.ref, self.limit = str(ref), model_limit(path, str(ref), key)
-            self.onnx: Any = OnnxModel(path, "classifier", quantize, self.limit, runtime.threads, setting=f"{key.rsplit('.', 1)[0]}.quantize")
-            self.loaded: LoadedModel | None = None
-            self.id2label = {int(k): v for k, v in _read_json(path / "config.json").get("id2label", {}).items()}
-        else:
-            self.loaded = load_model(ref, "classifier", runtime, key)
-            self.ref, self.limit, self.onnx = self.loaded.ref, self.loaded.limit, None
-            self.id2label = {int(k): v for k, v in self.loaded.model.config.id2label.items()}
+        self.runner = CLASSIFIERS[backend](ref, runtime, key, quantize)
+        self.ref, self.limit, self.id2label = self.runner.ref, self.runner.limit, self.runner.id2label
 
     def logits(self, texts: Sequence[str] | Sequence[tuple[str, str]], pairs: bool = False) -> np.ndarray:
         """(n, n_classes) logits; with `pairs`, `texts` are (premise, hypothesis) pairs."""
-        if self.onnx is not None:
-            return self.onnx.run(texts, pairs).astype(np.float32, copy=False)
+        return self.runner.logits(texts, pairs)
+
+
+class TorchClassifier:
+    """transformers' sequence classifier on the run's device, in its dtype."""
+
+    def __init__(self, ref: str | None, runtime: Runtime, key: str, quantize: str) -> None:
+        self.loaded = load_model(ref, "classifier", runtime, key)
+        self.ref, self.limit = self.loaded.ref, self.loaded.limit
+        self.id2label = {int(k): v for k, v in self.loaded.model.config.id2label.items()}
+
+    def logits(self, texts: Sequence[str] | Sequence[tuple[str, str]], pairs: bool) -> np.ndarray:
         import torch
 
-        assert self.loaded is not None
         tokenizer = self.loaded.tokenizer
         with torch.inference_mode():
             if pairs:
@@ -142,6 +140,27 @@ class Classifier:
                 batch = tokenizer(list(texts), padding=True, truncation=True, max_length=self.limit, return_tensors="pt")
             batch = {k: v.to(self.loaded.device) for k, v in batch.items()}
             return self.loaded.model(**batch).logits.float().cpu().numpy()
+
+
+class OnnxClassifier:
+    """The classifier's cached ONNX export, run by ONNX Runtime on the CPU (fp32 or int8)."""
+
+    def __init__(self, ref: str | None, runtime: Runtime, key: str, quantize: str) -> None:
+        section = key.rsplit(".", 1)[0]
+        if runtime.device not in ("auto", "cpu"):
+            raise ModelError(f"{section}.backend: onnx runs on the CPU; with device: {runtime.device} use backend: torch")
+        from newsnlp.models.onnx import OnnxModel
+
+        path = _resolve(ref, "classifier", key)
+        self.ref, self.limit = str(ref), model_limit(path, str(ref), key)
+        self.model = OnnxModel(path, "classifier", quantize, self.limit, runtime.threads, setting=f"{section}.quantize")
+        self.id2label = {int(k): v for k, v in _read_json(path / "config.json").get("id2label", {}).items()}
+
+    def logits(self, texts: Sequence[str] | Sequence[tuple[str, str]], pairs: bool) -> np.ndarray:
+        return self.model.run(texts, pairs).astype(np.float32, copy=False)
+
+
+CLASSIFIERS: dict[str, type[TorchClassifier | OnnxClassifier]] = {"torch": TorchClassifier, "onnx": OnnxClassifier}
 
 
 def _check_architecture(path: Path, kind: ModelKind, message: str) -> None:

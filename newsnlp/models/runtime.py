@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from newsnlp.errors import ModelError
 
@@ -15,32 +15,61 @@ if TYPE_CHECKING:
     from newsnlp.config import RunConfig
 
 
-@dataclass
+@dataclass(frozen=True)
 class Runtime:
-    """What every model of a run shares: where it runs, in which precision, in what batches."""
+    """What every model of a run shares: where it runs, in which precision, in what batches.
+
+    `device` and `dtype` stay as configured (`auto` included: a CPU-only backend takes `auto`
+    but refuses a GPU asked by name; OpenVINO resolves its own `auto` precision); the rest is
+    resolved once, at construction: `on_gpu`, `resolved_device` and `resolved_dtype` (torch's
+    names, asked of torch only where a GPU may be), and a `batch_size` of 0 (auto) by device."""
 
     device: str = "auto"
     dtype: str = "auto"
     batch_size: int = 64
-    threads: int = 0
+    threads: int = 0  # 0: the libraries' default (every core)
+    on_gpu: bool = field(init=False)
+    resolved_device: str = field(init=False)  # cpu, cuda, cuda:N or mps
+    resolved_dtype: str = field(init=False)  # float32, float16 or bfloat16
+
+    def __post_init__(self) -> None:
+        device = resolve_device(self.device)
+        object.__setattr__(self, "resolved_device", device)
+        object.__setattr__(self, "on_gpu", device != "cpu")
+        object.__setattr__(self, "resolved_dtype", resolve_dtype(self.dtype, device))
+        object.__setattr__(self, "batch_size", self.batch_size or (GPU_BATCH if self.on_gpu else CPU_BATCH))
 
     @classmethod
     def for_run(cls, config: RunConfig) -> Runtime:
-        """The run's device, dtype and threads, and its batch size resolved once (0: by device)."""
-        return cls(config.device, config.dtype, choose_batch_size(config.batch_size, config.device), config.threads)
-
-    @property
-    def on_gpu(self) -> bool:
-        """Whether the device resolves to a GPU (asked of torch only where one may be)."""
-        return resolves_to_gpu(self.device)
+        """The run's device, dtype, batch size (0: by device) and threads."""
+        return cls(config.device, config.dtype, config.batch_size, config.threads)
 
     @property
     def torch_device(self) -> torch.device:
-        return choose_device(self.device)
+        import torch
+
+        return torch.device(self.resolved_device)
 
     @property
     def torch_dtype(self) -> torch.dtype:
-        return choose_dtype(self.dtype, self.torch_device)
+        import torch
+
+        return cast("torch.dtype", getattr(torch, self.resolved_dtype))
+
+
+def resolve_device(name: str) -> str:
+    """The device `name` runs on, as torch names it; torch is asked only where a GPU may be
+    (`gpu_hint`), so `auto` on a CPU machine imports nothing."""
+    if name == "cpu" or (name == "auto" and not gpu_hint()):
+        return "cpu"
+    return str(choose_device(name))
+
+
+def resolve_dtype(name: str, device: str) -> str:
+    """`dtype` as torch names it on `device` (`choose_dtype`); a CPU's `auto` without torch."""
+    if name != "auto" or device == "cpu":
+        return "float32" if name == "auto" else name
+    return str(choose_dtype(name, choose_device(device))).removeprefix("torch.")
 
 
 def choose_device(name: str = "auto") -> torch.device:
@@ -76,9 +105,7 @@ def choose_dtype(name: str, device: torch.device) -> torch.dtype:
 def resolves_to_gpu(device: str) -> bool:
     """Whether `device` is a GPU here: `cpu` never, `auto` only where `gpu_hint` says one may be
     (then torch is asked), a named device by what torch resolves it to."""
-    if device == "cpu" or (device == "auto" and not gpu_hint()):
-        return False
-    return choose_device(device).type != "cpu"
+    return resolve_device(device) != "cpu"
 
 
 def gpu_hint() -> bool:
@@ -95,19 +122,3 @@ def gpu_hint() -> bool:
 
 
 CPU_BATCH, GPU_BATCH = 16, 128  # measured (nlp bench machine, 2 cores): ONNX Runtime ran MiniLM 20% faster at 16 than at 64
-
-
-def choose_batch_size(batch_size: int, device: str) -> int:
-    """`0` (auto): small batches on a CPU, where long padded batches spill the caches; large
-    ones on a GPU, which they keep busy."""
-    if batch_size:
-        return batch_size
-    return GPU_BATCH if resolves_to_gpu(device) else CPU_BATCH
-
-
-def choose_backend(backend: str, device: str) -> str:
-    """`auto`: torch when the device resolves to a GPU, else onnx (CPU: a cached export starts
-    without importing torch)."""
-    if backend != "auto":
-        return backend
-    return "torch" if resolves_to_gpu(device) else "onnx"

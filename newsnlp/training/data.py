@@ -17,7 +17,6 @@ from newsnlp.heads.predict import (
     LinearHead,
 )
 from newsnlp.models.encoder import Encoder
-from newsnlp.static.encoder import StaticEncoder
 from newsnlp.training.fit import fit_head
 
 TRAINABLE = ("topics", "sentiment")
@@ -151,7 +150,7 @@ def check_rows(rows: Rows, configs: Sequence[RunConfig], folds: int) -> None:
 
 def encoded(
     rows: Rows,
-    encoder: Encoder | StaticEncoder,
+    encoder: Encoder,
     train: HeadTrainConfig,
     on_start: Callable[[int], None] | None,
     on_batch: Callable[[int], None] | None,

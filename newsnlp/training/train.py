@@ -27,7 +27,6 @@ from newsnlp.heads.predict import (
     LinearHead,
 )
 from newsnlp.models.encoder import Encoder, open_encoder
-from newsnlp.static.encoder import StaticEncoder
 from newsnlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 from newsnlp.tasks.sentiment import EmbeddingSentiment
 from newsnlp.tasks.topics import EmbeddingTopics, topic_labels
@@ -56,14 +55,14 @@ def train_head(
     scorer = zero_shot_task(task, config, encoder)
     data = encoded(rows, encoder, train, on_start, on_batch)
     card = training_card(task, config, rows, data, scorer, command)
-    if isinstance(encoder, StaticEncoder):  # heads fit one exact table: checked when a run loads them
-        card["static_fingerprint"] = encoder.fingerprint
+    if encoder.head_fingerprint:  # a static table: heads fit it exactly, checked when a run loads them
+        card["static_fingerprint"] = encoder.head_fingerprint
     head = data.fit(np.arange(len(data.texts)), train, card)
     head.save(out)
     return head
 
 
-def zero_shot_task(task: str, config: RunConfig, encoder: Encoder | StaticEncoder) -> EmbeddingTopics | EmbeddingSentiment:
+def zero_shot_task(task: str, config: RunConfig, encoder: Encoder) -> EmbeddingTopics | EmbeddingSentiment:
     """The task as it runs, without a head of its own: folds lend it theirs (`head=`)."""
     if task == "topics":
         return EmbeddingTopics(config.tasks.topics.model_copy(update={"method": "embedding"}), encoder.encode)

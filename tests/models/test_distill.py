@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from newsnlp.static.distill import bag_of_tokens, distill, fitted_pca, refine
-from newsnlp.static.model import StaticModel
+from newsnlp.models.distill import bag_of_tokens, distill, fitted_pca, refine
+from newsnlp.models.static import StaticModel
 
 TEXTS = ["oil prices rose", "the team won the game", "peace talks said the minister", "shares fell on the market", "gas prices fell"]
 
@@ -73,11 +73,11 @@ def test_a_damaged_file_is_a_model_error(tmp_path):
 
 def test_refine_brings_static_vectors_toward_the_teacher(tiny_bert, distilled):
     from newsnlp.config import load_config
-    from newsnlp.models.encoder import Encoder
+    from newsnlp.models.encoder import open_encoder
 
     model, pca = distilled
     teacher = (
-        Encoder.for_run(load_config(None, {"encoder.model": str(tiny_bert), "encoder.backend": "torch", "encoder.max_length": 64}))
+        open_encoder(load_config(None, {"encoder.model": str(tiny_bert), "encoder.backend": "torch", "encoder.max_length": 64}))
         .encode(TEXTS)
         .astype(np.float64)
     )

@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from newsnlp import Pipeline, load_config
+from newsnlp.config import CascadeConfig
 from newsnlp.documents import Document
+from newsnlp.engine.cascade import decision_margins, escalated, escalation, margin, tier_config
 from newsnlp.errors import ConfigError
-from newsnlp.static.cascade import margin, tier_config
-from newsnlp.static.distill import distill
+from newsnlp.models.distill import distill
 
 TEASERS = [
     "oil prices rose",
@@ -144,3 +145,20 @@ def test_evaluate_reports_the_share_escalated_and_the_curve(static_npz, tier_yam
     assert figures["escalated"] == curve[1.0]["escalated"] > 0.5  # the run's own routing is the curve's factor 1
     assert curve[0.0]["escalated"] == 0.0
     assert curve[1.0]["macro_f1"] == evaluate("topics", config).metrics["macro_f1"]
+
+
+def test_the_rule_gives_a_mask_per_task_and_escalates_a_text_unsure_of_either_for_both():
+    rule = CascadeConfig(topic_margin=0.2, sentiment_margin=0.1)
+    topic = decision_margins([{"scores": {"a": 0.5, "b": 0.4}}, {"scores": {"a": 0.9, "b": 0.1}}, {"scores": {"a": 0.9, "b": 0.1}}, None])
+    sentiment = decision_margins([{"scores": {"x": 0.9, "y": 0.1}}, {"scores": {"x": 0.5, "y": 0.45}}, {"scores": {"x": 0.9, "y": 0.0}}, None])
+    per_task = escalation(topic, sentiment, rule)
+    assert set(per_task) == {"topic", "sentiment"}
+    assert [list(per_task[key]) for key in ("topic", "sentiment")] == [[True, True, False, False]] * 2
+    assert list(escalated(per_task)) == [True, True, False, False]
+    assert not escalation(topic, sentiment, rule, factor=0.0)["topic"].any()
+
+
+def test_a_decision_withheld_for_language_is_never_unsure():
+    withheld = {"scores": {"a": 0.0, "b": 0.0}, "abstained": {"reason": "language", "lang": "xx"}}
+    margins = decision_margins([withheld, {"scores": {"a": 0.0, "b": 0.0}}])
+    assert list(escalated(escalation(margins, margins, CascadeConfig(topic_margin=0.5, sentiment_margin=0.5)))) == [False, True]

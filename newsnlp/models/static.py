@@ -1,7 +1,9 @@
-"""A static sentence encoder: the mean of per-token rows of a table, L2-normalised.
+"""The static encoder: the mean of per-token rows of a table, L2-normalised (`StaticModel`), and
+`StaticBackend`, the encoder backend `newsnlp.models.backends` opens for `encoder.model: static` or
+a `.npz` (sentence-transformers' `StaticEmbedding`: one more module behind the same `encode`).
 
 Tens of thousands of texts a second on a CPU (tokenizing is most of the time): no model runs.
-The table comes from `newsnlp.static.distill` and travels as one `.npz` (the table, the tokenizer's
+The table comes from `newsnlp.models.distill` and travels as one `.npz` (the table, the tokenizer's
 JSON as bytes, and a card): it stores no text of any corpus. Heads are fitted to one exact
 table, so its fingerprint (sha256 of the table's bytes) goes in every head's card.
 """
@@ -17,9 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from newsnlp.errors import ModelError
+from newsnlp.config import EncoderConfig
+from newsnlp.errors import ConfigError, ModelError
+from newsnlp.models.runtime import Runtime
+from newsnlp.resources import resource_path
 
 MAX_TOKENS = 512  # tokens read per text (a teaser is far shorter; a lead sentence too)
+STATIC_BATCH = 4096  # texts tokenized and summed at once
+STATIC_ALIASES = {"static": "static_mpnet.npz"}  # packaged: distilled from the packaged MPNet (scripts/build_static.py)
 
 
 class StaticModel:
@@ -74,7 +81,7 @@ class StaticModel:
         """Each text's token ids, special tokens left out (one reading at fit and run time)."""
         return [encoding.ids for encoding in self.tokenizer.encode_batch(list(texts), add_special_tokens=False)]
 
-    def encode(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None, batch: int = 4096) -> np.ndarray:
+    def encode(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None, batch: int = STATIC_BATCH) -> np.ndarray:
         """Unit vectors, shape (len(texts), dim); a text with no known token is the zero vector."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), batch):
@@ -97,3 +104,62 @@ def _sum_rows(sums: np.ndarray, owner: np.ndarray, rows: np.ndarray) -> None:
         return
     starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     sums[owner[starts]] = np.add.reduceat(rows, starts, axis=0)
+
+
+def static_path(ref: str) -> Path | None:
+    """The `.npz` of a static model named by encoder.model ('static' or a path), else None."""
+    if ref.lower() in STATIC_ALIASES:
+        return resource_path(STATIC_ALIASES[ref.lower()])
+    path = Path(ref).expanduser()
+    return path if path.suffix == ".npz" else None
+
+
+class StaticBackend:
+    """A `StaticModel` as the encoder's backend: its table is read on first use; its vectors are
+    never cached (looking one up costs more than computing it); a head fitted over them is bound
+    to its exact table (`head_fingerprint`)."""
+
+    name = "static"
+    numerics = "float32"
+    batch_size = STATIC_BATCH
+    cache_key = None
+
+    def __init__(self, config: EncoderConfig, path: Path) -> None:
+        if config.backend != "auto":
+            raise ConfigError(f"encoder.backend: {config.backend} runs a transformer; a static encoder.model ({config.model}) takes backend: auto")
+        if not path.is_file():
+            raise ModelError(f"encoder.model: static model {path} does not exist; set encoder.model to 'static' or a static .npz")
+        self.path = path
+
+    @classmethod
+    def open(cls, config: EncoderConfig, runtime: Runtime) -> StaticBackend:
+        """The backend of `config`'s table (every device: it runs on the CPU with numpy)."""
+        path = static_path(config.model)
+        assert path is not None  # `backend_type` chose this backend for that reason
+        return cls(config, path)
+
+    @staticmethod
+    def describe(config: EncoderConfig, device: str, dtype: str) -> str:
+        return "static"
+
+    @functools.cached_property
+    def model(self) -> StaticModel:
+        return StaticModel.load(self.path)
+
+    @property
+    def loaded(self) -> bool:
+        return "model" in self.__dict__
+
+    def load(self) -> None:
+        _ = self.model
+
+    @property
+    def dim(self) -> int:
+        return self.model.dim
+
+    @property
+    def head_fingerprint(self) -> str:
+        return self.model.fingerprint
+
+    def run(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from newsnlp.static.model import StaticModel
+from newsnlp.models.static import StaticModel
 
 SIF = 1e-4  # model2vec's default SIF coefficient
 
