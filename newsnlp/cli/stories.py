@@ -1,4 +1,4 @@
-"""`nlp stories`: list the stories of an index (newsnlp.stories.listing.write_stories)."""
+"""`nlp stories`: list the stories of an index (newsnlp.report.stories.write_stories)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def stories_cli(
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="jsonl | json | csv | md | html (default: the --output suffix, else jsonl)."),
 ) -> None:
     """List the stories of an index, largest and newest first: name, size, sources, first and last seen, topic, sentiment spread, members."""
-    from newsnlp.stories.listing import write_stories
+    from newsnlp.report.stories import write_stories
 
     with friendly_errors():
         chosen = fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else "jsonl")

@@ -14,9 +14,8 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from newsnlp.config import RunConfig, config_without_secrets
+from newsnlp.config import RunConfig
 from newsnlp.documents import Inputs, unique_ids
-from newsnlp.documents.fetch import is_url
 from newsnlp.documents.language import unreadable
 from newsnlp.engine.isolate import failure_line, isolated_records, writable
 from newsnlp.engine.output import (
@@ -30,13 +29,10 @@ from newsnlp.engine.output import (
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.engine.progress import progress_bar
 from newsnlp.errors import InputError
-from newsnlp.heads.predict import PACKAGED_HEAD_NAMES, head_path
 from newsnlp.records import Record
-from newsnlp.resources.disk import file_sha256, write_atomically
+from newsnlp.resources.disk import write_atomically
+from newsnlp.run_info import describe_run, run_description
 from newsnlp.stories.run import RunStories
-from newsnlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
-from newsnlp.tasks.topics import topic_labels
-from newsnlp.version import VERSION as __version__
 
 PROGRESS_FROM = 5  # documents; fewer than this run without a progress bar
 PREVIEW = 3  # records kept for the terminal table
@@ -195,33 +191,6 @@ def run_path(output: Path) -> Path:
     return output.with_name(output.name + ".run.json")
 
 
-def run_description(config: RunConfig, fingerprint: dict[str, Any], started: float, finished: float) -> dict[str, Any]:
-    """The run's package version, resolved config (no secrets), encoder, heads' hashes, input and
-    times: the records hold neither the config nor the leads."""
-    settings = config_without_secrets(config)
-    heads = {}
-    for task in ("topics", "sentiment"):
-        section = getattr(config.tasks, task)
-        if section.enabled and section.method == "head":
-            path = head_path(section.head, task, config.encoder.model)
-            heads[task] = {"head": section.head if section.head in PACKAGED_HEAD_NAMES else path.name, "sha256": file_sha256(path)}
-
-    def stamp(t: float) -> str:
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-    return {
-        "version": __version__,
-        "started": stamp(started),
-        "finished": stamp(finished),
-        "input": resolved_inputs(config.input),
-        "encoder": Path(config.encoder.model).name,
-        "heads": heads,
-        "about": describe_run(config),
-        "config": settings,
-        "fingerprint": fingerprint,
-    }
-
-
 # Keys that never change a record: where and how records are written, the cache, threads (and
 # the input, fingerprinted by content instead), how URLs are fetched.
 UNFINGERPRINTED = {"output", "cache", "threads", "batch_size", "ray", "input", "fetch", "serve"}
@@ -237,44 +206,12 @@ def print_notes(pipeline: Pipeline, console: Console) -> None:
         console.print(Text(f"note: {note}", style="yellow"), soft_wrap=True)
 
 
-def describe_run(config: RunConfig, title: str | None = None) -> dict[str, Any]:
-    """What a reader of the records wants to know of the run: when, by which version, the
-    encoder and each task's method, labels and threshold (no paths: a model folder is named by
-    its last part)."""
-    tasks = config.tasks
-    about: dict[str, Any] = {
-        "title": title,
-        "written": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "version": __version__,
-        "encoder": Path(config.encoder.model).name,
-    }
-    if tasks.summarize.enabled:
-        about["summarize"] = {"method": tasks.summarize.method, "sentences": tasks.summarize.sentences}
-        if tasks.summarize.model:
-            about["summarize"]["model"] = Path(tasks.summarize.model).name
-    if tasks.topics.enabled:
-        about["topics"] = {
-            "method": tasks.topics.method,
-            "labels": list(topic_labels(tasks.topics)),
-            "other": tasks.topics.other_label,
-            "threshold": tasks.topics.threshold,
-        }
-    if tasks.sentiment.enabled:
-        about["sentiment"] = {"method": tasks.sentiment.method, "labels": list(SENTIMENT_LABELS)}
-    return about
-
-
 def run_fingerprint(config: RunConfig, inputs: Inputs) -> dict[str, Any]:
     """What an interrupted run's records depend on: the resolved config (less the keys that do
     not change records, and `input`, which the inputs' own marks replace: resolved paths and
     the hash of each whole file; URLs and the hash of each body as fetched)."""
     settings = {k: v for k, v in config.model_dump(mode="json").items() if k not in UNFINGERPRINTED}
     return {"config": _flatten(settings), "input": inputs.fingerprint()}
-
-
-def resolved_inputs(refs: list[str]) -> list[str]:
-    """Input paths made absolute (URLs as given): what run.json records."""
-    return [ref if is_url(ref) else str(Path(ref).expanduser().resolve()) for ref in refs]
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:

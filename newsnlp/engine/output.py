@@ -12,13 +12,14 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from newsnlp.documents import Inputs
 from newsnlp.errors import InputError
 from newsnlp.formats.write import write_records
 from newsnlp.records import Record
 from newsnlp.resources.disk import replacing
+from newsnlp.run_info import RunInfo
 
 
 def check_output(output: Path, inputs: Sequence[str | Path], *, what: str = "a run", records_too: bool = False, index: Path | None = None) -> None:
@@ -176,9 +177,7 @@ def read_journal(journal: Path) -> Iterator[Record]:
 class RecordWriter:
     """Context manager: `write(record)` appends to the journal; a clean exit finalises it."""
 
-    def __init__(
-        self, path: str | Path, fmt: str, *, resume: bool = False, about: dict[str, Any] | None = None, leads_from: Inputs | None = None
-    ) -> None:
+    def __init__(self, path: str | Path, fmt: str, *, resume: bool = False, about: RunInfo | None = None, leads_from: Inputs | None = None) -> None:
         self.path = Path(path)
         self.fmt = fmt
         self.about = about  # the run (`describe_run`): the Markdown and HTML pages' title, date and config
