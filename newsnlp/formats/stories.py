@@ -1,5 +1,5 @@
-"""Stories as a person reads them. `nlp stories`: an index's listing as JSONL, JSON, CSV,
-Markdown or one HTML page (`render_stories`). The report's Stories view: the stories a run's
+"""Stories as a person reads them. `nlp stories`: an index's listing (`list_stories`) as JSONL,
+JSON, CSV, Markdown or one HTML page (`render_stories`). The report's Stories view: the stories a run's
 records carry (`story` on documents and teasers), each a row (name, sources, first seen, topic,
 sentiment spread) that opens to its members with their links; names come from the story index
 when the run's is still there (the most central member), else from the story's first member."""
@@ -21,6 +21,15 @@ from newsnlp.stories.index import StoryIndex
 
 STORY_FORMATS = ("jsonl", "json", "csv", "md", "html")
 STORY_COLUMNS = ("story", "name", "size", "sources", "first_seen", "last_seen", "topic", "sentiment_min", "sentiment_mean", "sentiment_max")
+
+
+def list_stories(index_path: Path) -> list[dict[str, Any]]:
+    """An index's stories, largest and newest first, with their members (`StoryIndex.listing`)."""
+    index = StoryIndex.reading(index_path)
+    try:
+        return index.listing()
+    finally:
+        index.close()
 
 
 def render_stories(stories: list[dict[str, Any]], fmt: str, title: str = "Stories") -> str:

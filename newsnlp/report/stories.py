@@ -4,21 +4,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from newsnlp.engine.output import check_output
 from newsnlp.errors import InputError
-from newsnlp.formats.stories import STORY_FORMATS, render_stories
+from newsnlp.formats.stories import STORY_FORMATS, list_stories, render_stories
 from newsnlp.resources.disk import write_atomically
-from newsnlp.stories.index import StoryIndex
-
-
-def list_stories(index_path: Path) -> list[dict[str, Any]]:
-    index = StoryIndex.reading(index_path)
-    try:
-        return index.listing()
-    finally:
-        index.close()
 
 
 def write_stories(index_path: Path, out: Path | None, fmt: str) -> int:
