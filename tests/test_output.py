@@ -7,6 +7,7 @@ import pytest
 from newsnlp.formats.write import csv_rows, markdown_page, write_records
 from newsnlp.jobs.files import RunFiles
 from newsnlp.jobs.journal import RecordWriter, journal_ids, line_sum
+from newsnlp.run_info import RunInfo, TaskInfo
 
 RECORD = {
     "id": "p1",
@@ -177,15 +178,17 @@ def test_markdown_headings_and_rows_survive_newlines_in_the_text():
     assert lines[0] == "## a b" and lines[2] == "`a b` · Wire # not a heading" and "| 0 | line one line two |  |  |" in lines
 
 
-ABOUT = {
-    "title": "Morning wires",
-    "written": "2026-11-30 12:00 UTC",
-    "version": "0.2.0",
-    "encoder": "mpnet",
-    "summarize": {"method": "extractive", "sentences": 3},
-    "sentiment": {"method": "head"},
-    "topics": {"method": "head", "labels": ["markets", "diplomacy", "energy", "other"], "other": "other", "threshold": 0.4},
-}
+ABOUT = RunInfo(
+    title="Morning wires",
+    started="2026-11-30T12:00:00Z",
+    version="0.2.0",
+    encoder="mpnet",
+    tasks={
+        "summarize": TaskInfo(method="extractive", sentences=3),
+        "sentiment": TaskInfo(method="head"),
+        "topics": TaskInfo(method="head", labels=["markets", "diplomacy", "energy", "other"], other="other", threshold=0.4),
+    },
+)
 ABSTAINED = {
     "label": "other",
     "scores": {"markets": 0.389, "diplomacy": 0.3, "energy": 0.284, "other": 0.027},
@@ -241,3 +244,37 @@ def test_nan_is_never_written(tmp_path):
         with writer:
             writer.write({"id": "a", "article": {"sentiment": {"score": float("nan")}}})
     assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "out.jsonl.partial").exists()
+
+
+def test_csv_rows_carry_each_links_date_and_story():
+    """Step 4: only JSONL had the page's and each teaser's url, published and story."""
+    record = {
+        **RECORD,
+        "url": "https://wire.example/a",
+        "published": "2024-01-02T08:00:00Z",
+        "story": "st-aaa",
+        "teasers": [{**RECORD["teasers"][0], "url": "https://wire.example/t", "published": "2024-01-01T07:00:00Z", "story": "st-bbb"}],
+    }
+    out = io.StringIO()
+    write_records(iter([record, {**RECORD, "id": "p2"}]), out, "csv", ABOUT)
+    first, second = csv.DictReader(out.getvalue().splitlines())
+    assert (first["url"], first["published"], first["story"]) == ("https://wire.example/a", "2024-01-02T08:00:00Z", "st-aaa")
+    assert (first["teaser_url"], first["teaser_published"], first["teaser_story"]) == ("https://wire.example/t", "2024-01-01T07:00:00Z", "st-bbb")
+    assert (second["url"], second["teaser_url"], second["teaser_story"]) == ("", "", "")
+
+
+def test_csv_keeps_every_records_scores_when_the_first_record_has_none():
+    """Step 4: the header came from the first record's first row, so a first record that failed
+    (no teasers, no scores) left every later record's topic_<label> scores out of the file."""
+    out = io.StringIO()
+    write_records(iter([{"id": "bad", "error": "empty page"}, RECORD]), out, "csv", ABOUT)
+    rows = list(csv.DictReader(out.getvalue().splitlines()))
+    assert [f"topic_{label}" for label in ("markets", "diplomacy", "energy", "other")] == [k for k in rows[0] if k.startswith("topic_")]
+    assert rows[1]["topic_markets"] == "0.8" and rows[1]["topic_other"] == "0.2" and rows[0]["error"] == "empty page"
+
+
+def test_a_backslash_before_a_pipe_does_not_open_a_markdown_cell():
+    """Step 4: `\\|` in a teaser became `\\\\|`, an escaped backslash and then a live pipe."""
+    page = markdown_page({"id": "p", "teasers": [{"index": 0, "text": "path C:\\| not a cell"}]})
+    row = next(line for line in page.splitlines() if line.startswith("| 0 |"))
+    assert row == "| 0 | path C:\\\\\\| not a cell |  |  |"

@@ -1,6 +1,7 @@
 """`nlp train` end to end on small JSONL files with the tiny model."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import yaml
@@ -10,6 +11,8 @@ from newsnlp.cli import app
 from newsnlp.config import load_config
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.heads.predict import LinearHead
+from newsnlp.run_info import RunInfo
+from newsnlp.version import VERSION
 
 runner = CliRunner()
 ROWS = [
@@ -61,6 +64,8 @@ def test_train_topics_on_two_sources_and_use_the_head(tmp_path, tiny_bert):
     assert "2-fold CV: macro-F1" in result.stdout and "held out a" in result.stdout
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["data_files"] == ["a.jsonl", "b.jsonl"] and card["license"] == "CC0"
+    about = RunInfo.read(card["run"], "the card")  # the RunInfo run.json holds, embedded as it is
+    assert about.encoder == Path(tiny_bert).name and about.version == VERSION and "topics" in about.tasks
     assert set(card["source_held_out"]) == {"a", "b"} and "familiarity gate" in card["method"]
     head = LinearHead.load(out)  # fitted on each source's own labels, each counting for its task label
     assert "a:energy" in head.classes and "b:energy" in head.classes and "the sources' own labels" in card["method"]

@@ -23,6 +23,7 @@ from newsnlp.documents import Document
 from newsnlp.engine.cascade import CURVE, DECIDED, escalated, escalation, part_margins
 from newsnlp.engine.pipeline import Pipeline
 from newsnlp.records import Record
+from newsnlp.run_info import describe_run
 
 OVERHEAD_S = 20.0  # loading three pipelines and the curve's static-alone run, measured on 2 cores
 
@@ -116,7 +117,8 @@ def cascade_bench(config: RunConfig, config_path: Path | None, n: int, data_dir:
     log(
         f"cascade bench of {len(docs)} single-teaser documents ({source}): turbo, {', '.join(n for n in configs if n != 'turbo')}; expected about {max(1, round(estimate / 60))} min"
     )
-    result: dict[str, Any] = {"texts": f"{len(docs)} single-teaser documents", "source": source, "expected_s": round(estimate, 1)}
+    result: dict[str, Any] = {"run": describe_run(config).to_json(), "texts": f"{len(docs)} single-teaser documents", "source": source}
+    result["expected_s"] = round(estimate, 1)
     result["threads"] = config.threads or os.cpu_count()
     runs: dict[str, list[Record]] = {}
     for name, pipeline in pipelines.items():

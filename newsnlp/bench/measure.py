@@ -29,6 +29,7 @@ from newsnlp.models.encoder import Encoder
 from newsnlp.models.resolve import resolve_model
 from newsnlp.models.runtime import resolves_to_gpu
 from newsnlp.records import Record, records_equal
+from newsnlp.run_info import describe_run
 
 NLI_TEXTS = 200
 PEER_ROUNDS = 3  # encoder passes against sentence-transformers, alternating; the best of each counts
@@ -184,6 +185,7 @@ def bench(
         + (" (--quick skips the naive loop, start-up and NLI)" if not quick else " (--full adds the naive loop, start-up and NLI)")
     )
     result: dict[str, Any] = {
+        "run": describe_run(config).to_json(),  # version, encoder, tasks and heads: what was timed
         "texts": f"{len(teasers)} teasers, {len(texts.docs)} lead articles",
         "source": texts.source,
         "mode": "quick" if quick else "full",

@@ -1,4 +1,4 @@
-"""`nlp calibrate`: the abstain threshold and temperature (newsnlp.evaluate.calibrate.calibrate_topics)."""
+"""`nlp calibrate`: the abstain threshold and temperature (newsnlp.training.calibrate.calibrate_topics)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def calibrate_cli(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Choose the abstain threshold and temperature that maximise macro-F1; print the --set lines."""
-    from newsnlp.evaluate.calibrate import calibrate_topics, write_calibrated_config
+    from newsnlp.training.calibrate import calibrate_topics, write_calibrated_config
 
     with friendly_errors():
         if task != "topics":

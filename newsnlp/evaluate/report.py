@@ -66,7 +66,7 @@ def evaluation_html(evaluation: Evaluation, title: str, plots: list[Path]) -> st
     the plots inline (SVG: nothing fetched), and the worst predictions, escaped."""
     from markupsafe import Markup
 
-    from newsnlp.formats.html import template
+    from newsnlp.formats.jinja import template
 
     svgs = [Markup(_inline_svg(p.read_text(encoding="utf-8"))) for p in plots if p.is_file()]
     return template("evaluation.html.j2").render(

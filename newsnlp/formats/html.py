@@ -12,17 +12,17 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup
 
 from newsnlp.documents import Inputs, unique_ids
 from newsnlp.documents.fetch import is_url
+from newsnlp.formats.jinja import template
 from newsnlp.formats.stories import stories_view
 from newsnlp.records import Record
+from newsnlp.run_info import RunInfo, readable_time
 
 SIGNS = ("negative", "neutral", "positive")
 
@@ -30,7 +30,7 @@ SIGNS = ("negative", "neutral", "positive")
 def render_html(
     records: Iterable[Record],
     *,
-    run: Mapping[str, Any] | None = None,
+    run: RunInfo | None = None,
     leads: Mapping[str, list[str]] | None = None,
     title: str | None = None,
     stories_index: Path | None = None,
@@ -40,24 +40,15 @@ def render_html(
     (the summary's sentences are highlighted in them). Parts without their source say so."""
     items = list(records)
     rows = [_compact(record, leads) for record in items]
-    about = dict(run or {})
     return template("report.html.j2").render(
-        title=title or about.get("title") or "nlp run",
-        run=about,
+        title=title or (run.title if run else None) or "nlp run",
+        run=run,
+        when=readable_time(run.started) if run else "",
         overview=overview(items),
         stories=stories_view(items, stories_index),
         has_leads=leads is not None,
-        data=Markup(_script_json({"records": rows, "labels": _labels(items, about)})),
+        data=Markup(_script_json({"records": rows, "labels": _labels(items, run)})),
     )
-
-
-@cache
-def template(name: str) -> Template:
-    """A page template of `newsnlp/formats/templates`, autoescaped (every page this package writes)."""
-    env = Environment(
-        loader=PackageLoader("newsnlp.formats", "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True
-    )
-    return env.get_template(name)
 
 
 def overview(records: list[Record]) -> dict[str, Any]:
@@ -103,8 +94,9 @@ def _compact(record: Record, leads: Mapping[str, list[str]] | None) -> dict[str,
     return out
 
 
-def _labels(records: list[Record], run: Mapping[str, Any]) -> list[str]:
-    labels = list(run.get("topics", {}).get("labels", []))
+def _labels(records: list[Record], run: RunInfo | None) -> list[str]:
+    topics = run.tasks.get("topics") if run else None
+    labels = list(topics.labels or []) if topics else []
     for r in records:
         for item in [r.get("article", {}), *r.get("teasers", [])]:
             for name in item.get("topic", {}).get("scores", {}) if isinstance(item, dict) else []:

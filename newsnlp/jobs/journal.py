@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from newsnlp.documents import Inputs
 from newsnlp.errors import InputError
@@ -19,6 +19,7 @@ from newsnlp.formats.write import write_records
 from newsnlp.jobs.files import RunFiles
 from newsnlp.records import Record
 from newsnlp.resources.disk import replacing
+from newsnlp.run_info import RunInfo
 
 
 def line_sum(line: bytes) -> str:
@@ -60,9 +61,7 @@ def read_journal(journal: Path) -> Iterator[Record]:
 class RecordWriter:
     """Context manager: `write(record)` appends to the journal; a clean exit finalises it."""
 
-    def __init__(
-        self, path: str | Path, fmt: str, *, resume: bool = False, about: dict[str, Any] | None = None, leads_from: Inputs | None = None
-    ) -> None:
+    def __init__(self, path: str | Path, fmt: str, *, resume: bool = False, about: RunInfo | None = None, leads_from: Inputs | None = None) -> None:
         self.path = Path(path)
         self.fmt = fmt
         self.about = about  # the run (`describe_run`): the Markdown and HTML pages' title, date and config

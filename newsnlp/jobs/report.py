@@ -16,6 +16,7 @@ from newsnlp.formats.html import lead_sentences, render_html
 from newsnlp.jobs.files import RunFiles, check_output
 from newsnlp.records import Record
 from newsnlp.resources.disk import write_atomically
+from newsnlp.run_info import RunInfo
 
 
 def read_records(path: Path) -> list[Record]:
@@ -85,25 +86,24 @@ def check_record(row: Any, where: str) -> None:
             raise bad("a sentiment without a label and a score")
 
 
-def _run_description(path: Path) -> dict[str, Any] | None:
-    """`<records>.run.json`, if there and readable: the page's overview of the run (a damaged
-    one is left out, with a note, rather than stopping the page)."""
+def _run_description(path: Path) -> RunInfo | None:
+    """`<records>.run.json`, if there and readable (this version's RunInfo or an earlier run.json):
+    the page's overview of the run (a damaged one is left out, with a note, rather than stopping
+    the page)."""
     if not path.is_file():
         return None
     try:
-        described = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return RunInfo.read(json.loads(path.read_text(encoding="utf-8")), str(path))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, InputError) as exc:
         print(f"nlp: note: {path} is not readable ({str(exc)[:80]}); the page leaves the run's description out", file=sys.stderr)
         return None
-    return described if isinstance(described, dict) else None
 
 
-def _run_inputs(run: dict[str, Any] | None) -> list[str] | None:
+def _run_inputs(run: RunInfo | None) -> list[str] | None:
     """The run's inputs when every one is a local path still on disk (a URL would be fetched
     again: the page then leaves the leads out)."""
-    given = (run or {}).get("input")
-    refs = [given] if isinstance(given, str) else given if isinstance(given, list) else []
-    if refs and all(isinstance(r, str) and not is_url(r) and Path(r).exists() for r in refs):
+    refs = (run.input if run else None) or []
+    if refs and all(not is_url(r) and Path(r).exists() for r in refs):
         return refs
     return None
 
@@ -115,15 +115,16 @@ def write_report(records_path: Path, out: Path, *, input_path: Path | None = Non
     records = read_records(records_path)
     described = RunFiles(records_path).description
     run = _run_description(described)
+    settings = (run.config if run else None) or {}
     source = [str(input_path)] if input_path else _run_inputs(run)
     check_output(out, [records_path, described, *(source or [])], what="nlp report", records_too=True)
     leads = None
     if source:
-        encoding = encoding or str(((run or {}).get("config") or {}).get("input_encoding") or "utf-8")  # the run's own
+        encoding = encoding or str(settings.get("input_encoding") or "utf-8")  # the run's own
         with closing(Inputs(source, encoding)) as inputs:
             leads = lead_sentences(inputs)
-    index = ((run or {}).get("config") or {}).get("stories", {}).get("path")
-    page = render_html(records, run=(run or {}).get("about", run), leads=leads, title=title, stories_index=Path(index) if index else None)
+    index = (settings.get("stories") or {}).get("path")
+    page = render_html(records, run=run, leads=leads, title=title, stories_index=Path(index) if index else None)
     try:
         write_atomically(out, page)
     except OSError as exc:

@@ -153,7 +153,7 @@ class RunSession:
         result.seconds = time.perf_counter() - start
         if stories is not None:
             result.stories_seconds, result.stories = stories.seconds, stories.count
-        described = {**run_description(config, self.fingerprint, self.began, time.time()), **self.engine}
+        described = run_description(config, self.fingerprint, self.began, time.time(), engine=self.engine)
         write_atomically(files.description, json.dumps(described, ensure_ascii=False))
         return result
 

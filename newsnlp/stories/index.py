@@ -198,6 +198,10 @@ class StoryIndex:
     def count(self) -> int:
         return int(self._sql("SELECT COUNT(*) FROM stories")[0][0])
 
+    def names(self) -> dict[str, str]:
+        """Each story's name by its id (the report's Stories view)."""
+        return {str(sid): str(name) for sid, name in self._sql("SELECT id, name FROM stories")}
+
     def listing(self) -> list[dict[str, Any]]:
         """Every story, largest and newest first, with its members."""
         stories = [self._read(row) for row in self._sql("SELECT * FROM stories")]

@@ -27,6 +27,7 @@ from newsnlp.heads.predict import (
     LinearHead,
 )
 from newsnlp.models.encoder import Encoder, open_encoder
+from newsnlp.run_info import describe_run
 from newsnlp.tasks.sentiment import LABELS as SENTIMENT_LABELS
 from newsnlp.tasks.sentiment import EmbeddingSentiment
 from newsnlp.tasks.topics import EmbeddingTopics, topic_labels
@@ -88,6 +89,7 @@ def training_card(
         "data_files": [f["file"] for f in files],
         "license": "; ".join(sorted({f["license"] for f in files})),
         "trained": date.today().isoformat(),
+        "run": describe_run(config, with_heads=False).to_json(),  # the version, encoder and tasks it was fitted and scored with
         "cv": cv,
         "command": command,
     }

@@ -248,7 +248,7 @@ def test_data_paths_start_from_data_or_nlp_data_dir(tmp_path, eval_config, monke
 def test_calibrate_writes_the_set_keys_it_used_and_never_a_worse_calibration(tmp_path, eval_config, monkeypatch):
     """Step 2 (news-input round): --write dropped the --set overrides it calibrated with (MiniLM
     values into a config that resolves to MPNet), and wrote a calibration that raised ECE."""
-    from newsnlp.evaluate import calibrate as calibration
+    from newsnlp.training import calibrate as calibration
 
     data = jsonl(tmp_path, "t.jsonl", [{"text": t, "label": y} for t, y in TOPIC_ROWS])
     config = eval_config({"path": data, "label_field": "label"})

@@ -44,7 +44,25 @@ def test_every_run_writes_its_description_without_secrets(seed_run):
     described = json.loads(seed_run.with_name(seed_run.name + ".run.json").read_text())
     assert described["version"] and described["encoder"] == "minilm" and described["started"] <= described["finished"]
     assert set(described["heads"]) == {"topics", "sentiment"} and all(len(h["sha256"]) == 64 for h in described["heads"].values())
-    assert described["config"]["serve"]["token"] is None and described["about"]["topics"]["threshold"] == 0.5
+    assert described["config"]["serve"]["token"] is None and described["tasks"]["topics"]["threshold"] == 0.5
+    assert "about" not in described  # one shape (RunInfo): nothing repeated under a wrapper
+
+
+def test_a_run_json_of_the_previous_version_still_gives_the_page_its_run(seed_run, tmp_path):
+    """Step 4: run.json is RunInfo's shape now; one written before (the page's header wrapped in
+    `about`, its time `written`) still gives the page its config, date and input."""
+    described = json.loads(seed_run.with_name(seed_run.name + ".run.json").read_text())
+    header = {"title": None, "written": "2026-11-30 12:00 UTC", "version": described["version"], "encoder": described["encoder"]}
+    old = {k: described[k] for k in ("version", "started", "finished", "input", "encoder", "heads", "config", "fingerprint")}
+    old["about"] = {**header, **described["tasks"]}
+    records = tmp_path / "old.jsonl"
+    records.write_text(seed_run.read_text())
+    records.with_name("old.jsonl.run.json").write_text(json.dumps(old))
+    result = run("report", str(records))
+    assert result.exit_code == 0 and "not readable" not in result.output, result.output
+    page = records.with_suffix(".html").read_text()
+    assert "no run description" not in page and "Leads are not shown" not in page  # its input, from run.json
+    assert f"written {described['started'][:10]}" in page and "topics: head over markets, diplomacy, energy, other" in page
 
 
 def test_the_page_is_one_offline_file_with_hostile_text_kept_as_text(seed_run):

@@ -24,6 +24,7 @@ import uvicorn  # noqa: E402
 
 from newsnlp import load_config  # noqa: E402
 from newsnlp.jobs.run import run_job  # noqa: E402
+from newsnlp.run_info import RunInfo  # noqa: E402
 from newsnlp.serve import create_app  # noqa: E402
 from tests.helpers import FAST, SEED, records_equal  # noqa: E402
 
@@ -128,6 +129,9 @@ def test_health_info_metrics_and_docs(server):
     assert httpx.get(url + "/readyz").json() == {"status": "ready"}
     info = httpx.get(url + "/v1/info").json()
     assert info["encoder"] == "minilm" and info["tasks"]["topics"]["labels"] == ["markets", "diplomacy", "energy", "other"]
+    described = RunInfo.read(info, "/v1/info")  # the shape run.json holds, less the input and config
+    assert described.started and described.config is None and described.input is None
+    assert set(described.heads) == {"topics", "sentiment"} and all(len(h.sha256) == 64 for h in described.heads.values())
     assert httpx.get(url + "/docs").status_code == 200 and "/v1/pages" in httpx.get(url + "/openapi.json").json()["paths"]
     post(url, "/v1/classify", {"texts": ["Stocks fell"]})
     metrics = httpx.get(url + "/metrics").text

@@ -14,10 +14,10 @@ import pytest
 
 from newsnlp.config import StoriesConfig
 from newsnlp.errors import NlpError
+from newsnlp.formats.stories import STORY_FORMATS, render_stories
 from newsnlp.stories.grouping import Grouper
 from newsnlp.stories.index import StoryIndex
 from newsnlp.stories.items import Item
-from newsnlp.stories.listing import FORMATS, render
 
 EDITS = [
     ("stories", "id", None),
@@ -62,8 +62,8 @@ def test_an_edited_index_is_listed_set_aside_or_one_line(built, tmp_path, table,
     try:
         index = StoryIndex.reading(path)
         try:
-            for fmt in FORMATS:
-                render(index.listing(), fmt)
+            for fmt in STORY_FORMATS:
+                render_stories(index.listing(), fmt)
         finally:
             index.close()
     except NlpError as exc:

@@ -146,7 +146,7 @@ def out_of_fold_head_part(topics: EmbeddingTopics, vectors: np.ndarray, texts: l
     """Each row's head scores from a head fitted without it (`nlp train`'s own stratified folds
     and fit, the config's train settings; no `also` gold here, so one-vs-rest scores stay the
     prototypes'), through the task's own `head_part`: the scores a head gives unseen text."""
-    from newsnlp.training.data import Labelled  # scikit-learn: loaded when used
+    from newsnlp.training.data import Labelled  # scikit-learn: loaded when used (training's own folds and fit)
 
     labels = np.asarray(gold)
     data = Labelled(texts, labels, np.full(len(texts), "calibration"), vectors, labels)
