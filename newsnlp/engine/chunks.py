@@ -3,14 +3,17 @@ distinct text once (`ChunkTexts`), the views tasks read, and progress by the enc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 
 from newsnlp.documents import Document, Paragraph
 from newsnlp.documents.text import snippet_sentences
 from newsnlp.tasks import DocView
+
+T = TypeVar("T")
 
 Progress = Callable[[float], None]
 
@@ -108,3 +111,12 @@ def bound_document(doc: Document, max_lead_chars: int, max_tokens: int) -> tuple
         if len(teaser) > 10 * max_tokens:  # ~4 characters a token: far past what the encoder reads
             warnings.append(f"teaser {i} is {len(teaser):,} characters; the models read its first {max_tokens} tokens")
     return doc, warnings
+
+
+def drain(steps: Generator[None, None, T]) -> T:
+    """Run a stepped computation to its end; its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
