@@ -38,8 +38,9 @@ T = TypeVar("T")
 
 
 class Pipeline:
-    def __init__(self, config: RunConfig) -> None:
+    def __init__(self, config: RunConfig, whole_teasers: bool = True) -> None:
         self.config = config
+        self.whole_teasers = whole_teasers  # false: a teaser read by its sentences alone (the cascade's sentiment-only tier)
         self.runtime = Runtime.for_run(config)  # the encoder and every hub model share it
         self._encoder: Encoder | None = None
         self._tasks: TaskSet | None = None
@@ -251,7 +252,7 @@ class Pipeline:
         if key not in self._tiers_by_tasks:
             whole = self._tiers_by_tasks.setdefault(DECIDED, Pipeline(tier_config(self.config)))
             if key != DECIDED:
-                self._tiers_by_tasks[key] = Pipeline(deciding_only(whole.config, key))
+                self._tiers_by_tasks[key] = Pipeline(deciding_only(whole.config, key), whole_teasers="topic" in key)
                 self._tiers_by_tasks[key]._encoder = whole.encoder
         return self._tiers_by_tasks[key]
 
@@ -274,7 +275,7 @@ class Pipeline:
         clock = time.perf_counter()
         bounded = [bound_document(doc, self.config.max_lead_chars, self.config.encoder.max_length) for doc in docs]
         docs = [doc for doc, _ in bounded]
-        texts = ChunkTexts.of(docs, by_sentence=self.tasks.reads("teaser_sentences"), readable=10 * self.config.encoder.max_length)
+        texts = ChunkTexts.of(docs, self.tasks.reads("teaser_sentences"), 10 * self.config.encoder.max_length, self.whole_teasers)
         progress = ChunkProgress(len(docs), len(texts.unique), on_progress)
         clock = self._clock("split", clock)
         parts = []

@@ -107,7 +107,7 @@ def test_an_unsure_decision_escalates_that_task_alone(static_npz, tier_yaml, tin
     assert any(tiers) and not all(tiers)
 
 
-def test_a_text_escalated_for_its_topic_alone_is_not_read_by_sentence(static_npz, tier_yaml, tiny_bert):
+def test_a_text_escalated_for_one_task_is_read_for_that_task_alone(static_npz, tier_yaml, tiny_bert):
     teaser = "Oil prices rose on Monday. Shares fell in Tokyo. The minister spoke of peace talks."
     docs = [Document.from_parts("c", "", [teaser])]
 
@@ -123,6 +123,9 @@ def test_a_text_escalated_for_its_topic_alone_is_not_read_by_sentence(static_npz
     assert teaser_result["topic"]["tier"] == str(tiny_bert) and teaser_result["sentiment"]["tier"] == str(static_npz)
     assert read == 1  # the teaser, not its three sentences: the topic-only tier has no sentiment task
     assert read_by_the_tier(1.0, 1.0)[1] == 4
+    teaser_result, read = read_by_the_tier(0.0, 1.0)
+    assert teaser_result["sentiment"]["tier"] == str(tiny_bert) and teaser_result["topic"]["tier"] == str(static_npz)
+    assert read == 3  # its sentences, not the whole teaser: the sentiment-only tier reads by sentence
 
 
 def test_classify_and_sentiment_calls_cascade_too(static_npz, tier_yaml, tiny_bert):
