@@ -202,6 +202,8 @@ def tier_config(config: RunConfig) -> RunConfig:
     summarize = tier.tasks.summarize.model_copy(update={"enabled": False})
     tasks = tier.tasks.model_copy(update={"topics": topics, "sentiment": sentiment, "summarize": summarize})
     keep = {key: getattr(config, key) for key in ("device", "dtype", "batch_size", "threads", "cache")}
+    if config.cascade.quantize == "int8":
+        keep["encoder"] = tier.encoder.model_copy(update={"backend": "onnx", "quantize": "int8"})
     return tier.model_copy(update={**keep, "tasks": tasks})
 
 

@@ -185,3 +185,10 @@ def test_a_decision_withheld_for_language_is_never_unsure():
     withheld = {"scores": {"a": 0.0, "b": 0.0}, "abstained": {"reason": "language", "lang": "xx"}}
     margins = decision_margins([withheld, {"scores": {"a": 0.0, "b": 0.0}}])
     assert list(escalated(escalation(margins, margins, CascadeConfig(topic_margin=0.5, sentiment_margin=0.5)))) == [False, True]
+
+
+def test_cascade_quantize_int8_runs_the_tier_encoder_as_onnx_int8(static_npz, tier_yaml):
+    config = cascade(static_npz, tier_yaml, 0.1, 0.1)
+    assert tier_config(config).encoder.quantize == "none"
+    int8 = config.model_copy(update={"cascade": config.cascade.model_copy(update={"quantize": "int8"})})
+    assert (tier_config(int8).encoder.backend, tier_config(int8).encoder.quantize) == ("onnx", "int8")
