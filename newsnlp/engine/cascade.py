@@ -186,7 +186,8 @@ def adopt(record: Record, answer: Record, asked: Asked, tier: str) -> None:
 
 def tier_config(config: RunConfig) -> RunConfig:
     """The transformer tier's config: its own file's encoder and task constants (cascade.config,
-    else the packaged default), with the run's labels, enabled tasks, device, batching and cache.
+    else the packaged default), with the run's labels, enabled tasks, how sentiment reads a teaser
+    (tasks.sentiment.teasers), device, batching and cache; cascade.quantize int8: its encoder int8.
     It writes no summary: the static tier's stands."""
     path = config.cascade.config
     if path is not None and not Path(path).expanduser().is_file():
@@ -198,7 +199,7 @@ def tier_config(config: RunConfig) -> RunConfig:
     topics = tier.tasks.topics.model_copy(
         update={"enabled": mine.enabled, "labels": mine.labels, "labels_mode": mine.labels_mode, "other_label": mine.other_label}
     )
-    sentiment = tier.tasks.sentiment.model_copy(update={"enabled": config.tasks.sentiment.enabled})
+    sentiment = tier.tasks.sentiment.model_copy(update={"enabled": config.tasks.sentiment.enabled, "teasers": config.tasks.sentiment.teasers})
     summarize = tier.tasks.summarize.model_copy(update={"enabled": False})
     tasks = tier.tasks.model_copy(update={"topics": topics, "sentiment": sentiment, "summarize": summarize})
     keep = {key: getattr(config, key) for key in ("device", "dtype", "batch_size", "threads", "cache")}

@@ -192,3 +192,12 @@ def test_cascade_quantize_int8_runs_the_tier_encoder_as_onnx_int8(static_npz, ti
     assert tier_config(config).encoder.quantize == "none"
     int8 = config.model_copy(update={"cascade": config.cascade.model_copy(update={"quantize": "int8"})})
     assert (tier_config(int8).encoder.backend, tier_config(int8).encoder.quantize) == ("onnx", "int8")
+
+
+def test_the_tier_reads_a_teaser_as_the_run_says(static_npz, tier_yaml):
+    config = cascade(static_npz, tier_yaml, 0.1, 0.1)
+    assert tier_config(config).tasks.sentiment.teasers == "sentences"
+    whole = config.model_copy(
+        update={"tasks": config.tasks.model_copy(update={"sentiment": config.tasks.sentiment.model_copy(update={"teasers": "whole"})})}
+    )
+    assert tier_config(whole).tasks.sentiment.teasers == "whole"

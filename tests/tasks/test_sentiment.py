@@ -76,7 +76,13 @@ def test_teasers_whole_scores_a_teaser_as_one_text_and_splits_none(tiny_bert):
 
     teaser = "Shares fell sharply on Monday. The minister praised the peace deal. Oil was flat."
     doc = Document.from_parts("d", "", [teaser])
-    keys = {"encoder.model": str(tiny_bert), "encoder.max_length": 64, "tasks.sentiment.method": "embedding", "tasks.topics.enabled": False, "tasks.summarize.enabled": False}
+    keys = {
+        "encoder.model": str(tiny_bert),
+        "encoder.max_length": 64,
+        "tasks.sentiment.method": "embedding",
+        "tasks.topics.enabled": False,
+        "tasks.summarize.enabled": False,
+    }
     whole = Pipeline(load_config(None, {**keys, "tasks.sentiment.teasers": "whole"})).load()
     assert not whole.tasks.reads("teaser_sentences")
     (record,) = list(whole.process([doc]))
