@@ -16,7 +16,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield
     ray.shutdown()
 
@@ -78,3 +78,13 @@ def test_quiet_means_quiet_with_ray(tmp_path, tiny_bert):
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and [line for line in done.stderr.splitlines() if line.strip()] == [done.stderr.strip()]
     assert done.stderr.startswith("wrote 20 records")
+
+
+def test_a_run_without_ray_address_starts_its_own_instance():
+    from newsnlp.config import load_config
+    from newsnlp.jobs.ray import init_address
+
+    # Ray's default (None) joins the cluster named in its address file, even a dead one: a killed
+    # test cluster left it behind and every later local run failed to connect
+    assert init_address(load_config(None)) == "local"
+    assert init_address(load_config(None, {"ray.address": "auto"})) == "auto"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from newsnlp.config import packaged_default
 from newsnlp.documents import Document
+from newsnlp.documents.text import teaser_cut
 
 N_LEADS = 50
 
@@ -50,6 +51,25 @@ def bench_texts(n: int = 1000, data_dir: Path | None = None) -> BenchTexts:
     per = max(1, len(teasers) // len(leads))
     docs = [Document.from_parts(f"bench-{i}", lead, teasers[i * per : (i + 1) * per]) for i, lead in enumerate(leads)]
     return BenchTexts(docs, source)
+
+
+def unseen_teasers(data_dir: Path | None) -> list[str]:
+    """Real news teasers and headlines that no packaged head was fitted on (the heads saw news/,
+    openweb/ and Financial PhraseBank): AG News dev (title. description), Reuters R8 titles and
+    the stories/ items (headline. opening), in that order; none without the folder."""
+    if data_dir is None:
+        return []
+    sources = {
+        "topics/ag_news_dev.jsonl": lambda r: f"{r['title']}. {r['description']}",
+        "topics/reuters_r8_test.jsonl": lambda r: r["title"].strip(),
+        "stories/items.jsonl": lambda r: f"{r['headline']}. {teaser_cut(r['text'], 250)}",
+    }
+    texts: list[str] = []
+    for name, teaser in sources.items():
+        path = data_dir / name
+        if path.is_file():
+            texts += [teaser(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [text for text in texts if text.strip()]
 
 
 def _teaser(text: str, words: int = 30) -> str:

@@ -197,6 +197,12 @@ def bench_table(figures: dict) -> Table:
     return table
 
 
+def turbo_label(f: dict) -> str:
+    """turbo's row name: the share of teasers escalated, and per task where the bench says."""
+    tasks = ", ".join(f"{key} {100 * f[f'turbo_{key}_escalated']:.1f}%" for key in ("topic", "sentiment") if f"turbo_{key}_escalated" in f)
+    return f"turbo ({100 * f['turbo_escalated']:.1f}% escalated{': ' + tasks if tasks else ''})"
+
+
 def cascade_table(f: dict) -> Table:
     """`nlp bench` of a cascade config: turbo, the default and the fast preset on the same texts,
     then the escalation curve (the shipped margins are factor 1)."""
@@ -208,7 +214,7 @@ def cascade_table(f: dict) -> Table:
         if f.get(f"{name}_texts_per_s") is None:
             continue
         same = (f"{100 * f[f'{name}_topic_agreement']:.1f}%", f"{100 * f[f'{name}_sentiment_agreement']:.1f}%") if name != "default" else ("", "")
-        label = f"turbo ({100 * f['turbo_escalated']:.1f}% escalated)" if name == "turbo" else name
+        label = turbo_label(f) if name == "turbo" else name
         table.add_row(label, f"{f[f'{name}_texts_per_s']:.1f}", f"{f[f'{name}_texts_per_s'] / default_rate:.2f}", *same)
     for point in f.get("escalation_curve", []):
         table.add_row(

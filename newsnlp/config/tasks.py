@@ -199,6 +199,10 @@ class SentimentConfig(Section):
         le=1.0,
         description="method head: the head's weight against the zero-shot prototypes (times its familiarity with the text, for a head with anchors)",
     )
+    teasers: Literal["sentences", "whole"] = Field(
+        default="sentences",
+        description="method head/embedding: a teaser of several sentences scored by sentence, then averaged by words (sentences), or as one text (whole: no sentence splitting; the turbo preset's static tier)",
+    )
     labels: dict[str, LabelSpec] = Field(
         default_factory=lambda: _packaged_labels("sentiment"),
         description="descriptions used by the zero-shot 'embedding' method",

@@ -4,8 +4,9 @@ decision marked with the tier that made it.
 
 The rule is written once, over arrays (`escalation`): per task, which texts' decisions go up,
 from the decisions whose two best scores are nearer than the task's margin (`unsure`); a text
-unsure of either task goes up for both, so the transformer runs once per text. `escalated`: the
-texts the transformer tier reads (any task). The pipeline routes with it
+unsure only of its topic goes up for its topic alone (it does not pay for sentiment's pass over
+its sentences), and the same for sentiment. `escalated`: the texts the transformer tier reads
+(any task). The pipeline routes with it
 on both its paths (`route_records`: a chunk's records; `route_results`: classify and sentiment),
 and `nlp evaluate`, `nlp bench` and scripts/choose_cascade.py draw their escalation curves with
 it. A decision withheld for language is never escalated: no tier reads that language. Here too
@@ -29,6 +30,7 @@ from newsnlp.models.backends import is_static
 from newsnlp.records import Record, SentimentResult, TopicResult
 
 DECIDED = ("topic", "sentiment")  # the keys of an article or a teaser that a tier decides
+TASK_SETS: tuple[tuple[str, ...], ...] = (DECIDED, ("topic",), ("sentiment",))  # the sets of tasks a part can be escalated for
 CURVE = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # the margins times these factors: the escalation curve nlp bench and nlp evaluate print
 Decision = TypeVar("Decision", TopicResult, SentimentResult)
 
@@ -56,16 +58,19 @@ def decision_margins(decisions: Sequence[Mapping[str, Any] | None]) -> np.ndarra
 
 def unsure(topic: np.ndarray, sentiment: np.ndarray, config: CascadeConfig, factor: float = 1.0) -> dict[str, np.ndarray]:
     """Per task, which decisions are too close to call: their margins (`topic`, `sentiment`: one
-    per text) under the task's margin times `factor` (1: the config's own; the curves vary it)."""
-    return {"topic": topic < config.topic_margin * factor, "sentiment": sentiment < config.sentiment_margin * factor}
+    per text) under the task's margin times `factor` (1: the config's own; the curves vary it).
+    A margin of 1 or more escalates every decision, a certain one too (the widest gap is 1)."""
+
+    def under(margins: np.ndarray, knob: float) -> np.ndarray:
+        return (margins < knob) | (np.isfinite(margins) & (knob >= 1.0))
+
+    return {"topic": under(topic, config.topic_margin * factor), "sentiment": under(sentiment, config.sentiment_margin * factor)}
 
 
 def escalation(topic: np.ndarray, sentiment: np.ndarray, config: CascadeConfig, factor: float = 1.0) -> dict[str, np.ndarray]:
-    """THE rule: per task (`DECIDED`), which texts' decisions the transformer tier makes, from
-    their margins (`unsure`). A text unsure of any task goes up for every task: the transformer
-    reads it once and answers both. (Per task, the masks can differ without any caller changing.)"""
-    up = np.logical_or.reduce([mask for mask in unsure(topic, sentiment, config, factor).values()])
-    return {key: up for key in DECIDED}
+    """THE rule: per task (`DECIDED`), which texts' decisions the transformer tier makes: those
+    the static tier is unsure of for that task (`unsure`), and only for it."""
+    return unsure(topic, sentiment, config, factor)
 
 
 def escalated(per_task: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -105,18 +110,21 @@ def route_records(
     docs: Sequence[Document],
     records: Sequence[Record],
     config: CascadeConfig,
-    label: Callable[[list[Document]], list[Record]],
+    label: Callable[[list[Document], tuple[str, ...]], list[Record]],
     tiers: tuple[str, str],
 ) -> None:
     """A chunk's records (the static tier's, of `docs`) with every decision marked with its tier:
     the escalated parts, one document each carrying only them, labelled by the transformer tier
-    in one pass (`label`) and its answers for the escalated tasks copied in."""
-    asked = [(n, parts) for n, parts in enumerate(escalations(records, config)) if parts]
+    (`label`, given the tasks to decide: one pass per set of tasks escalated, `TASK_SETS`) and
+    its answers for the escalated tasks copied in."""
+    asks = escalations(records, config)
     for record in records:
         mark(record, tiers[0])
-    answers = label([escalated_document(docs[n], -1 in parts, sorted(i for i in parts if i >= 0)) for n, parts in asked]) if asked else []
-    for (n, parts), answer in zip(asked, answers):
-        adopt(records[n], answer, parts, tiers[1])
+    for tasks in TASK_SETS:
+        asked = [(n, same) for n, parts in enumerate(asks) if (same := {i: t for i, t in parts.items() if t == tasks})]
+        answers = label([escalated_document(docs[n], -1 in parts, sorted(i for i in parts if i >= 0)) for n, parts in asked], tasks) if asked else []
+        for (n, parts), answer in zip(asked, answers):
+            adopt(records[n], answer, parts, tiers[1])
 
 
 def escalations(records: Sequence[Record], config: CascadeConfig) -> list[Asked]:
@@ -178,7 +186,8 @@ def adopt(record: Record, answer: Record, asked: Asked, tier: str) -> None:
 
 def tier_config(config: RunConfig) -> RunConfig:
     """The transformer tier's config: its own file's encoder and task constants (cascade.config,
-    else the packaged default), with the run's labels, enabled tasks, device, batching and cache.
+    else the packaged default), with the run's labels, enabled tasks, how sentiment reads a teaser
+    (tasks.sentiment.teasers), device, batching and cache; cascade.quantize int8: its encoder int8.
     It writes no summary: the static tier's stands."""
     path = config.cascade.config
     if path is not None and not Path(path).expanduser().is_file():
@@ -190,8 +199,20 @@ def tier_config(config: RunConfig) -> RunConfig:
     topics = tier.tasks.topics.model_copy(
         update={"enabled": mine.enabled, "labels": mine.labels, "labels_mode": mine.labels_mode, "other_label": mine.other_label}
     )
-    sentiment = tier.tasks.sentiment.model_copy(update={"enabled": config.tasks.sentiment.enabled})
+    sentiment = tier.tasks.sentiment.model_copy(update={"enabled": config.tasks.sentiment.enabled, "teasers": config.tasks.sentiment.teasers})
     summarize = tier.tasks.summarize.model_copy(update={"enabled": False})
     tasks = tier.tasks.model_copy(update={"topics": topics, "sentiment": sentiment, "summarize": summarize})
     keep = {key: getattr(config, key) for key in ("device", "dtype", "batch_size", "threads", "cache")}
+    if config.cascade.quantize == "int8":
+        keep["encoder"] = tier.encoder.model_copy(update={"backend": "onnx", "quantize": "int8"})
     return tier.model_copy(update={**keep, "tasks": tasks})
+
+
+def deciding_only(config: RunConfig, tasks: Sequence[str]) -> RunConfig:
+    """`config` (a transformer tier's) with only the tasks of `tasks` (of `DECIDED`) enabled."""
+    on = {"topics": "topic" in tasks, "sentiment": "sentiment" in tasks}
+    kept = {
+        name: getattr(config.tasks, name).model_copy(update={"enabled": getattr(config.tasks, name).enabled and wanted})
+        for name, wanted in on.items()
+    }
+    return config.model_copy(update={"tasks": config.tasks.model_copy(update=kept)})

@@ -3,14 +3,17 @@ distinct text once (`ChunkTexts`), the views tasks read, and progress by the enc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 
 from newsnlp.documents import Document, Paragraph
 from newsnlp.documents.text import snippet_sentences
 from newsnlp.tasks import DocView
+
+T = TypeVar("T")
 
 Progress = Callable[[float], None]
 
@@ -24,18 +27,22 @@ class ChunkTexts:
     sentences: list[list[str]]
     teaser_units: list[list[list[str]]]
     unique: list[str]
+    whole_teasers: bool = True
 
     @classmethod
-    def of(cls, docs: list[Document], by_sentence: bool, readable: int) -> ChunkTexts:
-        """`readable`: characters of a teaser worth splitting (far past what the encoder reads)."""
+    def of(cls, docs: list[Document], by_sentence: bool, readable: int, whole_teasers: bool = True) -> ChunkTexts:
+        """`readable`: characters of a teaser worth splitting (far past what the encoder reads).
+        `whole_teasers` false (only with `by_sentence`: the cascade's sentiment-only tier): a
+        teaser is read by its sentences alone, and its view's teaser vectors are zeros."""
+        whole_teasers = whole_teasers or not by_sentence
         sentences = [doc.sentences() for doc in docs]
         units = [[snippet_sentences(t[:readable]) if by_sentence else [t] for t in doc.teasers] for doc in docs]
         unique: dict[str, None] = {}
         for doc, sents, parts in zip(docs, sentences, units):
-            for text in [*sents, doc.lead, *doc.teasers, *(s for unit in parts for s in unit)]:
+            for text in [*sents, doc.lead, *(doc.teasers if whole_teasers else []), *(s for unit in parts for s in unit)]:
                 if text:
                     unique.setdefault(text)
-        return cls(docs, sentences, units, list(unique))
+        return cls(docs, sentences, units, list(unique), whole_teasers)
 
     def views(self, vectors: np.ndarray) -> list[DocView]:
         """A view per document with text (a document without lead or teasers gets none)."""
@@ -57,7 +64,7 @@ class ChunkTexts:
                     sentences=sents,
                     sentence_vectors=rows(sents),
                     lead_vector=lead,
-                    teaser_vectors=rows(doc.teasers),
+                    teaser_vectors=rows(doc.teasers) if self.whole_teasers else np.zeros((len(doc.teasers), dim), dtype=np.float32),
                     teaser_sentences=parts,
                     teaser_sentence_vectors=rows(flat),
                 )
@@ -108,3 +115,12 @@ def bound_document(doc: Document, max_lead_chars: int, max_tokens: int) -> tuple
         if len(teaser) > 10 * max_tokens:  # ~4 characters a token: far past what the encoder reads
             warnings.append(f"teaser {i} is {len(teaser):,} characters; the models read its first {max_tokens} tokens")
     return doc, warnings
+
+
+def drain(steps: Generator[None, None, T]) -> T:
+    """Run a stepped computation to its end; its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value

@@ -19,8 +19,8 @@ import numpy as np
 from newsnlp.config import RunConfig
 from newsnlp.documents import Document, base_record
 from newsnlp.documents.language import document_language, language, not_read_warning, unreadable
-from newsnlp.engine.cascade import route_records, route_results, tier_config
-from newsnlp.engine.chunks import ChunkProgress, ChunkTexts, bound_document
+from newsnlp.engine.cascade import DECIDED, deciding_only, route_records, route_results, tier_config
+from newsnlp.engine.chunks import ChunkProgress, ChunkTexts, bound_document, drain
 from newsnlp.errors import ConfigError, ModelError
 from newsnlp.models.encoder import Encoder, open_encoder
 from newsnlp.models.runtime import Runtime
@@ -38,12 +38,13 @@ T = TypeVar("T")
 
 
 class Pipeline:
-    def __init__(self, config: RunConfig) -> None:
+    def __init__(self, config: RunConfig, whole_teasers: bool = True) -> None:
         self.config = config
+        self.whole_teasers = whole_teasers  # false: a teaser read by its sentences alone (the cascade's sentiment-only tier)
         self.runtime = Runtime.for_run(config)  # the encoder and every hub model share it
         self._encoder: Encoder | None = None
         self._tasks: TaskSet | None = None
-        self._tier: Pipeline | None = None  # the cascade's transformer tier
+        self._tiers_by_tasks: dict[tuple[str, ...], Pipeline] = {}  # the cascade's transformer tier, per tasks decided
         self.stage_seconds: dict[str, float] = {}  # split, encode, heads: time spent per stage by `process`
 
     @property
@@ -230,7 +231,7 @@ class Pipeline:
         what the static tier is unsure of, in one pass."""
         if self.config.cascade.enabled:
             clock = time.perf_counter()
-            label = lambda escalated: [record for record, _ in self.tier._label_chunk(escalated, None)]
+            label = lambda escalated, tasks: [record for record, _ in self.tier_for(tasks)._label_chunk(escalated, None)]
             route_records(docs, [record for record, _ in results], self.config.cascade, label, self._tiers)
             self._clock("escalate", clock)
 
@@ -242,9 +243,18 @@ class Pipeline:
     @property
     def tier(self) -> Pipeline:
         """The cascade's transformer tier (cascade.config, or the packaged default), built once."""
-        if self._tier is None:
-            self._tier = Pipeline(tier_config(self.config))
-        return self._tier
+        return self.tier_for(DECIDED)
+
+    def tier_for(self, tasks: tuple[str, ...]) -> Pipeline:
+        """The transformer tier deciding only `tasks` (a text escalated for its topic alone does
+        not pay for sentiment's pass over its sentences), built once; all share one encoder."""
+        key = tuple(task for task in DECIDED if task in tasks)
+        if key not in self._tiers_by_tasks:
+            whole = self._tiers_by_tasks.setdefault(DECIDED, Pipeline(tier_config(self.config)))
+            if key != DECIDED:
+                self._tiers_by_tasks[key] = Pipeline(deciding_only(whole.config, key), whole_teasers="topic" in key)
+                self._tiers_by_tasks[key]._encoder = whole.encoder
+        return self._tiers_by_tasks[key]
 
     def process_steps(self, docs: list[Document], step_texts: int = STEP_TEXTS) -> Generator[None, None, list[tuple[Record, DocView | None]]]:
         """`process_with_views` of one chunk in steps of at most `step_texts` encoded texts,
@@ -265,7 +275,7 @@ class Pipeline:
         clock = time.perf_counter()
         bounded = [bound_document(doc, self.config.max_lead_chars, self.config.encoder.max_length) for doc in docs]
         docs = [doc for doc, _ in bounded]
-        texts = ChunkTexts.of(docs, by_sentence=self.tasks.reads("teaser_sentences"), readable=10 * self.config.encoder.max_length)
+        texts = ChunkTexts.of(docs, self.tasks.reads("teaser_sentences"), 10 * self.config.encoder.max_length, self.whole_teasers)
         progress = ChunkProgress(len(docs), len(texts.unique), on_progress)
         clock = self._clock("split", clock)
         parts = []
@@ -311,15 +321,6 @@ class Pipeline:
             vectors = self.encoder.encode(unique, on_batch=on_texts)
             return vectors if len(vectors) else np.zeros((0, self.encoder.dim), dtype=np.float32)
         return np.zeros((len(unique), 0), dtype=np.float32)
-
-
-def drain(steps: Generator[None, None, T]) -> T:
-    """Run a stepped computation to its end; its result."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
 
 
 def _enabled(task: T | None, name: str) -> T:

@@ -50,6 +50,13 @@ class PipelineActor:
         return {"record": records, "items": [items for _, items in made], "node": [self.node] * len(made)}
 
 
+def init_address(config: RunConfig) -> str:
+    """ray.address, or "local" without one: Ray's own default joins the last cluster started on
+    this machine (its address file outlives a killed cluster, and the run then fails to connect
+    to it), where ray.address null promises a local instance of the run's own."""
+    return config.ray.address or "local"
+
+
 def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
     keys = list(batch)
     return [dict(zip(keys, values)) for values in zip(*(batch[k] for k in keys))]
@@ -100,7 +107,7 @@ def ray_records(ray: Any, session: RunSession, level: int) -> Iterator[Made]:
     for name in ("ray", "ray.data"):
         logging.getLogger(name).setLevel(level)
     if not ray.is_initialized():
-        ray.init(address=config.ray.address, include_dashboard=False, log_to_driver=False, logging_level=level)
+        ray.init(address=init_address(config), include_dashboard=False, log_to_driver=False, logging_level=level)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # records in input order, as a local run
     context.enable_progress_bars = False

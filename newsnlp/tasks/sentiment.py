@@ -36,6 +36,8 @@ class EmbeddingSentiment:
 
     def __init__(self, config: SentimentConfig, encode, head: LinearHead | None = None, *, encoder: str = "mpnet") -> None:
         self.config = config
+        if config.teasers == "whole":  # a teaser is one text: the pipeline splits no teaser for this task
+            self.reads = frozenset({"embeddings"})
         self.scorer = PrototypeScorer({k: config.labels[k] for k in LABELS}, encode, config.prototype_smoothing)
         self.head: LinearHead | None = None
         if config.method == "head":

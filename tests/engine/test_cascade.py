@@ -90,7 +90,7 @@ def test_margin_one_gives_every_decision_the_transformer_tier_answer(static_npz,
     assert records[0]["summary"]["text"]  # the static tier's summary stands
 
 
-def test_an_unsure_decision_escalates_both_tasks_of_its_text(static_npz, tier_yaml, tiny_bert):
+def test_an_unsure_decision_escalates_that_task_alone(static_npz, tier_yaml, tiny_bert):
     probe = list(Pipeline(cascade(static_npz, tier_yaml, 0.0, 0.0)).load().process(DOCS))
     margins = sorted(margin(t["topic"]["scores"]) for r in probe for t in r["teasers"])
     cut = float(np.mean(margins[2:4]))  # some teasers above, some below
@@ -101,10 +101,31 @@ def test_an_unsure_decision_escalates_both_tasks_of_its_text(static_npz, tier_ya
         for t, s, o in zip(mine["teasers"], static["teasers"], theirs["teasers"]):
             up = margin(s["topic"]["scores"]) < cut
             tiers.append(up)
-            assert t["topic"]["tier"] == t["sentiment"]["tier"] == (str(tiny_bert) if up else str(static_npz))
-            expected = o if up else s
-            assert without_tier(t["topic"]) == without_tier(expected["topic"]) and without_tier(t["sentiment"]) == without_tier(expected["sentiment"])
+            assert t["topic"]["tier"] == (str(tiny_bert) if up else str(static_npz))
+            assert without_tier(t["topic"]) == without_tier((o if up else s)["topic"])
+            assert t["sentiment"]["tier"] == str(static_npz) and without_tier(t["sentiment"]) == without_tier(s["sentiment"])
     assert any(tiers) and not all(tiers)
+
+
+def test_a_text_escalated_for_one_task_is_read_for_that_task_alone(static_npz, tier_yaml, tiny_bert):
+    teaser = "Oil prices rose on Monday. Shares fell in Tokyo. The minister spoke of peace talks."
+    docs = [Document.from_parts("c", "", [teaser])]
+
+    def read_by_the_tier(topic_margin: float, sentiment_margin: float) -> tuple[dict, int]:
+        pipeline = Pipeline(cascade(static_npz, tier_yaml, topic_margin, sentiment_margin)).load()
+        for tasks in (("topic",), ("sentiment",)):
+            _ = pipeline.tier_for(tasks).tasks  # label prototypes encoded before the count
+        before = pipeline.tier.texts_encoded
+        (record,) = list(pipeline.process(docs))
+        return record["teasers"][0], pipeline.tier.texts_encoded - before
+
+    teaser_result, read = read_by_the_tier(1.0, 0.0)
+    assert teaser_result["topic"]["tier"] == str(tiny_bert) and teaser_result["sentiment"]["tier"] == str(static_npz)
+    assert read == 1  # the teaser, not its three sentences: the topic-only tier has no sentiment task
+    assert read_by_the_tier(1.0, 1.0)[1] == 4
+    teaser_result, read = read_by_the_tier(0.0, 1.0)
+    assert teaser_result["sentiment"]["tier"] == str(tiny_bert) and teaser_result["topic"]["tier"] == str(static_npz)
+    assert read == 3  # its sentences, not the whole teaser: the sentiment-only tier reads by sentence
 
 
 def test_classify_and_sentiment_calls_cascade_too(static_npz, tier_yaml, tiny_bert):
@@ -147,18 +168,36 @@ def test_evaluate_reports_the_share_escalated_and_the_curve(static_npz, tier_yam
     assert curve[1.0]["macro_f1"] == evaluate("topics", config).metrics["macro_f1"]
 
 
-def test_the_rule_gives_a_mask_per_task_and_escalates_a_text_unsure_of_either_for_both():
+def test_the_rule_escalates_each_task_alone():
     rule = CascadeConfig(topic_margin=0.2, sentiment_margin=0.1)
     topic = decision_margins([{"scores": {"a": 0.5, "b": 0.4}}, {"scores": {"a": 0.9, "b": 0.1}}, {"scores": {"a": 0.9, "b": 0.1}}, None])
     sentiment = decision_margins([{"scores": {"x": 0.9, "y": 0.1}}, {"scores": {"x": 0.5, "y": 0.45}}, {"scores": {"x": 0.9, "y": 0.0}}, None])
     per_task = escalation(topic, sentiment, rule)
     assert set(per_task) == {"topic", "sentiment"}
-    assert [list(per_task[key]) for key in ("topic", "sentiment")] == [[True, True, False, False]] * 2
+    assert [list(per_task[key]) for key in ("topic", "sentiment")] == [[True, False, False, False], [False, True, False, False]]
     assert list(escalated(per_task)) == [True, True, False, False]
     assert not escalation(topic, sentiment, rule, factor=0.0)["topic"].any()
+    always = escalation(topic, sentiment, CascadeConfig(topic_margin=1.0, sentiment_margin=1.0))
+    assert list(always["topic"]) == list(always["sentiment"]) == [True, True, True, False]  # a certain decision too; no decision, never
 
 
 def test_a_decision_withheld_for_language_is_never_unsure():
     withheld = {"scores": {"a": 0.0, "b": 0.0}, "abstained": {"reason": "language", "lang": "xx"}}
     margins = decision_margins([withheld, {"scores": {"a": 0.0, "b": 0.0}}])
     assert list(escalated(escalation(margins, margins, CascadeConfig(topic_margin=0.5, sentiment_margin=0.5)))) == [False, True]
+
+
+def test_cascade_quantize_int8_runs_the_tier_encoder_as_onnx_int8(static_npz, tier_yaml):
+    config = cascade(static_npz, tier_yaml, 0.1, 0.1)
+    assert tier_config(config).encoder.quantize == "none"
+    int8 = config.model_copy(update={"cascade": config.cascade.model_copy(update={"quantize": "int8"})})
+    assert (tier_config(int8).encoder.backend, tier_config(int8).encoder.quantize) == ("onnx", "int8")
+
+
+def test_the_tier_reads_a_teaser_as_the_run_says(static_npz, tier_yaml):
+    config = cascade(static_npz, tier_yaml, 0.1, 0.1)
+    assert tier_config(config).tasks.sentiment.teasers == "sentences"
+    whole = config.model_copy(
+        update={"tasks": config.tasks.model_copy(update={"sentiment": config.tasks.sentiment.model_copy(update={"teasers": "whole"})})}
+    )
+    assert tier_config(whole).tasks.sentiment.teasers == "whole"

@@ -67,3 +67,28 @@ def test_a_teaser_of_several_sentences_is_scored_by_sentence():
     first, second = (t["sentiment"] for t in sentiment_partials([view], probs)[0]["teasers"])
     assert first["scores"] == {"negative": 0.8333, "neutral": 0.0, "positive": 0.1667}  # weighted by words: 1 and 5
     assert second["label"] == "neutral"
+
+
+def test_teasers_whole_scores_a_teaser_as_one_text_and_splits_none(tiny_bert):
+    from newsnlp import Pipeline, load_config
+    from newsnlp.documents import Document
+    from newsnlp.tasks.sentiment import sentiment_record
+
+    teaser = "Shares fell sharply on Monday. The minister praised the peace deal. Oil was flat."
+    doc = Document.from_parts("d", "", [teaser])
+    keys = {
+        "encoder.model": str(tiny_bert),
+        "encoder.max_length": 64,
+        "tasks.sentiment.method": "embedding",
+        "tasks.topics.enabled": False,
+        "tasks.summarize.enabled": False,
+    }
+    whole = Pipeline(load_config(None, {**keys, "tasks.sentiment.teasers": "whole"})).load()
+    assert not whole.tasks.reads("teaser_sentences")
+    (record,) = list(whole.process([doc]))
+    expected = sentiment_record(whole.sentiment_task.probabilities([teaser], whole.encoder.encode([teaser]))[0])
+    assert record["teasers"][0]["sentiment"]["scores"] == expected["scores"]
+    by_sentence = Pipeline(load_config(None, keys)).load()
+    assert by_sentence.tasks.reads("teaser_sentences")
+    (split,) = list(by_sentence.process([doc]))
+    assert split["teasers"][0]["sentiment"]["scores"] != expected["scores"]
