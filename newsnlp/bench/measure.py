@@ -16,7 +16,7 @@ from newsnlp.bench.agreement import agreement
 from newsnlp.bench.naive import naive_run
 from newsnlp.bench.peers import encoder_flops, matmul_peak_gflops, nli_peer
 from newsnlp.bench.processes import peak_rss_mb, scale, startup
-from newsnlp.bench.texts import bench_texts, distinct_texts
+from newsnlp.bench.texts import BenchTexts, bench_texts, distinct_texts
 from newsnlp.bench.timing import timed
 from newsnlp.config import RunConfig
 from newsnlp.documents import Document, iter_documents
@@ -184,6 +184,7 @@ def bench(
         f"{'quick' if quick else 'full'} bench of {len(teasers)} teasers: expected about {max(1, round(estimate / 60))} min"
         + (" (--quick skips the naive loop, start-up and NLI)" if not quick else " (--full adds the naive loop, start-up and NLI)")
     )
+    device = config.device if config.device != "auto" else "cpu"
     result: dict[str, Any] = {
         "run": describe_run(config).to_json(),  # version, encoder, tasks and heads: what was timed
         "texts": f"{len(teasers)} teasers, {len(texts.docs)} lead articles",
@@ -192,9 +193,24 @@ def bench(
         "expected_s": round(estimate, 1),
         "threads": config.threads or os.cpu_count(),
         "default_backend": backend_name(config),
+        "device": device,
+        "dtype": config.dtype,
     }
-    device = config.device if config.device != "auto" else "cpu"
-    result.update({"device": device, "dtype": config.dtype})
+    runs, seconds = variant_runs(config, texts, device, quick, result, log)
+    result.update(variant_figures(runs, seconds, len(teasers) + len(texts.docs), quick))
+    log("encoder pass vs sentence-transformers, and the matmul peak")
+    result.update(encoder_figures(config, encoder, unique, device))
+    result.update(further_figures(config, config_path, texts, quick, with_scale, pages, log))
+    result["bench_process_peak_rss_mb"] = round(peak_rss_mb(), 1)
+    result["bench_s"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def variant_runs(
+    config: RunConfig, texts: BenchTexts, device: str, quick: bool, result: dict[str, Any], log: Callable[[str], None]
+) -> tuple[dict[str, list[Record]], dict[str, float]]:
+    """Each backend variant's records and best time over the bench's documents (and the naive
+    loop's, unless `quick`); an int8 build refused below its floor is said in `result`, not timed."""
     torch_cfg = _variant(config, backend="torch", quantize="none", dtype="float32", device=device)
     int8_cfg = _variant(config, backend="onnx", quantize="int8", device="cpu")
     onnx_cfg = _variant(config, backend="onnx", quantize="none", device="cpu")
@@ -220,7 +236,13 @@ def bench(
         log("running naive (batch size 1, one pass per task)")
         torch_pipeline = Pipeline(torch_cfg).load()
         runs["naive"], seconds["naive"] = timed(lambda: naive_run(torch_cfg, texts, torch_pipeline))
-    count = len(teasers) + len(texts.docs)
+    return runs, seconds
+
+
+def variant_figures(runs: dict[str, list[Record]], seconds: dict[str, float], count: int, quick: bool) -> dict[str, Any]:
+    """Each variant's time and rate over `count` texts, its speed-up against torch fp32 (and the
+    naive loop's), and its labels' agreement with torch fp32's."""
+    result: dict[str, Any] = {}
     for name, s in seconds.items():
         result[f"{name}_s"] = round(s, 3)
         result[f"{name}_texts_per_s"] = round(count / s, 1)
@@ -242,8 +264,12 @@ def bench(
         result.update({f"openvino_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["ours_openvino"]).items()})
     if not quick:
         result.update({f"naive_{k}": v for k, v in agreement(runs["ours_torch_fp32"], runs["naive"]).items() if k.endswith("agreement")})
+    return result
 
-    log("encoder pass vs sentence-transformers, and the matmul peak")
+
+def encoder_figures(config: RunConfig, encoder: Encoder, unique: list[str], device: str) -> dict[str, Any]:
+    """The encoder pass against sentence-transformers' `encode` (alternating rounds, each side's
+    best: on a shared machine one pass varied by ±10%), and its share of the matmul peak."""
     try:
         from sentence_transformers import SentenceTransformer
 
@@ -252,15 +278,13 @@ def bench(
         st.encode(unique[:8])
     except ImportError:
         st = None
-    # alternate rounds and keep each side's best: on a shared machine one pass varied by ±10%
     ours_times, st_times = [], []
     for _ in range(PEER_ROUNDS):
         ours_times.append(timed(lambda: encoder.encode(unique))[1])
         if st is not None:
             st_times.append(timed(lambda: st.encode(unique, batch_size=32))[1])
     t_ours = min(ours_times)
-    result["encoder_texts"] = len(unique)
-    result["encoder_texts_per_s"] = round(len(unique) / t_ours, 1)
+    result: dict[str, Any] = {"encoder_texts": len(unique), "encoder_texts_per_s": round(len(unique) / t_ours, 1)}
     result["sentence_transformers_texts_per_s"] = round(len(unique) / min(st_times), 1) if st_times else None
     if st_times:
         result["speedup_vs_sentence_transformers"] = round(min(st_times) / t_ours, 2)
@@ -268,10 +292,24 @@ def bench(
     achieved = encoder_flops(config, unique) / t_ours / 1e9
     result.update({"encoder_gflops": round(achieved, 1), "matmul_peak_gflops": round(peak, 1), "share_of_peak": round(achieved / peak, 3)})
     result["matmul_peak_dtype"] = peak_dtype
+    return result
 
+
+def further_figures(
+    config: RunConfig,
+    config_path: Path | None,
+    texts: BenchTexts,
+    quick: bool,
+    with_scale: bool,
+    pages: Path | None,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """NLI and start-up (unless `quick`), scale (`with_scale`), a cached re-run, time per stage,
+    and time per stage over `pages`."""
+    result: dict[str, Any] = {}
     if not quick:
         log("NLI: ours against the transformers zero-shot pipeline")
-        result.update(nli_peer(config, teasers[:NLI_TEXTS]))
+        result.update(nli_peer(config, texts.teasers[:NLI_TEXTS]))
         log("start-up: nlp run in a new process against a bare script")
         result.update(startup(config_path, texts, config.encoder.model))
     if with_scale:
@@ -286,6 +324,4 @@ def bench(
     if pages is not None:
         log(f"time per stage of a run over {pages} (pages as nlp run reads them)")
         result.update({f"pages_{k}": v for k, v in input_stage_shares(config, [str(pages)]).items()})
-    result["bench_process_peak_rss_mb"] = round(peak_rss_mb(), 1)
-    result["bench_s"] = round(time.perf_counter() - started, 1)
     return result
