@@ -64,11 +64,11 @@ def test_a_string_is_one_text_and_a_blank_text_is_other_with_zero_scores(tiny_co
 
 
 def test_progress_moves_per_encoder_batch_and_sums_to_the_documents(tiny_config):
-    """Step 3: 100 documents showed 0/100 for the whole run (progress per 128-document chunk)."""
+    """Step 3: 100 documents showed 0/100 for the whole run (progress per 128-document chunk).
+    Cache off: with a kept NLP_CACHE_DIR a second test run found every text cached (one step)."""
     steps = []
-    records = list(
-        Pipeline(tiny_config).process([parse_page(PAGE + f"Item {i} rose...\n", id=f"d{i}") for i in range(100)], on_progress=steps.append)
-    )
+    uncached = tiny_config.model_copy(update={"cache": tiny_config.cache.model_copy(update={"enabled": False})})
+    records = list(Pipeline(uncached).process([parse_page(PAGE + f"Item {i} rose...\n", id=f"d{i}") for i in range(100)], on_progress=steps.append))
     assert len(records) == 100
     assert len(steps) > 10 and abs(sum(steps) - 100) < 1e-9  # batch_size 4: many steps inside the one chunk
     assert sum(steps[:-1]) < 100
