@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import json
 import sys
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -48,7 +49,6 @@ GOALS = {"topic_f1": 0.93, "sentiment_accuracy": 0.72}
 GRID = np.round(np.arange(0.0, 1.0001, 0.025), 3)
 FOLDS = 5
 DATA = ROOT.parent / "shared" / "data"
-SITES: dict[str, str] = {}
 
 
 def preset_pairs(config: Path) -> list[str]:
@@ -66,7 +66,7 @@ def preset_pairs(config: Path) -> list[str]:
     return pairs
 
 
-def out_of_fold(task: str, pairs: list[str], predict_pairs: list[str]) -> tuple[list[str], list[str], list[str], np.ndarray]:
+def out_of_source(task: str, pairs: list[str], predict_pairs: list[str]) -> tuple[list[str], list[str], list[str], np.ndarray]:
     """News dev's texts, gold labels, out-of-source decided labels and scores (probabilities).
     With `predict_pairs` (e.g. encoder.quantize=int8), the heads are fitted on the encoder's own
     vectors and predict from the vectors with those keys: as a run with the packaged heads does."""
@@ -103,13 +103,16 @@ def out_of_fold(task: str, pairs: list[str], predict_pairs: list[str]) -> tuple[
     return [data.texts[i] for i in dev], list(data.labels[dev]), list(decided[dev]), scores[dev]
 
 
+@cache
+def dev_sites() -> dict[str, str]:
+    """Each news dev row's site (its source's host), keyed by its text, read once from the dev file."""
+    rows = [json.loads(line) for line in (DATA / "news" / DEV).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {" ".join(row["text"].split()): urlparse(row.get("source") or "").netloc.removeprefix("www.") for row in rows}
+
+
 def site_of(text: str) -> str:
-    """The site of a news dev row (its source's host), read from the dev file by its text."""
-    if not SITES:
-        for line in (DATA / "news" / DEV).read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            SITES[" ".join(row["text"].split())] = urlparse(row.get("source") or "").netloc.removeprefix("www.")
-    return SITES.get(" ".join(text.split()), "")
+    """The site of a news dev row, by its text."""
+    return dev_sites().get(" ".join(text.split()), "")
 
 
 def site_group(site: str) -> int:
@@ -128,7 +131,7 @@ def site_folds(data) -> list[tuple[np.ndarray, np.ndarray]]:
 def tier_predictions(pairs: list[str], predict_pairs: list[str] | None = None) -> dict[str, dict]:
     out = {}
     for task in ("topics", "sentiment"):
-        texts, gold, decided, scores = out_of_fold(task, pairs, predict_pairs or [])
+        texts, gold, decided, scores = out_of_source(task, pairs, predict_pairs or [])
         out[task] = {"texts": texts, "gold": gold, "decided": decided, "margin": margins(scores)}
     assert out["topics"]["texts"] == out["sentiment"]["texts"], "news dev rows in another order for the two tasks"
     return out

@@ -3,11 +3,10 @@ sentiment it is unsure of go to the transformer tier, whose answers replace its 
 decision marked with the tier that made it.
 
 The rule is written once, over arrays (`escalation`): per task, which texts' decisions go up,
-from the decisions whose two best scores are nearer than the task's margin (`unsure`); a text
-unsure only of its topic goes up for its topic alone (it does not pay for sentiment's pass over
-its sentences), and the same for sentiment. `escalated`: the texts the transformer tier reads
-(any task). The pipeline routes with it
-on both its paths (`route_records`: a chunk's records; `route_results`: classify and sentiment),
+the decisions whose two best scores are nearer than the task's margin; a text unsure only of
+its topic goes up for its topic alone (it does not pay for sentiment's pass over its sentences),
+and the same for sentiment. `escalated`: the texts the transformer tier reads (any task). The
+pipeline routes with it on both its paths (`route_records`: a chunk's records; `route_results`: classify and sentiment),
 and `nlp evaluate`, `nlp bench` and scripts/choose_cascade.py draw their escalation curves with
 it. A decision withheld for language is never escalated: no tier reads that language. Here too
 are the documents that carry only the escalated texts to the transformer tier, the copy of its
@@ -56,21 +55,16 @@ def decision_margins(decisions: Sequence[Mapping[str, Any] | None]) -> np.ndarra
     return np.array([np.inf if d is None or withheld(d) else margin(d["scores"]) for d in decisions], dtype=np.float64)
 
 
-def unsure(topic: np.ndarray, sentiment: np.ndarray, config: CascadeConfig, factor: float = 1.0) -> dict[str, np.ndarray]:
-    """Per task, which decisions are too close to call: their margins (`topic`, `sentiment`: one
-    per text) under the task's margin times `factor` (1: the config's own; the curves vary it).
-    A margin of 1 or more escalates every decision, a certain one too (the widest gap is 1)."""
+def escalation(topic: np.ndarray, sentiment: np.ndarray, config: CascadeConfig, factor: float = 1.0) -> dict[str, np.ndarray]:
+    """THE rule: per task (`DECIDED`), which texts' decisions the transformer tier makes: those
+    whose margin for that task (`topic`, `sentiment`: one per text) is under the task's margin
+    times `factor` (1: the config's own; the curves vary it), for that task alone. A margin of 1
+    or more escalates every decision, a certain one too (the widest gap is 1)."""
 
     def under(margins: np.ndarray, knob: float) -> np.ndarray:
         return (margins < knob) | (np.isfinite(margins) & (knob >= 1.0))
 
     return {"topic": under(topic, config.topic_margin * factor), "sentiment": under(sentiment, config.sentiment_margin * factor)}
-
-
-def escalation(topic: np.ndarray, sentiment: np.ndarray, config: CascadeConfig, factor: float = 1.0) -> dict[str, np.ndarray]:
-    """THE rule: per task (`DECIDED`), which texts' decisions the transformer tier makes: those
-    the static tier is unsure of for that task (`unsure`), and only for it."""
-    return unsure(topic, sentiment, config, factor)
 
 
 def escalated(per_task: Mapping[str, np.ndarray]) -> np.ndarray:

@@ -249,11 +249,12 @@ class Pipeline:
         """The transformer tier deciding only `tasks` (a text escalated for its topic alone does
         not pay for sentiment's pass over its sentences), built once; all share one encoder."""
         key = tuple(task for task in DECIDED if task in tasks)
+        if DECIDED not in self._tiers_by_tasks:
+            self._tiers_by_tasks[DECIDED] = Pipeline(tier_config(self.config))
         if key not in self._tiers_by_tasks:
-            whole = self._tiers_by_tasks.setdefault(DECIDED, Pipeline(tier_config(self.config)))
-            if key != DECIDED:
-                self._tiers_by_tasks[key] = Pipeline(deciding_only(whole.config, key), whole_teasers="topic" in key)
-                self._tiers_by_tasks[key]._encoder = whole.encoder
+            whole = self._tiers_by_tasks[DECIDED]
+            self._tiers_by_tasks[key] = Pipeline(deciding_only(whole.config, key), whole_teasers="topic" in key)
+            self._tiers_by_tasks[key]._encoder = whole.encoder
         return self._tiers_by_tasks[key]
 
     def process_steps(self, docs: list[Document], step_texts: int = STEP_TEXTS) -> Generator[None, None, list[tuple[Record, DocView | None]]]:
